@@ -1,0 +1,68 @@
+// batchnorm.h — activation → batchnorm → dropout, the block after every conv/dense layer of GENER.
+// Layout (N, C, S): per-channel statistics over N and S (S = H*W for convs, 1 for dense layers).
+// The unfused CPU ops are the reference; the fused op is their composition (CPU) or one kernel (CUDA).
+#pragma once
+#include <cstdint>
+#include "stream.h"
+
+namespace gener::kernels {
+
+enum class Activation { None, Relu };
+
+struct BnShape {
+  int n = 0, c = 0, s = 1;
+  long long count() const { return static_cast<long long>(n) * c * s; }
+};
+
+struct BnDropoutParams {
+  float eps = 1e-3f;       // variance epsilon (Keras default 1e-3)
+  float momentum = 0.9f;   // running = momentum * running + (1 - momentum) * batch
+  float drop_rate = 0.5f;  // 0 disables dropout
+  uint64_t seed = 0;       // dropout stream: mask(i) = dropout_keep(seed, step, i, rate)
+  uint64_t step = 0;
+};
+
+// ---- unfused reference ops (CPU) ----
+void activation_forward_cpu(Activation act, long long n, const float* x, float* y);
+// dx = dy * act'(x)
+void activation_backward_cpu(Activation act, long long n, const float* x, const float* dy, float* dx);
+// Training-mode batchnorm: batch mean/biased variance; updates running stats in place;
+// saves mean and 1/sqrt(var + eps) per channel for backward.
+void batchnorm_forward_train_cpu(const BnShape& s, float eps, float momentum, const float* x, const float* gamma,
+                                 const float* beta, float* running_mean, float* running_var, float* y,
+                                 float* save_mean, float* save_invstd);
+void batchnorm_forward_eval_cpu(const BnShape& s, float eps, const float* x, const float* gamma, const float* beta,
+                                const float* running_mean, const float* running_var, float* y);
+// dgamma, dbeta overwritten.
+void batchnorm_backward_cpu(const BnShape& s, const float* x, const float* gamma, const float* save_mean,
+                            const float* save_invstd, const float* dy, float* dx, float* dgamma, float* dbeta);
+// Inverted dropout: y = keep ? x / (1 - rate) : 0. In-place allowed.
+void dropout_forward_cpu(long long n, float rate, uint64_t seed, uint64_t step, const float* x, float* y);
+void dropout_backward_cpu(long long n, float rate, uint64_t seed, uint64_t step, const float* dy, float* dx);
+
+// ---- fused block: y = dropout(batchnorm(act(x))) ----
+// x is the pre-activation input (kept by the caller for backward); the mask is recomputed in backward.
+void act_bn_dropout_forward_train_cpu(const BnShape& s, const BnDropoutParams& p, Activation act, const float* x,
+                                      const float* gamma, const float* beta, float* running_mean,
+                                      float* running_var, float* y, float* save_mean, float* save_invstd);
+// Eval: no dropout, running statistics.
+void act_bn_dropout_forward_eval_cpu(const BnShape& s, float eps, Activation act, const float* x, const float* gamma,
+                                     const float* beta, const float* running_mean, const float* running_var,
+                                     float* y);
+// dx overwritten; dgamma, dbeta overwritten. `scratch` holds s.count() floats.
+void act_bn_dropout_backward_cpu(const BnShape& s, const BnDropoutParams& p, Activation act, const float* x,
+                                 const float* gamma, const float* save_mean, const float* save_invstd,
+                                 const float* dy, float* dx, float* dgamma, float* dbeta, float* scratch);
+
+void act_bn_dropout_forward_train_cuda(const BnShape& s, const BnDropoutParams& p, Activation act, const float* x,
+                                       const float* gamma, const float* beta, float* running_mean,
+                                       float* running_var, float* y, float* save_mean, float* save_invstd,
+                                       Stream stream);
+void act_bn_dropout_forward_eval_cuda(const BnShape& s, float eps, Activation act, const float* x,
+                                      const float* gamma, const float* beta, const float* running_mean,
+                                      const float* running_var, float* y, Stream stream);
+void act_bn_dropout_backward_cuda(const BnShape& s, const BnDropoutParams& p, Activation act, const float* x,
+                                  const float* gamma, const float* save_mean, const float* save_invstd,
+                                  const float* dy, float* dx, float* dgamma, float* dbeta, Stream stream);
+
+}  // namespace gener::kernels

@@ -1,0 +1,25 @@
+// conv2d.h — 2-D convolution, valid padding, stride 1, NCHW; CPU reference via im2col + sgemm.
+#pragma once
+#include <cstddef>
+#include "stream.h"
+
+namespace gener::kernels {
+
+struct Conv2dShape {
+  int n = 0, c_in = 0, h = 0, w = 0;  // input (N, C_in, H, W)
+  int c_out = 0, kh = 0, kw = 0;      // weight (C_out, C_in, KH, KW)
+  int h_out() const { return h - kh + 1; }
+  int w_out() const { return w - kw + 1; }
+};
+
+// Scratch floats the CPU implementation needs (im2col buffer for one sample).
+size_t conv2d_workspace_floats_cpu(const Conv2dShape& s);
+
+// y (N, C_out, H_out, W_out) = conv(x, w) + b.
+void conv2d_forward_cpu(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
+                        float* workspace);
+// dw, db are overwritten (not accumulated); dx may be null (first layer).
+void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, const float* dy, float* dx,
+                         float* dw, float* db, float* workspace);
+
+}  // namespace gener::kernels

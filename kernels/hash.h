@@ -1,0 +1,44 @@
+// hash.h — counter-based hash of (seed, step, index), identical on host and device; dropout masks come from it.
+#pragma once
+#include <cstdint>
+
+#if defined(__CUDACC__)
+#define GENER_HD __host__ __device__ __forceinline__
+#else
+#define GENER_HD inline
+#endif
+
+namespace gener::kernels {
+
+// 32-bit avalanche mix (xorshift-multiply finaliser, constants from the splitmix/murmur family).
+GENER_HD uint32_t mix32(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7feb352dU;
+  x ^= x >> 15;
+  x *= 0x846ca68bU;
+  x ^= x >> 16;
+  return x;
+}
+
+// Hash of a (seed, step, index) counter triple. Pure function: no state, any order of evaluation.
+GENER_HD uint32_t hash3(uint64_t seed, uint64_t step, uint64_t index) {
+  uint32_t h = mix32(static_cast<uint32_t>(seed) ^ 0x9e3779b9U);
+  h = mix32(h ^ static_cast<uint32_t>(seed >> 32));
+  h = mix32(h ^ static_cast<uint32_t>(step) * 0x85ebca6bU);
+  h = mix32(h ^ static_cast<uint32_t>(step >> 32));
+  h = mix32(h ^ static_cast<uint32_t>(index) * 0xc2b2ae35U);
+  h = mix32(h ^ static_cast<uint32_t>(index >> 32));
+  return h;
+}
+
+// Uniform float in [0, 1) from the top 24 bits of the hash.
+GENER_HD float hash_uniform(uint64_t seed, uint64_t step, uint64_t index) {
+  return static_cast<float>(hash3(seed, step, index) >> 8) * (1.0f / 16777216.0f);
+}
+
+// Inverted dropout: element `index` is kept when its uniform draw is >= rate.
+GENER_HD bool dropout_keep(uint64_t seed, uint64_t step, uint64_t index, float rate) {
+  return hash_uniform(seed, step, index) >= rate;
+}
+
+}  // namespace gener::kernels
