@@ -1,0 +1,78 @@
+// app_common.cpp — shared subcommand plumbing.
+#include "apps/app_common.h"
+
+#include "engine/io/atomic_file.h"
+#include "kernels/check.h"
+#include "kernels/threads.h"
+
+namespace gener::app {
+
+void add_expression_options(CLI::App* cmd, ExpressionArgs& a, bool required) {
+  auto* o = cmd->add_option("--expression", a.path,
+                            "expression matrix, TSV/CSV (plain or .gz): genes x samples or samples x genes");
+  if (required) o->required();
+  cmd->add_option("--normalize", a.normalize, "none | quantile (across samples) | zscore (per gene)")
+      ->check(CLI::IsMember({"none", "quantile", "zscore"}))
+      ->capture_default_str();
+  cmd->add_option("--orientation", a.orientation, "auto | genes-by-samples | samples-by-genes")
+      ->check(CLI::IsMember({"auto", "genes-by-samples", "samples-by-genes"}))
+      ->capture_default_str();
+}
+
+data::Expression load_expression(const ExpressionArgs& a) {
+  data::Orientation o = a.orientation == "genes-by-samples"   ? data::Orientation::GenesBySamples
+                        : a.orientation == "samples-by-genes" ? data::Orientation::SamplesByGenes
+                                                              : data::Orientation::Auto;
+  data::Expression e = data::read_expression(a.path, o);
+  if (a.normalize == "quantile") data::quantile_normalize(e);
+  if (a.normalize == "zscore") data::zscore_per_gene(e);
+  return e;
+}
+
+core::PairView view(const data::PairSet& p) {
+  core::PairView v;
+  v.ab = p.ab.data();
+  v.label = p.label.data();
+  v.n = p.size();
+  return v;
+}
+
+std::vector<int> labels_of(const data::PairSet& p, const std::string& origin) {
+  GENER_CHECK(p.labelled(), origin << ": pairs need a 0/1 label column here");
+  return std::vector<int>(p.label.begin(), p.label.end());
+}
+
+void add_compute_options(CLI::App* cmd, ComputeArgs& a) {
+  cmd->add_option("--device", a.device, "cpu | cuda | auto (the GPU when there is one)")
+      ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
+      ->capture_default_str();
+  cmd->add_option("--threads", a.threads, "CPU threads (0 = all cores)")->capture_default_str();
+}
+
+core::DeviceKind setup_compute(const ComputeArgs& a) {
+  kernels::set_cpu_threads(a.threads);
+  return core::resolve_device(a.device);
+}
+
+std::unique_ptr<core::Network> inference_network(const core::Checkpoint& ck, core::DeviceKind dev, int batch,
+                                                 const data::Expression& expr, const std::string& model_path) {
+  GENER_CHECK(ck.L == expr.L, model_path << ": model expects expression vectors of length " << ck.L
+                                         << " but the expression matrix has " << expr.L << " samples");
+  core::NetworkOptions no;
+  no.device = dev;
+  no.max_batch = batch;
+  no.mode = core::PlanMode::Inference;
+  auto net = core::make_network(core::build_gener_graph(ck.model, ck.L), no);
+  net->set_params(ck.params);
+  net->set_state(ck.state);
+  net->set_expression(expr.values.data(), expr.n_genes());
+  return net;
+}
+
+void write_json(const std::string& path, const nlohmann::json& j) {
+  io::AtomicFile f(path);
+  f.stream() << j.dump(2) << "\n";
+  f.commit();
+}
+
+}  // namespace gener::app

@@ -1,0 +1,43 @@
+// app_common.h — what several subcommands share: data loading, normalisation, model loading, JSON output.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "engine/core/checkpoint.h"
+#include "engine/core/network.h"
+#include "engine/core/trainer.h"
+#include "engine/data/expression.h"
+#include "engine/data/pairs.h"
+
+namespace gener::app {
+
+// Options naming the expression matrix and how to prepare it.
+struct ExpressionArgs {
+  std::string path;
+  std::string normalize = "none";  // none | quantile | zscore
+  std::string orientation = "auto";
+};
+data::Expression load_expression(const ExpressionArgs& a);
+void add_expression_options(CLI::App* cmd, ExpressionArgs& a, bool required);
+
+core::PairView view(const data::PairSet& p);
+std::vector<int> labels_of(const data::PairSet& p, const std::string& origin);
+
+// Threads and device shared by all compute subcommands.
+struct ComputeArgs {
+  std::string device = "auto";
+  int threads = 0;
+};
+void add_compute_options(CLI::App* cmd, ComputeArgs& a);
+core::DeviceKind setup_compute(const ComputeArgs& a);
+
+// An inference network holding a checkpoint's weights, for `batch` pairs at a time.
+std::unique_ptr<core::Network> inference_network(const core::Checkpoint& ck, core::DeviceKind dev, int batch,
+                                                 const data::Expression& expr, const std::string& model_path);
+
+// Atomic JSON file.
+void write_json(const std::string& path, const nlohmann::json& j);
+
+}  // namespace gener::app

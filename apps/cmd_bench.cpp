@@ -1,0 +1,91 @@
+// cmd_bench.cpp — `gener bench`: scoring / training throughput of the GENER model on random data (fixed protocol).
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "apps/app_common.h"
+#include "apps/commands.h"
+#include "kernels/check.h"
+#include "kernels/hash.h"
+
+namespace gener::app {
+namespace {
+
+struct BenchArgs {
+  ComputeArgs compute;
+  std::string mode = "score", json, model_config = std::string(GENER_CONFIG_DIR) + "/model/paper.yaml";
+  int genes = 5950, samples = 536, batch = 1024, warmup = 3;
+  long long pairs = 100000;
+  double seconds = 20;
+};
+
+void run_bench(BenchArgs& a) {
+  core::DeviceKind dev = setup_compute(a.compute);
+  core::ModelConfig mc = core::load_model_config(a.model_config);
+  core::Graph g = core::build_gener_graph(mc, a.samples);
+  std::vector<float> expr(static_cast<size_t>(a.genes) * a.samples);
+  for (size_t i = 0; i < expr.size(); ++i) expr[i] = 4.f * kernels::hash_uniform(7, 0, i) - 2.f;
+  std::vector<int32_t> ab(2 * static_cast<size_t>(a.pairs)), y(static_cast<size_t>(a.pairs));
+  for (long long i = 0; i < a.pairs; ++i) {
+    ab[2 * i] = static_cast<int32_t>(kernels::hash3(8, 0, i) % a.genes);
+    ab[2 * i + 1] = static_cast<int32_t>(kernels::hash3(8, 1, i) % a.genes);
+    y[i] = static_cast<int32_t>(kernels::hash3(8, 2, i) & 1);
+  }
+  core::NetworkOptions no;
+  no.device = dev;
+  no.max_batch = a.batch;
+  no.mode = a.mode == "train" ? core::PlanMode::Training : core::PlanMode::Inference;
+  auto net = core::make_network(g, no);
+  net->set_expression(expr.data(), a.genes);
+  std::vector<float> out(static_cast<size_t>(a.batch));
+  long long step = 0;
+  auto run_batch = [&](long long first) {
+    int B = static_cast<int>(std::min<long long>(a.batch, a.pairs - first));
+    if (a.mode == "train") {
+      net->forward_backward(ab.data() + 2 * first, y.data() + first, B, static_cast<uint64_t>(step));
+      net->apply_update(0.01f, ++step);
+    } else {
+      net->predict(ab.data() + 2 * first, B, out.data());
+    }
+    return B;
+  };
+  for (int w = 0; w < a.warmup; ++w) run_batch(0);
+  auto t0 = std::chrono::steady_clock::now();
+  long long done = 0;
+  double el = 0;
+  while (done < a.pairs) {
+    done += run_batch(done);
+    el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (el > a.seconds) break;
+  }
+  double pps = done / el;
+  std::printf("gener %s %s: %lld pairs in %.3f s = %.0f pairs/s (batch %d, %d params, %.3f GFLOP/s forward)\n",
+              core::device_name(dev), a.mode.c_str(), done, el, pps, a.batch, static_cast<int>(g.n_params),
+              2.0 * g.multiply_adds_per_pair() * pps * 1e-9);
+  if (!a.json.empty())
+    write_json(a.json, {{"impl", "gener"}, {"device", core::device_name(dev)}, {"mode", a.mode}, {"batch", a.batch},
+                        {"pairs", done}, {"seconds", el}, {"pairs_per_s", pps},
+                        {"threads", a.compute.threads > 0 ? a.compute.threads
+                                                          : static_cast<int>(std::thread::hardware_concurrency())},
+                        {"params", g.n_params}, {"macs_per_pair", g.multiply_adds_per_pair()}});
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+  auto a = std::make_shared<BenchArgs>();
+  CLI::App* cmd = app.add_subcommand("bench", "throughput benchmark of scoring or training on random data");
+  cmd->add_option("--mode", a->mode, "score | train")->check(CLI::IsMember({"score", "train"}))->capture_default_str();
+  cmd->add_option("--genes", a->genes, "genes in the random expression matrix")->capture_default_str();
+  cmd->add_option("--samples", a->samples, "expression vector length L")->capture_default_str();
+  cmd->add_option("--pairs", a->pairs, "pairs to process at most")->capture_default_str();
+  cmd->add_option("--batch", a->batch, "batch size")->capture_default_str();
+  cmd->add_option("--warmup-batches", a->warmup, "untimed batches first")->capture_default_str();
+  cmd->add_option("--seconds", a->seconds, "stop measuring after this long")->capture_default_str();
+  cmd->add_option("--model-config", a->model_config, "model YAML")->capture_default_str();
+  cmd->add_option("--json", a->json, "write the result as JSON");
+  add_compute_options(cmd, a->compute);
+  cmd->callback([a] { run_bench(*a); });
+}
+
+}  // namespace gener::app

@@ -1,0 +1,90 @@
+// cmd_train.cpp — `gener train`: fit GENER on labelled train/validation pairs; checkpoints in --out.
+#include <cstdio>
+
+#include "apps/app_common.h"
+#include "apps/commands.h"
+#include "kernels/check.h"
+
+namespace gener::app {
+namespace {
+
+struct TrainArgs {
+  ExpressionArgs expr;
+  ComputeArgs compute;
+  std::string data_dir, train_pairs, val_pairs;
+  std::string model_config = std::string(GENER_CONFIG_DIR) + "/model/paper.yaml";
+  std::string train_config = std::string(GENER_CONFIG_DIR) + "/train/paper.yaml";
+  std::string out = "runs/train", resume;
+  int epochs = 0, batch = 0, patience = -1;
+  double lr = 0;
+  std::string optimizer;
+  long long seed = -1;
+  bool quiet = false;
+};
+
+void run_train(TrainArgs& a) {
+  if (!a.data_dir.empty()) {
+    if (a.expr.path.empty()) a.expr.path = a.data_dir + "/expression.tsv";
+    if (a.train_pairs.empty()) a.train_pairs = a.data_dir + "/train.tsv";
+    if (a.val_pairs.empty()) a.val_pairs = a.data_dir + "/val.tsv";
+  }
+  GENER_CHECK(!a.expr.path.empty() && !a.train_pairs.empty() && !a.val_pairs.empty(),
+              "train: give --data DIR, or --expression, --train and --val");
+  core::DeviceKind dev = setup_compute(a.compute);
+  core::ModelConfig mc = core::load_model_config(a.model_config);
+  core::TrainConfig tc = core::load_train_config(a.train_config);
+  if (a.epochs > 0) tc.epochs = a.epochs;
+  if (a.batch > 0) tc.batch_size = a.batch;
+  if (a.patience >= 0) tc.patience = a.patience;
+  if (a.lr > 0) tc.learning_rate = static_cast<float>(a.lr);
+  if (!a.optimizer.empty()) tc.optimizer = a.optimizer;
+  if (a.seed >= 0) tc.seed = static_cast<uint64_t>(a.seed);
+
+  data::Expression e = load_expression(a.expr);
+  data::PairSet tr = data::read_pairs(a.train_pairs, e);
+  data::PairSet va = data::read_pairs(a.val_pairs, e);
+  labels_of(tr, a.train_pairs);
+  labels_of(va, a.val_pairs);
+  std::fprintf(stderr, "[train] %d genes x %d samples; %zu train / %zu validation pairs; device %s\n", e.n_genes(),
+               e.L, tr.size(), va.size(), core::device_name(dev));
+  core::FitOptions fo;
+  fo.device = dev;
+  fo.out_dir = a.out;
+  fo.resume_from = a.resume;
+  fo.progress = !a.quiet;
+  core::FitResult r = core::fit(mc, tc, e.values.data(), e.n_genes(), e.L, view(tr), view(va), fo);
+  nlohmann::json log = nlohmann::json::array();
+  for (const auto& h : r.history)
+    log.push_back({{"epoch", h.epoch}, {"train_loss", h.train_loss}, {"val_loss", h.val_loss},
+                   {"seconds", h.seconds}, {"pairs_per_s", h.pairs_per_s}});
+  write_json(a.out + "/train_log.json", {{"best_epoch", r.best_epoch}, {"best_val_loss", r.best_val_loss},
+                                         {"steps", r.steps}, {"epochs", log}});
+  std::printf("trained: best epoch %d, validation loss %.4f, %lld steps; model written to %s/model.safetensors\n",
+              r.best_epoch, r.best_val_loss, r.steps, a.out.c_str());
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  auto a = std::make_shared<TrainArgs>();
+  CLI::App* cmd = app.add_subcommand("train", "train GENER on labelled pairs (writes model.safetensors, last.safetensors)");
+  cmd->add_option("--data", a->data_dir, "dataset directory with expression.tsv, train.tsv, val.tsv (as `gener synth` writes)");
+  add_expression_options(cmd, a->expr, false);
+  cmd->add_option("--train", a->train_pairs, "training pairs: gene_a gene_b label");
+  cmd->add_option("--val", a->val_pairs, "validation pairs (early stopping)");
+  cmd->add_option("--model-config", a->model_config, "model YAML")->capture_default_str();
+  cmd->add_option("--train-config", a->train_config, "training YAML")->capture_default_str();
+  cmd->add_option("--out", a->out, "output directory")->capture_default_str();
+  cmd->add_option("--resume", a->resume, "continue from a last.safetensors");
+  cmd->add_option("--epochs", a->epochs, "override train.epochs");
+  cmd->add_option("--batch-size", a->batch, "override train.batch_size");
+  cmd->add_option("--patience", a->patience, "override early_stopping.patience");
+  cmd->add_option("--lr", a->lr, "override train.learning_rate");
+  cmd->add_option("--optimizer", a->optimizer, "override train.optimizer")->check(CLI::IsMember({"sgd", "adam"}));
+  cmd->add_option("--seed", a->seed, "override train.seed");
+  cmd->add_flag("--quiet", a->quiet, "no progress lines");
+  add_compute_options(cmd, a->compute);
+  cmd->callback([a] { run_train(*a); });
+}
+
+}  // namespace gener::app

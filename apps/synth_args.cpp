@@ -1,0 +1,35 @@
+// synth_args.cpp — synthetic-dataset options and the generate → split → write sequence.
+#include "apps/synth_args.h"
+
+#include <cstdio>
+
+#include "kernels/check.h"
+
+namespace gener::app {
+
+void add_synth_options(CLI::App* cmd, SynthOptions& o) {
+  cmd->add_option("--genes", o.cfg.genes, "genes (up to 5950 like DREAM5 yeast, or more)")->capture_default_str();
+  cmd->add_option("--samples", o.cfg.samples, "samples (chips) per gene")->capture_default_str();
+  cmd->add_option("--pairs", o.cfg.pairs, "labelled pairs in all, half interacting")->capture_default_str();
+  cmd->add_option("--programs", o.cfg.programs, "hidden regulatory programs (0 = automatic)")->capture_default_str();
+  cmd->add_option("--noise", o.cfg.noise, "noise standard deviation")->capture_default_str();
+  cmd->add_option("--seed", o.cfg.seed, "random seed")->capture_default_str();
+  cmd->add_option("--test-frac", o.test_frac, "test fraction")->capture_default_str();
+  cmd->add_option("--val-frac", o.val_frac, "validation fraction of the rest")->capture_default_str();
+}
+
+data::Splits make_synth_splits(const SynthOptions& o, const std::string& dir, bool progress, data::Expression* expr) {
+  GENER_CHECK(o.cfg.genes >= 4, "synth: --genes must be >= 4, got " << o.cfg.genes);
+  GENER_CHECK(o.cfg.samples >= 4, "synth: --samples must be >= 4, got " << o.cfg.samples);
+  GENER_CHECK(o.cfg.pairs >= 20, "synth: --pairs must be >= 20, got " << o.cfg.pairs);
+  if (progress)
+    std::fprintf(stderr, "[synth] %d genes x %d samples, %zu pairs, seed %llu\n", o.cfg.genes, o.cfg.samples,
+                 o.cfg.pairs, static_cast<unsigned long long>(o.cfg.seed));
+  data::SynthDataset ds = data::make_synth(o.cfg);
+  data::Splits s = data::split_pairs(ds.pairs, o.test_frac, o.val_frac, o.cfg.seed);
+  data::write_synth_dataset(dir, ds.expr, s);
+  if (expr) *expr = std::move(ds.expr);
+  return s;
+}
+
+}  // namespace gener::app

@@ -1,0 +1,87 @@
+// network.cpp — device selection, learning-rate schedule, parameter initialisation, network factory.
+#include "engine/core/network.h"
+
+#include <cmath>
+
+#include "kernels/check.h"
+#include "kernels/hash.h"
+#if defined(GENER_HAVE_CUDA)
+#include "kernels/cuda_probe.h"
+#endif
+
+namespace gener::core {
+
+const char* device_name(DeviceKind d) {
+  switch (d) {
+    case DeviceKind::Cpu: return "cpu";
+    case DeviceKind::Cuda: return "cuda";
+  }
+  return "?";
+}
+
+DeviceKind resolve_device(const std::string& name) {
+#if defined(GENER_HAVE_CUDA)
+  const int gpus = kernels::cuda_device_count_safe();
+  const bool built_with_cuda = true;
+#else
+  const int gpus = 0;
+  const bool built_with_cuda = false;
+#endif
+  if (name == "cpu") return DeviceKind::Cpu;
+  if (name == "auto") return gpus > 0 ? DeviceKind::Cuda : DeviceKind::Cpu;
+  if (name == "cuda") {
+    GENER_CHECK(built_with_cuda, "--device cuda: this gener was built without CUDA (rebuild with -DGENER_CUDA=ON)");
+    GENER_CHECK(gpus > 0, "--device cuda: no CUDA GPU is available on this machine");
+    return DeviceKind::Cuda;
+  }
+  GENER_THROW("--device: expected cpu, cuda or auto, got '" << name << "'");
+}
+
+float learning_rate_at(const TrainConfig& c, long long step) {
+  double e = static_cast<double>(step) / c.lr_decay_steps;
+  if (c.lr_staircase) e = std::floor(e);
+  return static_cast<float>(c.learning_rate * std::pow(static_cast<double>(c.lr_decay_rate), e));
+}
+
+std::vector<float> init_params(const Graph& g, uint64_t seed) {
+  std::vector<float> p(g.n_params, 0.f);
+  for (size_t k = 0; k < g.params.size(); ++k) {
+    const ParamInfo& info = g.params[k];
+    const std::string& n = info.name;
+    const bool is_bias = n.size() >= 5 && n.compare(n.size() - 5, 5, ".bias") == 0;
+    const bool is_bn = n.find(".bn") != std::string::npos;
+    float* dst = p.data() + info.offset;
+    if (is_bias) continue;  // zeros (and batchnorm beta = 0)
+    if (is_bn) {            // gamma
+      for (size_t i = 0; i < info.size(); ++i) dst[i] = 1.f;
+      continue;
+    }
+    // Glorot uniform: fan_in = in * receptive field, fan_out = out * receptive field.
+    double receptive = 1;
+    for (size_t d = 2; d < info.shape.size(); ++d) receptive *= static_cast<double>(info.shape[d]);
+    double fan_in = static_cast<double>(info.shape[1]) * receptive;
+    double fan_out = static_cast<double>(info.shape[0]) * receptive;
+    float limit = static_cast<float>(std::sqrt(6.0 / (fan_in + fan_out)));
+    for (size_t i = 0; i < info.size(); ++i) dst[i] = (2.f * kernels::hash_uniform(seed, 1000 + k, i) - 1.f) * limit;
+  }
+  return p;
+}
+
+std::vector<float> init_state(const Graph& g) {
+  std::vector<float> s(g.n_state, 0.f);
+  for (const StateInfo& info : g.state)
+    if (info.name.find("running_var") != std::string::npos)
+      for (size_t i = 0; i < info.size(); ++i) s[info.offset + i] = 1.f;
+  return s;
+}
+
+std::unique_ptr<Network> make_network(const Graph& g, const NetworkOptions& opt) {
+  switch (opt.device) {
+    case DeviceKind::Cpu: return make_cpu_network(g, opt);
+    case DeviceKind::Cuda:
+      GENER_THROW("--device cuda: the CUDA training/scoring engine is not available in this build yet; use --device cpu");
+  }
+  GENER_THROW("unknown device");
+}
+
+}  // namespace gener::core

@@ -1,0 +1,72 @@
+// network.h — the backend interface: a planned GENER graph with its parameter, gradient, state and optimizer buffers.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/core/config.h"
+#include "engine/core/graph.h"
+#include "engine/core/plan.h"
+
+namespace gener::core {
+
+enum class DeviceKind { Cpu, Cuda };
+const char* device_name(DeviceKind d);
+// "cpu", "cuda" or "auto" (the GPU when one is present and the build has CUDA); a clear error otherwise.
+DeviceKind resolve_device(const std::string& name);
+
+// Learning rate at a 0-based step: lr0 * rate^(step / steps), floored exponent when staircase.
+float learning_rate_at(const TrainConfig& c, long long step);
+
+// One network instance on one device. Built once; no allocation happens inside train_step / predict.
+class Network {
+ public:
+  virtual ~Network() = default;
+  const Graph& graph() const { return graph_; }
+  const MemoryPlan& plan() const { return plan_; }
+  int max_batch() const { return plan_.max_batch; }
+
+  // Host copies of the one parameter buffer, the gradient buffer (same layout) and the state buffer.
+  virtual std::vector<float> get_params() const = 0;
+  virtual void set_params(const std::vector<float>& p) = 0;
+  virtual std::vector<float> get_grads() const = 0;
+  virtual std::vector<float> get_state() const = 0;
+  virtual void set_state(const std::vector<float>& s) = 0;
+  virtual std::vector<float> get_opt_state() const = 0;  // optimizer moments, 2 x n_params
+  virtual void set_opt_state(const std::vector<float>& s) = 0;
+
+  // The expression matrix (G, L), kept resident for the network's life (copied).
+  virtual void set_expression(const float* expr, int n_genes) = 0;
+
+  // Training: forward + backward on one batch (pairs (B, 2), labels (B)); fills the gradient buffer and
+  // returns the mean cross-entropy. `step` selects the dropout masks.
+  virtual float forward_backward(const int32_t* pairs, const int32_t* labels, int B, uint64_t step) = 0;
+  // Optimizer update from the gradient buffer; `t` is the 1-based update count (Adam bias correction).
+  virtual void apply_update(float lr, long long t) = 0;
+  // Inference (batchnorm running statistics, no dropout): P(interacting) per pair into p_pos (B).
+  // With labels, also returns the summed cross-entropy of the batch.
+  virtual double predict(const int32_t* pairs, int B, float* p_pos, const int32_t* labels = nullptr) = 0;
+
+ protected:
+  Network(Graph g, int max_batch, PlanMode mode) : graph_(std::move(g)), plan_(plan_memory(graph_, max_batch, mode)) {}
+  Graph graph_;
+  MemoryPlan plan_;
+};
+
+struct NetworkOptions {
+  DeviceKind device = DeviceKind::Cpu;
+  int max_batch = 64;
+  PlanMode mode = PlanMode::Inference;
+  TrainConfig train;  // optimizer kind and hyper-parameters; train.seed seeds the dropout streams
+};
+
+std::unique_ptr<Network> make_network(const Graph& g, const NetworkOptions& opt);
+std::unique_ptr<Network> make_cpu_network(const Graph& g, const NetworkOptions& opt);
+
+// Keras-style initialisation from a seed: Glorot-uniform weights, zero biases, batchnorm gamma 1 / beta 0,
+// running mean 0 / variance 1.
+std::vector<float> init_params(const Graph& g, uint64_t seed);
+std::vector<float> init_state(const Graph& g);
+
+}  // namespace gener::core

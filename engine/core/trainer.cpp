@@ -1,0 +1,190 @@
+// trainer.cpp — training loop with early stopping, atomic per-epoch checkpoints and exact resume.
+#include "engine/core/trainer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+
+#include "engine/core/progress.h"
+#include "kernels/check.h"
+#include "kernels/hash.h"
+
+namespace gener::core {
+namespace {
+
+// Seeded Fisher–Yates permutation of [0, n) for one epoch.
+void shuffle_indices(std::vector<size_t>& idx, uint64_t seed, int epoch) {
+  std::iota(idx.begin(), idx.end(), size_t{0});
+  for (size_t i = idx.size(); i > 1; --i) {
+    size_t j = kernels::hash3(seed ^ 0x5348554646ULL, static_cast<uint64_t>(epoch), i) % i;
+    std::swap(idx[i - 1], idx[j]);
+  }
+}
+
+std::string fmt(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.9g", v);
+  return b;
+}
+
+double info_double(const Checkpoint& ck, const std::string& key, const std::string& path) {
+  auto it = ck.info.find(key);
+  GENER_CHECK(it != ck.info.end(), path << ": resume state '" << key << "' missing (is this a last.safetensors?)");
+  return std::stod(it->second);
+}
+
+}  // namespace
+
+double evaluate_loss(Network& net, PairView pairs, std::vector<float>* scores) {
+  const int bs = net.max_batch();
+  std::vector<int32_t> labels(static_cast<size_t>(bs));
+  std::vector<float> p(static_cast<size_t>(bs));
+  if (scores) scores->resize(pairs.n);
+  double sum = 0;
+  for (size_t i = 0; i < pairs.n; i += bs) {
+    int B = static_cast<int>(std::min<size_t>(bs, pairs.n - i));
+    for (int b = 0; b < B; ++b) labels[b] = pairs.label[i + b];
+    sum += net.predict(pairs.ab + 2 * i, B, p.data(), labels.data());
+    if (scores) std::copy(p.begin(), p.begin() + B, scores->begin() + static_cast<long>(i));
+  }
+  return pairs.n ? sum / static_cast<double>(pairs.n) : 0.0;
+}
+
+void predict_pairs(Network& net, const int32_t* ab, size_t n, float* scores, bool progress) {
+  const int bs = net.max_batch();
+  Progress prog("score", static_cast<long long>(n), progress);
+  for (size_t i = 0; i < n; i += bs) {
+    int B = static_cast<int>(std::min<size_t>(bs, n - i));
+    net.predict(ab + 2 * i, B, scores + i);
+    prog.update(static_cast<long long>(i + B));
+  }
+  prog.update(static_cast<long long>(n), "", true);
+}
+
+FitResult fit(const ModelConfig& mc, const TrainConfig& tc, const float* expr, int n_genes, int L, PairView train,
+              PairView val, const FitOptions& opt) {
+  GENER_CHECK(train.n > 0, "train: the training set is empty");
+  GENER_CHECK(val.n > 0, "train: the validation set is empty (early stopping needs one)");
+  Graph g = build_gener_graph(mc, L);
+  NetworkOptions no;
+  no.device = opt.device;
+  no.max_batch = tc.batch_size;
+  no.mode = PlanMode::Training;
+  no.train = tc;
+  std::unique_ptr<Network> net = make_network(g, no);
+  net->set_expression(expr, n_genes);
+  NetworkOptions eo = no;
+  eo.mode = PlanMode::Inference;
+  eo.max_batch = std::max(tc.batch_size, 1024);
+  std::unique_ptr<Network> eval_net = make_network(g, eo);
+  eval_net->set_expression(expr, n_genes);
+
+  FitResult res;
+  int start_epoch = 1, bad_epochs = 0;
+  long long step = 0;
+  double best = INFINITY;
+  std::vector<float> best_params = net->get_params(), best_state = net->get_state();
+  if (!opt.resume_from.empty()) {
+    Checkpoint ck = load_checkpoint(opt.resume_from);
+    GENER_CHECK(ck.L == L, opt.resume_from << ": checkpoint input length " << ck.L << " differs from the data's " << L);
+    GENER_CHECK(model_config_to_yaml(ck.model) == model_config_to_yaml(mc),
+                opt.resume_from << ": checkpoint model config differs from the requested one");
+    GENER_CHECK(!ck.opt_state.empty(), opt.resume_from << ": has no optimizer state (use last.safetensors to resume)");
+    net->set_params(ck.params);
+    net->set_state(ck.state);
+    net->set_opt_state(ck.opt_state);
+    start_epoch = static_cast<int>(info_double(ck, "epoch", opt.resume_from)) + 1;
+    step = static_cast<long long>(info_double(ck, "step", opt.resume_from));
+    best = info_double(ck, "best_val_loss", opt.resume_from);
+    res.best_epoch = static_cast<int>(info_double(ck, "best_epoch", opt.resume_from));
+    bad_epochs = static_cast<int>(info_double(ck, "bad_epochs", opt.resume_from));
+    best_params = ck.best_params.empty() ? ck.params : ck.best_params;
+    best_state = ck.best_state.empty() ? ck.state : ck.best_state;
+    if (opt.progress)
+      std::fprintf(stderr, "[train] resuming from %s at epoch %d, step %lld\n", opt.resume_from.c_str(), start_epoch,
+                   step);
+  }
+
+  const int bs = tc.batch_size;
+  std::vector<size_t> order(train.n);
+  std::vector<int32_t> batch_ab(2 * static_cast<size_t>(bs)), batch_y(static_cast<size_t>(bs));
+  const long long steps_per_epoch = static_cast<long long>((train.n + bs - 1) / bs);
+  bool stop = false;
+  for (int epoch = start_epoch; epoch <= tc.epochs && !stop; ++epoch) {
+    Progress prog("train epoch " + std::to_string(epoch) + "/" + std::to_string(tc.epochs),
+                  static_cast<long long>(train.n), opt.progress);
+    shuffle_indices(order, tc.seed, epoch);
+    double loss_sum = 0;
+    size_t seen = 0;
+    for (size_t i = 0; i < train.n; i += bs) {
+      int B = static_cast<int>(std::min<size_t>(bs, train.n - i));
+      for (int b = 0; b < B; ++b) {
+        size_t k = order[i + b];
+        batch_ab[2 * b] = train.ab[2 * k];
+        batch_ab[2 * b + 1] = train.ab[2 * k + 1];
+        batch_y[b] = train.label[k];
+      }
+      float loss = net->forward_backward(batch_ab.data(), batch_y.data(), B, static_cast<uint64_t>(step));
+      GENER_CHECK(std::isfinite(loss), "train: loss became " << loss << " at step " << step
+                                                             << " (try a smaller learning_rate)");
+      net->apply_update(learning_rate_at(tc, step), step + 1);
+      ++step;
+      loss_sum += static_cast<double>(loss) * B;
+      seen += B;
+      prog.update(static_cast<long long>(seen), "loss " + fmt(loss_sum / seen).substr(0, 6));
+      if (opt.max_steps >= 0 && step >= opt.max_steps) {
+        stop = true;
+        break;
+      }
+    }
+    EpochLog log;
+    log.epoch = epoch;
+    log.train_loss = loss_sum / std::max<size_t>(seen, 1);
+    log.seconds = prog.elapsed_s();
+    log.pairs_per_s = seen / std::max(log.seconds, 1e-9);
+    eval_net->set_params(net->get_params());
+    eval_net->set_state(net->get_state());
+    log.val_loss = evaluate_loss(*eval_net, val, nullptr);
+    res.history.push_back(log);
+    if (log.val_loss < best) {
+      best = log.val_loss;
+      res.best_epoch = epoch;
+      bad_epochs = 0;
+      best_params = net->get_params();
+      best_state = net->get_state();
+    } else {
+      ++bad_epochs;
+    }
+    if (opt.progress)
+      std::fprintf(stderr, "[train] epoch %d: train loss %.4f  val loss %.4f  %.0f pairs/s  (%lld steps/epoch)%s\n",
+                   epoch, log.train_loss, log.val_loss, log.pairs_per_s, steps_per_epoch,
+                   res.best_epoch == epoch ? "  best" : "");
+    if (tc.patience > 0 && bad_epochs >= tc.patience) stop = true;
+    if (!opt.out_dir.empty()) {
+      Checkpoint ck;
+      ck.model = mc;
+      ck.L = L;
+      ck.params = net->get_params();
+      ck.state = net->get_state();
+      ck.opt_state = net->get_opt_state();
+      ck.best_params = best_params;
+      ck.best_state = best_state;
+      ck.info = {{"epoch", std::to_string(epoch)}, {"step", std::to_string(step)}, {"best_val_loss", fmt(best)},
+                 {"best_epoch", std::to_string(res.best_epoch)}, {"bad_epochs", std::to_string(bad_epochs)}};
+      save_checkpoint(opt.out_dir + "/last.safetensors", g, ck);
+    }
+  }
+  res.steps = step;
+  res.best_val_loss = best;
+  res.model.model = mc;
+  res.model.L = L;
+  res.model.params = tc.restore_best ? best_params : net->get_params();
+  res.model.state = tc.restore_best ? best_state : net->get_state();
+  res.model.info = {{"best_epoch", std::to_string(res.best_epoch)}, {"best_val_loss", fmt(best)},
+                    {"steps", std::to_string(step)}};
+  if (!opt.out_dir.empty()) save_checkpoint(opt.out_dir + "/model.safetensors", g, res.model);
+  return res;
+}
+
+}  // namespace gener::core

@@ -1,0 +1,41 @@
+// pairs.h — labelled gene pairs: TSV/CSV reader (by name or index), writer, and the authors' .npy split files.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/data/expression.h"
+
+namespace gener::data {
+
+struct PairSet {
+  std::vector<int32_t> ab;    // (N, 2) gene rows of the expression matrix
+  std::vector<int8_t> label;  // (N) 1 = interacting, 0 = not, -1 = unlabelled
+
+  size_t size() const { return label.size(); }
+  void push(int32_t a, int32_t b, int8_t y) {
+    ab.push_back(a);
+    ab.push_back(b);
+    label.push_back(y);
+  }
+  // True when every pair has a 0/1 label (and the set is not empty).
+  bool labelled() const;
+  // Number of pairs labelled 1.
+  size_t n_positive() const;
+};
+
+// Read "gene_a gene_b [label]" rows (TSV, CSV or blank separated; plain or gzip). Genes are names looked up in
+// `expr`, or 0-based row indices when by_index. Line 1 is a header when it cannot be a pair: both gene fields
+// unresolvable, or a label field that is not a number (e.g. "gene_a\tgene_b\tlabel"). Labels are 0 or 1; all
+// rows must have the same column count (2 = unlabelled, label -1). Errors name file, line and the bad field.
+PairSet read_pairs(const std::string& path, const Expression& expr, bool by_index = false);
+
+// Write atomically as TSV with header "gene_a\tgene_b\tlabel" (just "gene_a\tgene_b" when every pair is unlabelled).
+void write_pairs_tsv(const std::string& path, const PairSet& pairs, const Expression& expr);
+
+// The authors' split files (testing_data.npy, validation_data.npy): shape (N, 3) rows (a, b, label) with
+// 0-based gene indices (index i is gene G{i+1}). Indices must be integers in [0, n_genes), labels 0 or 1.
+PairSet read_pairs_npy(const std::string& path, int n_genes);
+
+}  // namespace gener::data

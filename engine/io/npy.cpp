@@ -1,0 +1,147 @@
+// npy.cpp — .npy header parsing and little-endian payload conversion to double.
+#include "engine/io/npy.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "kernels/check.h"
+
+namespace gener::io {
+
+int64_t NpyArray::size() const {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+std::string shape_string(const std::vector<int64_t>& shape) {
+  std::ostringstream os;
+  os << "(";
+  for (size_t i = 0; i < shape.size(); ++i) os << (i ? ", " : "") << shape[i];
+  if (shape.size() == 1) os << ",";
+  os << ")";
+  return os.str();
+}
+
+namespace {
+
+// Value of `key` in the header dict: the text after "'key':" up to the matching end
+// (a quoted string, a tuple in parentheses, or a bare word).
+std::string dict_value(const std::string& header, const std::string& key, const std::string& path, size_t hdr_off) {
+  std::string pat = "'" + key + "'";
+  size_t k = header.find(pat);
+  if (k == std::string::npos) {
+    pat = "\"" + key + "\"";
+    k = header.find(pat);
+  }
+  GENER_CHECK(k != std::string::npos, path << ": byte " << hdr_off << ": npy header has no '" << key << "': " << header);
+  size_t p = header.find(':', k + pat.size());
+  GENER_CHECK(p != std::string::npos, path << ": byte " << hdr_off + k << ": malformed npy header: " << header);
+  ++p;
+  while (p < header.size() && header[p] == ' ') ++p;
+  GENER_CHECK(p < header.size(), path << ": byte " << hdr_off + p << ": malformed npy header: " << header);
+  char c = header[p];
+  size_t e;
+  if (c == '\'' || c == '"') {
+    e = header.find(c, p + 1);
+    GENER_CHECK(e != std::string::npos, path << ": byte " << hdr_off + p << ": unterminated string in npy header");
+    return header.substr(p + 1, e - p - 1);
+  }
+  if (c == '(') {
+    e = header.find(')', p);
+    GENER_CHECK(e != std::string::npos, path << ": byte " << hdr_off + p << ": unterminated shape tuple in npy header");
+    return header.substr(p, e - p + 1);
+  }
+  e = header.find_first_of(",}", p);
+  if (e == std::string::npos) e = header.size();
+  std::string v = header.substr(p, e - p);
+  while (!v.empty() && v.back() == ' ') v.pop_back();
+  return v;
+}
+
+std::vector<int64_t> parse_shape(const std::string& tuple, const std::string& path, size_t off) {
+  std::vector<int64_t> shape;
+  std::string inner = tuple.substr(1, tuple.size() - 2);
+  std::istringstream is(inner);
+  std::string tok;
+  while (std::getline(is, tok, ',')) {
+    size_t a = tok.find_first_not_of(' ');
+    if (a == std::string::npos) continue;  // "(5,)" leaves an empty last token
+    size_t b = tok.find_last_not_of(" L");  // python2 wrote 5L
+    std::string t = tok.substr(a, b - a + 1);
+    char* end = nullptr;
+    long long d = std::strtoll(t.c_str(), &end, 10);
+    GENER_CHECK(end && *end == '\0' && !t.empty() && d >= 0,
+                path << ": byte " << off << ": bad dimension '" << t << "' in npy shape " << tuple);
+    shape.push_back(d);
+  }
+  return shape;
+}
+
+template <typename T>
+void convert(const char* src, int64_t n, std::vector<double>& out) {
+  out.resize(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    T v;
+    std::memcpy(&v, src + i * static_cast<int64_t>(sizeof(T)), sizeof(T));
+    out[static_cast<size_t>(i)] = static_cast<double>(v);
+  }
+}
+
+}  // namespace
+
+NpyArray read_npy(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) GENER_THROW(path << ": cannot open (" << std::strerror(errno) << ")");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  GENER_CHECK(!in.bad(), path << ": read error");
+  static const char kMagic[] = "\x93NUMPY";
+  GENER_CHECK(bytes.size() >= 10 && std::memcmp(bytes.data(), kMagic, 6) == 0,
+              path << ": byte 0: not a .npy file (bad magic)");
+  int major = static_cast<unsigned char>(bytes[6]);
+  GENER_CHECK(major >= 1 && major <= 3, path << ": byte 6: unsupported npy format version " << major);
+  size_t hdr_len = 0, hdr_off = 0;
+  if (major == 1) {
+    hdr_len = static_cast<unsigned char>(bytes[8]) | (static_cast<size_t>(static_cast<unsigned char>(bytes[9])) << 8);
+    hdr_off = 10;
+  } else {
+    GENER_CHECK(bytes.size() >= 12, path << ": byte " << bytes.size() << ": truncated npy header");
+    for (int i = 0; i < 4; ++i) hdr_len |= static_cast<size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+    hdr_off = 12;
+  }
+  GENER_CHECK(hdr_off + hdr_len <= bytes.size(), path << ": byte " << bytes.size() << ": truncated npy header (needs "
+                                                      << hdr_off + hdr_len << " bytes)");
+  std::string header = bytes.substr(hdr_off, hdr_len);
+
+  NpyArray arr;
+  arr.descr = dict_value(header, "descr", path, hdr_off);
+  std::string fortran = dict_value(header, "fortran_order", path, hdr_off);
+  GENER_CHECK(fortran == "False", path << ": byte " << hdr_off << ": fortran_order " << fortran << " not supported");
+  arr.shape = parse_shape(dict_value(header, "shape", path, hdr_off), path, hdr_off);
+
+  size_t item = 0;
+  const std::string& d = arr.descr;
+  if (d == "<f8" || d == "<f4" || d == "<i8" || d == "<i4") {
+    item = static_cast<size_t>(d[2] - '0');
+  } else {
+    GENER_THROW(path << ": byte " << hdr_off << ": unsupported npy dtype '" << d << "' (expected <f8, <f4, <i8 or <i4)");
+  }
+  int64_t n = arr.size();
+  size_t data_off = hdr_off + hdr_len;
+  size_t need = static_cast<size_t>(n) * item;
+  GENER_CHECK(bytes.size() - data_off >= need,
+              path << ": byte " << bytes.size() << ": truncated npy data: shape " << shape_string(arr.shape) << " of "
+                   << d << " needs " << need << " bytes from offset " << data_off << ", file has "
+                   << bytes.size() - data_off);
+  const char* src = bytes.data() + data_off;
+  if (d == "<f8") convert<double>(src, n, arr.values);
+  else if (d == "<f4") convert<float>(src, n, arr.values);
+  else if (d == "<i8") convert<int64_t>(src, n, arr.values);
+  else convert<int32_t>(src, n, arr.values);
+  return arr;
+}
+
+}  // namespace gener::io

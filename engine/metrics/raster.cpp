@@ -1,0 +1,153 @@
+// raster.cpp — Canvas drawing primitives and the built-in 5x7 bitmap font.
+#include "engine/metrics/raster.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
+#include "kernels/check.h"
+
+namespace gener::metrics {
+
+namespace {
+
+constexpr int kGlyphW = 5, kGlyphH = 7, kCellW = 6, kCellH = 8;
+
+struct Glyph {
+  char c;
+  uint8_t rows[kGlyphH];  // top to bottom; bit 4 = leftmost column
+};
+
+// Classic 5x7 dot-matrix shapes. Lower-case letters are drawn with the upper-case glyphs.
+constexpr Glyph kFont[] = {
+    {' ', {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}}, {'0', {0x0E, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0E}},
+    {'1', {0x04, 0x0C, 0x04, 0x04, 0x04, 0x04, 0x0E}}, {'2', {0x0E, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1F}},
+    {'3', {0x1F, 0x02, 0x04, 0x02, 0x01, 0x11, 0x0E}}, {'4', {0x02, 0x06, 0x0A, 0x12, 0x1F, 0x02, 0x02}},
+    {'5', {0x1F, 0x10, 0x1E, 0x01, 0x01, 0x11, 0x0E}}, {'6', {0x06, 0x08, 0x10, 0x1E, 0x11, 0x11, 0x0E}},
+    {'7', {0x1F, 0x01, 0x02, 0x04, 0x08, 0x08, 0x08}}, {'8', {0x0E, 0x11, 0x11, 0x0E, 0x11, 0x11, 0x0E}},
+    {'9', {0x0E, 0x11, 0x11, 0x0F, 0x01, 0x02, 0x0C}}, {'A', {0x0E, 0x11, 0x11, 0x11, 0x1F, 0x11, 0x11}},
+    {'B', {0x1E, 0x11, 0x11, 0x1E, 0x11, 0x11, 0x1E}}, {'C', {0x0E, 0x11, 0x10, 0x10, 0x10, 0x11, 0x0E}},
+    {'D', {0x1C, 0x12, 0x11, 0x11, 0x11, 0x12, 0x1C}}, {'E', {0x1F, 0x10, 0x10, 0x1E, 0x10, 0x10, 0x1F}},
+    {'F', {0x1F, 0x10, 0x10, 0x1E, 0x10, 0x10, 0x10}}, {'G', {0x0E, 0x11, 0x10, 0x17, 0x11, 0x11, 0x0F}},
+    {'H', {0x11, 0x11, 0x11, 0x1F, 0x11, 0x11, 0x11}}, {'I', {0x0E, 0x04, 0x04, 0x04, 0x04, 0x04, 0x0E}},
+    {'J', {0x07, 0x02, 0x02, 0x02, 0x02, 0x12, 0x0C}}, {'K', {0x11, 0x12, 0x14, 0x18, 0x14, 0x12, 0x11}},
+    {'L', {0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x1F}}, {'M', {0x11, 0x1B, 0x15, 0x15, 0x11, 0x11, 0x11}},
+    {'N', {0x11, 0x11, 0x19, 0x15, 0x13, 0x11, 0x11}}, {'O', {0x0E, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0E}},
+    {'P', {0x1E, 0x11, 0x11, 0x1E, 0x10, 0x10, 0x10}}, {'Q', {0x0E, 0x11, 0x11, 0x11, 0x15, 0x12, 0x0D}},
+    {'R', {0x1E, 0x11, 0x11, 0x1E, 0x14, 0x12, 0x11}}, {'S', {0x0F, 0x10, 0x10, 0x0E, 0x01, 0x01, 0x1E}},
+    {'T', {0x1F, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04}}, {'U', {0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0E}},
+    {'V', {0x11, 0x11, 0x11, 0x11, 0x11, 0x0A, 0x04}}, {'W', {0x11, 0x11, 0x11, 0x15, 0x15, 0x15, 0x0A}},
+    {'X', {0x11, 0x11, 0x0A, 0x04, 0x0A, 0x11, 0x11}}, {'Y', {0x11, 0x11, 0x11, 0x0A, 0x04, 0x04, 0x04}},
+    {'Z', {0x1F, 0x01, 0x02, 0x04, 0x08, 0x10, 0x1F}}, {'.', {0x00, 0x00, 0x00, 0x00, 0x00, 0x0C, 0x0C}},
+    {'=', {0x00, 0x00, 0x1F, 0x00, 0x1F, 0x00, 0x00}}, {'-', {0x00, 0x00, 0x00, 0x1F, 0x00, 0x00, 0x00}},
+    {'(', {0x02, 0x04, 0x08, 0x08, 0x08, 0x04, 0x02}}, {')', {0x08, 0x04, 0x02, 0x02, 0x02, 0x04, 0x08}},
+    {':', {0x00, 0x0C, 0x0C, 0x00, 0x0C, 0x0C, 0x00}}, {'/', {0x00, 0x01, 0x02, 0x04, 0x08, 0x10, 0x00}},
+    {'+', {0x00, 0x04, 0x04, 0x1F, 0x04, 0x04, 0x00}}, {'_', {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x1F}},
+    {',', {0x00, 0x00, 0x00, 0x00, 0x0C, 0x04, 0x08}}, {'%', {0x18, 0x19, 0x02, 0x04, 0x08, 0x13, 0x03}},
+    {'?', {0x0E, 0x11, 0x01, 0x02, 0x04, 0x00, 0x04}},
+};
+
+// The glyph for c; '?' for characters the font lacks.
+const Glyph& glyph(char c) {
+  const char u = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (const Glyph& g : kFont)
+    if (g.c == u) return g;
+  for (const Glyph& g : kFont)
+    if (g.c == '?') return g;
+  return kFont[0];
+}
+
+}  // namespace
+
+int text_width(const std::string& s, int scale) {
+  return s.empty() ? 0 : (static_cast<int>(s.size()) * kCellW - (kCellW - kGlyphW)) * scale;
+}
+int text_height(int scale) { return kGlyphH * scale; }
+
+Canvas::Canvas(int w, int h, Rgb background) : w_(w), h_(h) {
+  GENER_CHECK(w > 0 && h > 0, "canvas size must be positive, got " << w << "x" << h);
+  px_.resize(static_cast<size_t>(w) * h * 3);
+  for (size_t i = 0; i < px_.size(); i += 3) std::copy(background.begin(), background.end(), px_.begin() + i);
+}
+
+Rgb Canvas::get(int x, int y) const {
+  const uint8_t* p = &px_[(static_cast<size_t>(y) * w_ + x) * 3];
+  return {p[0], p[1], p[2]};
+}
+
+void Canvas::set(int x, int y, Rgb c) {
+  if (x < 0 || y < 0 || x >= w_ || y >= h_) return;
+  uint8_t* p = &px_[(static_cast<size_t>(y) * w_ + x) * 3];
+  p[0] = c[0];
+  p[1] = c[1];
+  p[2] = c[2];
+}
+
+void Canvas::fill_rect(int x0, int y0, int x1, int y1, Rgb c) {
+  for (int y = std::max(0, y0); y <= std::min(h_ - 1, y1); ++y)
+    for (int x = std::max(0, x0); x <= std::min(w_ - 1, x1); ++x) set(x, y, c);
+}
+
+void Canvas::rect_outline(int x0, int y0, int x1, int y1, Rgb c) {
+  line(x0, y0, x1, y0, c);
+  line(x1, y0, x1, y1, c);
+  line(x1, y1, x0, y1, c);
+  line(x0, y1, x0, y0, c);
+}
+
+void Canvas::line(int x0, int y0, int x1, int y1, Rgb c, int thickness, int dash) {
+  const int dx = std::abs(x1 - x0), dy = -std::abs(y1 - y0);
+  const int sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
+  const int lo = -(thickness - 1) / 2, hi = thickness / 2;  // thickness 2: offsets 0..1
+  int err = dx + dy;
+  for (int step = 0;; ++step) {
+    if (dash <= 0 || (step / dash) % 2 == 0)
+      for (int oy = lo; oy <= hi; ++oy)
+        for (int ox = lo; ox <= hi; ++ox) set(x0 + ox, y0 + oy, c);
+    if (x0 == x1 && y0 == y1) break;
+    const int e2 = 2 * err;
+    if (e2 >= dy) {
+      err += dy;
+      x0 += sx;
+    }
+    if (e2 <= dx) {
+      err += dx;
+      y0 += sy;
+    }
+  }
+}
+
+void Canvas::text(int x, int y, const std::string& s, int scale, Rgb c) {
+  for (size_t k = 0; k < s.size(); ++k) {
+    const Glyph& g = glyph(s[k]);
+    const int gx = x + static_cast<int>(k) * kCellW * scale;
+    for (int r = 0; r < kGlyphH; ++r)
+      for (int col = 0; col < kGlyphW; ++col)
+        if (g.rows[r] & (1u << (kGlyphW - 1 - col)))
+          fill_rect(gx + col * scale, y + r * scale, gx + (col + 1) * scale - 1, y + (r + 1) * scale - 1, c);
+  }
+}
+
+void Canvas::text_vertical(int x, int y, const std::string& s, int scale, Rgb c) {
+  // Rotating CCW maps glyph (col, row) to (row, width - 1 - col): the string runs upwards.
+  const int total = text_width(s, scale);
+  for (size_t k = 0; k < s.size(); ++k) {
+    const Glyph& g = glyph(s[k]);
+    const int gy = y + total - static_cast<int>(k) * kCellW * scale;  // bottom of this glyph's run
+    for (int r = 0; r < kGlyphH; ++r)
+      for (int col = 0; col < kGlyphW; ++col)
+        if (g.rows[r] & (1u << (kGlyphW - 1 - col))) {
+          const int px = x + r * scale, py = gy - (col + 1) * scale;
+          fill_rect(px, py, px + scale - 1, py + scale - 1, c);
+        }
+  }
+}
+
+int Canvas::count_not(int x0, int y0, int x1, int y1, Rgb c) const {
+  int n = 0;
+  for (int y = std::max(0, y0); y <= std::min(h_ - 1, y1); ++y)
+    for (int x = std::max(0, x0); x <= std::min(w_ - 1, x1); ++x) n += get(x, y) != c;
+  return n;
+}
+
+}  // namespace gener::metrics

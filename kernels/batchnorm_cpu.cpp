@@ -1,0 +1,250 @@
+// batchnorm_cpu.cpp — CPU reference activation, batchnorm (train/eval/backward), hash dropout, and the fused
+// act → batchnorm → dropout block composed from them. Layout (N, C, S); statistics per channel in double.
+// Every op here is safe in place (y == x, dx == x or dx == dy): the fused block relies on it.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "kernels/batchnorm.h"
+#include "kernels/check.h"
+#include "kernels/hash.h"
+
+namespace gener::kernels {
+namespace {
+
+constexpr long long kParallelMin = 1 << 15;  // below this an OpenMP team costs more than it saves
+constexpr long long kChunk = 1 << 14;        // dropout work unit; a power of two, so it never straddles 2^32
+
+// Hot loops get AVX-512/AVX2 clones picked at load time; the build itself targets baseline x86-64.
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
+#define GENER_CPU_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define GENER_CPU_CLONES
+#endif
+
+void check_rate(float rate) {
+  GENER_CHECK(rate >= 0.0f && rate < 1.0f, "dropout rate must be in [0, 1), got " << rate);
+}
+
+// Calls fn(c) for every channel; channels run in parallel when the tensor is large.
+template <class Fn>
+void for_each_channel(const BnShape& s, Fn fn) {
+#pragma omp parallel for schedule(static) if (s.count() >= kParallelMin && s.c > 1)
+  for (int c = 0; c < s.c; ++c) fn(c);
+}
+
+// Offset of channel c of sample n: S contiguous floats start there.
+inline size_t offset(const BnShape& s, int n, int c) {
+  return (static_cast<size_t>(n) * s.c + c) * static_cast<size_t>(s.s);
+}
+
+// Sums over one contiguous run in double; eight accumulators so the loop is not bound by add latency.
+GENER_CPU_CLONES double run_sum(const float* x, int n) {
+  double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int k = 0;
+  for (; k + 8 <= n; k += 8)
+    for (int j = 0; j < 8; ++j) a[j] += x[k + j];
+  for (; k < n; ++k) a[0] += x[k];
+  return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+}
+
+// sum (x - mean)^2 over one run, in double.
+GENER_CPU_CLONES double run_sq_dev(const float* x, int n, double mean) {
+  double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int k = 0;
+  for (; k + 8 <= n; k += 8)
+    for (int j = 0; j < 8; ++j) {
+      const double d = x[k + j] - mean;
+      a[j] += d * d;
+    }
+  for (; k < n; ++k) a[0] += (x[k] - mean) * (x[k] - mean);
+  return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+}
+
+// sum dy * (x - mean) over one run, in double.
+GENER_CPU_CLONES double run_dot_dev(const float* dy, const float* x, int n, double mean) {
+  double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int k = 0;
+  for (; k + 8 <= n; k += 8)
+    for (int j = 0; j < 8; ++j) a[j] += static_cast<double>(dy[k + j]) * (x[k + j] - mean);
+  for (; k < n; ++k) a[0] += static_cast<double>(dy[k]) * (x[k] - mean);
+  return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+}
+
+// y = x * scale + shift over one run (y may be x).
+GENER_CPU_CLONES void run_affine(const float* x, int n, float scale, float shift, float* y) {
+  for (int k = 0; k < n; ++k) y[k] = x[k] * scale + shift;
+}
+
+// dx = k_scale * (dy - mean_dy - (x - mean) * invstd * mean_dy_xhat) over one run (dx may be x or dy).
+GENER_CPU_CLONES void run_bn_grad(const float* x, const float* dy, int n, float mean, float invstd, float k_scale,
+                                  float mean_dy, float mean_dy_xhat, float* dx) {
+  for (int k = 0; k < n; ++k) {
+    const float xhat = (x[k] - mean) * invstd;
+    dx[k] = k_scale * (dy[k] - mean_dy - xhat * mean_dy_xhat);
+  }
+}
+
+// The part of hash3(seed, step, index) that does not depend on the index (same steps as kernels/hash.h).
+uint32_t hash_prefix(uint64_t seed, uint64_t step) {
+  uint32_t h = mix32(static_cast<uint32_t>(seed) ^ 0x9e3779b9U);
+  h = mix32(h ^ static_cast<uint32_t>(seed >> 32));
+  h = mix32(h ^ static_cast<uint32_t>(step) * 0x85ebca6bU);
+  return mix32(h ^ static_cast<uint32_t>(step >> 32));
+}
+
+// y[k] = keep(index lo0 + k) ? x[k] * scale : +0 for k < n, all indices sharing the high word `hi`.
+// keep is dropout_keep's test `(h >> 8) * 2^-24 >= rate`, done exactly in integers as (h >> 8) >= threshold,
+// and applied as a bit mask so the loop has no branch and vectorizes.
+GENER_CPU_CLONES void dropout_run(uint32_t prefix, uint32_t hi, uint32_t lo0, int n, int32_t threshold,
+                                  float scale, const float* x, float* y) {
+  for (int k = 0; k < n; ++k) {
+    uint32_t h = mix32(prefix ^ (lo0 + static_cast<uint32_t>(k)) * 0xc2b2ae35U);
+    h = mix32(h ^ hi);
+    const uint32_t keep = 0u - static_cast<uint32_t>(static_cast<int32_t>(h >> 8) >= threshold);
+    const float v = x[k] * scale;
+    uint32_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    bits &= keep;
+    std::memcpy(y + k, &bits, sizeof bits);
+  }
+}
+
+}  // namespace
+
+void activation_forward_cpu(Activation act, long long n, const float* x, float* y) {
+  switch (act) {
+    case Activation::None:
+      if (x != y) std::memcpy(y, x, static_cast<size_t>(n) * sizeof(float));
+      return;
+    case Activation::Relu:
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+      for (long long i = 0; i < n; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+      return;
+  }
+}
+
+void activation_backward_cpu(Activation act, long long n, const float* x, const float* dy, float* dx) {
+  switch (act) {
+    case Activation::None:
+      if (dy != dx) std::memcpy(dx, dy, static_cast<size_t>(n) * sizeof(float));
+      return;
+    case Activation::Relu:
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+      for (long long i = 0; i < n; ++i) dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
+      return;
+  }
+}
+
+void batchnorm_forward_train_cpu(const BnShape& s, float eps, float momentum, const float* x, const float* gamma,
+                                 const float* beta, float* running_mean, float* running_var, float* y,
+                                 float* save_mean, float* save_invstd) {
+  const double m = static_cast<double>(s.n) * s.s;
+  GENER_CHECK(m > 0, "batchnorm_forward_train_cpu: empty batch (N=" << s.n << ", S=" << s.s << ")");
+  for_each_channel(s, [&](int c) {
+    double sum = 0.0;
+    for (int n = 0; n < s.n; ++n) sum += run_sum(x + offset(s, n, c), s.s);
+    const double mean = sum / m;
+    double sq = 0.0;  // two-pass biased variance
+    for (int n = 0; n < s.n; ++n) sq += run_sq_dev(x + offset(s, n, c), s.s, mean);
+    const double var = sq / m;
+    const float invstd = static_cast<float>(1.0 / std::sqrt(var + eps));
+    const float meanf = static_cast<float>(mean);
+    const float scale = gamma[c] * invstd;
+    const float shift = beta[c] - meanf * scale;
+    for (int n = 0; n < s.n; ++n) run_affine(x + offset(s, n, c), s.s, scale, shift, y + offset(s, n, c));
+    if (running_mean) running_mean[c] = momentum * running_mean[c] + (1.0f - momentum) * meanf;
+    if (running_var) running_var[c] = momentum * running_var[c] + (1.0f - momentum) * static_cast<float>(var);
+    if (save_mean) save_mean[c] = meanf;
+    if (save_invstd) save_invstd[c] = invstd;
+  });
+}
+
+void batchnorm_forward_eval_cpu(const BnShape& s, float eps, const float* x, const float* gamma, const float* beta,
+                                const float* running_mean, const float* running_var, float* y) {
+  for_each_channel(s, [&](int c) {
+    const float invstd = static_cast<float>(1.0 / std::sqrt(static_cast<double>(running_var[c]) + eps));
+    const float scale = gamma[c] * invstd;
+    const float shift = beta[c] - running_mean[c] * scale;
+    for (int n = 0; n < s.n; ++n) run_affine(x + offset(s, n, c), s.s, scale, shift, y + offset(s, n, c));
+  });
+}
+
+void batchnorm_backward_cpu(const BnShape& s, const float* x, const float* gamma, const float* save_mean,
+                            const float* save_invstd, const float* dy, float* dx, float* dgamma, float* dbeta) {
+  const double m = static_cast<double>(s.n) * s.s;
+  for_each_channel(s, [&](int c) {
+    const float mean = save_mean[c], invstd = save_invstd[c];
+    double sum_dy = 0.0, sum_dy_dev = 0.0;
+    for (int n = 0; n < s.n; ++n) {
+      sum_dy += run_sum(dy + offset(s, n, c), s.s);
+      sum_dy_dev += run_dot_dev(dy + offset(s, n, c), x + offset(s, n, c), s.s, mean);
+    }
+    const double sum_dy_xhat = sum_dy_dev * invstd;
+    if (dbeta) dbeta[c] = static_cast<float>(sum_dy);
+    if (dgamma) dgamma[c] = static_cast<float>(sum_dy_xhat);
+    if (!dx || m <= 0) return;
+    // dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat))
+    const float k_scale = gamma[c] * invstd;
+    const float mean_dy = static_cast<float>(sum_dy / m);
+    const float mean_dy_xhat = static_cast<float>(sum_dy_xhat / m);
+    for (int n = 0; n < s.n; ++n) {
+      const size_t o = offset(s, n, c);
+      run_bn_grad(x + o, dy + o, s.s, mean, invstd, k_scale, mean_dy, mean_dy_xhat, dx + o);
+    }
+  });
+}
+
+void dropout_forward_cpu(long long n, float rate, uint64_t seed, uint64_t step, const float* x, float* y) {
+  check_rate(rate);
+  if (rate == 0.0f) {
+    if (x != y) std::memcpy(y, x, static_cast<size_t>(n) * sizeof(float));
+    return;
+  }
+  const float scale = 1.0f / (1.0f - rate);
+  const uint32_t prefix = hash_prefix(seed, step);
+  // rate * 2^24 is exact in float, so (h >> 8) >= ceil(rate * 2^24) is exactly dropout_keep's comparison.
+  const int32_t threshold = static_cast<int32_t>(std::ceil(rate * 16777216.0f));
+  const long long chunks = (n + kChunk - 1) / kChunk;
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+  for (long long ch = 0; ch < chunks; ++ch) {
+    const long long begin = ch * kChunk;
+    const int len = static_cast<int>(std::min(kChunk, n - begin));
+    dropout_run(prefix, static_cast<uint32_t>(static_cast<uint64_t>(begin) >> 32), static_cast<uint32_t>(begin), len,
+                threshold, scale, x + begin, y + begin);
+  }
+}
+
+void dropout_backward_cpu(long long n, float rate, uint64_t seed, uint64_t step, const float* dy, float* dx) {
+  // The inverted-dropout map is diagonal, so its backward is the same masked scaling.
+  dropout_forward_cpu(n, rate, seed, step, dy, dx);
+}
+
+void act_bn_dropout_forward_train_cpu(const BnShape& s, const BnDropoutParams& p, Activation act, const float* x,
+                                      const float* gamma, const float* beta, float* running_mean,
+                                      float* running_var, float* y, float* save_mean, float* save_invstd) {
+  const long long n = s.count();
+  activation_forward_cpu(act, n, x, y);  // y = act(x)
+  batchnorm_forward_train_cpu(s, p.eps, p.momentum, y, gamma, beta, running_mean, running_var, y, save_mean,
+                              save_invstd);  // y = bn(y), in place
+  dropout_forward_cpu(n, p.drop_rate, p.seed, p.step, y, y);
+}
+
+void act_bn_dropout_forward_eval_cpu(const BnShape& s, float eps, Activation act, const float* x, const float* gamma,
+                                     const float* beta, const float* running_mean, const float* running_var,
+                                     float* y) {
+  activation_forward_cpu(act, s.count(), x, y);
+  batchnorm_forward_eval_cpu(s, eps, y, gamma, beta, running_mean, running_var, y);
+}
+
+void act_bn_dropout_backward_cpu(const BnShape& s, const BnDropoutParams& p, Activation act, const float* x,
+                                 const float* gamma, const float* save_mean, const float* save_invstd,
+                                 const float* dy, float* dx, float* dgamma, float* dbeta, float* scratch) {
+  const long long n = s.count();
+  activation_forward_cpu(act, n, x, scratch);               // scratch = act(x), the batchnorm input
+  dropout_backward_cpu(n, p.drop_rate, p.seed, p.step, dy, dx);  // dx = d(bn output)
+  batchnorm_backward_cpu(s, scratch, gamma, save_mean, save_invstd, dx, dx, dgamma, dbeta);  // dx = d(act(x))
+  activation_backward_cpu(act, n, x, dx, dx);               // dx = d(x)
+}
+
+}  // namespace gener::kernels

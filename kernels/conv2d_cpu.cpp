@@ -1,0 +1,130 @@
+// conv2d_cpu.cpp — CPU 2-D convolution (valid, stride 1, NCHW): per-sample im2col + OpenBLAS sgemm.
+// A 1x1 kernel skips im2col (the input already is the column matrix).
+#include <cblas.h>
+
+#include <cstring>
+
+#include "kernels/conv2d.h"
+
+namespace gener::kernels {
+namespace {
+
+bool is_pointwise(const Conv2dShape& s) { return s.kh == 1 && s.kw == 1; }
+
+// col (C_in*KH*KW, H_out*W_out) from one sample x (C_in, H, W); rows are copied as contiguous runs of W_out.
+void im2col(const Conv2dShape& s, const float* x, float* col) {
+  const int ho = s.h_out(), wo = s.w_out();
+  const size_t p = static_cast<size_t>(ho) * wo;
+  for (int c = 0; c < s.c_in; ++c) {
+    const float* xc = x + static_cast<size_t>(c) * s.h * s.w;  // (H, W)
+    for (int i = 0; i < s.kh; ++i) {
+      for (int j = 0; j < s.kw; ++j) {
+        float* row = col + (static_cast<size_t>(c * s.kh + i) * s.kw + j) * p;  // (H_out, W_out)
+        for (int oh = 0; oh < ho; ++oh) {
+          std::memcpy(row + static_cast<size_t>(oh) * wo, xc + static_cast<size_t>(oh + i) * s.w + j,
+                      static_cast<size_t>(wo) * sizeof(float));
+        }
+      }
+    }
+  }
+}
+
+// dx (C_in, H, W) += col2im(col (C_in*KH*KW, H_out*W_out)); the adjoint of im2col.
+void col2im_add(const Conv2dShape& s, const float* col, float* dx) {
+  const int ho = s.h_out(), wo = s.w_out();
+  const size_t p = static_cast<size_t>(ho) * wo;
+  for (int c = 0; c < s.c_in; ++c) {
+    float* dxc = dx + static_cast<size_t>(c) * s.h * s.w;  // (H, W)
+    for (int i = 0; i < s.kh; ++i) {
+      for (int j = 0; j < s.kw; ++j) {
+        const float* row = col + (static_cast<size_t>(c * s.kh + i) * s.kw + j) * p;
+        for (int oh = 0; oh < ho; ++oh) {
+          const float* src = row + static_cast<size_t>(oh) * wo;
+          float* dst = dxc + static_cast<size_t>(oh + i) * s.w + j;
+          for (int ow = 0; ow < wo; ++ow) dst[ow] += src[ow];
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+size_t conv2d_workspace_floats_cpu(const Conv2dShape& s) {
+  return static_cast<size_t>(s.c_in) * s.kh * s.kw * static_cast<size_t>(s.h_out()) * s.w_out();
+}
+
+void conv2d_forward_cpu(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
+                        float* workspace) {
+  const int k = s.c_in * s.kh * s.kw;
+  const int p = s.h_out() * s.w_out();
+  const size_t x_stride = static_cast<size_t>(s.c_in) * s.h * s.w;
+  const size_t y_stride = static_cast<size_t>(s.c_out) * p;
+  if (p <= 0 || s.c_out <= 0) return;
+  for (int n = 0; n < s.n; ++n) {
+    const float* xn = x + n * x_stride;  // (C_in, H, W)
+    float* yn = y + n * y_stride;        // (C_out, H_out, W_out)
+    const float* col = xn;               // (K, P)
+    if (!is_pointwise(s)) {
+      im2col(s, xn, workspace);
+      col = workspace;
+    }
+    float beta = 0.0f;
+    if (b) {
+      for (int co = 0; co < s.c_out; ++co) {
+        float* dst = yn + static_cast<size_t>(co) * p;
+        const float v = b[co];
+        for (int q = 0; q < p; ++q) dst[q] = v;
+      }
+      beta = 1.0f;
+    }
+    // yn (C_out, P) = w (C_out, K) · col (K, P) + beta · yn
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s.c_out, p, k, 1.0f, w, k, col, p, beta, yn, p);
+  }
+}
+
+void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, const float* dy, float* dx,
+                         float* dw, float* db, float* workspace) {
+  const int k = s.c_in * s.kh * s.kw;
+  const int p = s.h_out() * s.w_out();
+  const size_t x_stride = static_cast<size_t>(s.c_in) * s.h * s.w;
+  const size_t y_stride = static_cast<size_t>(s.c_out) * p;
+  if (db) {  // db (C_out) = sum of dy over N and the output positions
+    for (int co = 0; co < s.c_out; ++co) {
+      double acc = 0.0;
+      for (int n = 0; n < s.n; ++n) {
+        const float* src = dy + n * y_stride + static_cast<size_t>(co) * p;
+        float part = 0.0f;
+        for (int q = 0; q < p; ++q) part += src[q];
+        acc += part;
+      }
+      db[co] = static_cast<float>(acc);
+    }
+  }
+  if (dw) std::memset(dw, 0, static_cast<size_t>(s.c_out) * k * sizeof(float));
+  if (dx) std::memset(dx, 0, s.n * x_stride * sizeof(float));
+  if (p <= 0 || s.c_out <= 0 || k <= 0) return;
+  const bool pointwise = is_pointwise(s);
+  for (int n = 0; n < s.n; ++n) {
+    const float* xn = x + n * x_stride;    // (C_in, H, W)
+    const float* dyn = dy + n * y_stride;  // (C_out, P)
+    if (dw) {
+      const float* col = xn;  // (K, P)
+      if (!pointwise) {
+        im2col(s, xn, workspace);
+        col = workspace;
+      }
+      // dw (C_out, K) += dyn (C_out, P) · colᵀ (P, K)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s.c_out, k, p, 1.0f, dyn, p, col, p, 1.0f, dw, k);
+    }
+    if (dx) {
+      float* dxn = dx + n * x_stride;  // (C_in, H, W)
+      // dcol (K, P) = wᵀ (K, C_out) · dyn (C_out, P); for 1x1 kernels dcol is dxn itself
+      float* dcol = pointwise ? dxn : workspace;
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, p, s.c_out, 1.0f, w, k, dyn, p, 0.0f, dcol, p);
+      if (!pointwise) col2im_add(s, dcol, dxn);
+    }
+  }
+}
+
+}  // namespace gener::kernels

@@ -1,0 +1,224 @@
+// test_kernels_conv_dense.cpp — conv2d and dense CPU kernels: exact small-integer tests against direct loops,
+// and finite-difference gradient checks on awkward shapes.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "kernels/conv2d.h"
+#include "kernels/dense.h"
+#include "tests/test_util.h"
+
+namespace gener::kernels {
+namespace {
+
+using test::all_close;
+using test::random_ints;
+using test::random_uniform;
+
+struct ConvCase {
+  Conv2dShape s;
+  const char* name;
+};
+
+std::vector<ConvCase> conv_cases() {
+  return {
+      {{1, 1, 2, 11, 16, 2, 2}, "2x2 on height 2 (GENER conv1), batch 1"},
+      {{7, 16, 1, 13, 16, 1, 3}, "1x3 (GENER conv2), batch 7"},
+      {{7, 16, 1, 13, 8, 1, 1}, "1x1 (GENER conv3), batch 7"},
+      {{3, 3, 5, 7, 5, 3, 2}, "3x2 general"},
+      {{2, 2, 4, 6, 3, 4, 1}, "kernel height == input height 4"},
+  };
+}
+
+size_t x_size(const Conv2dShape& s) { return static_cast<size_t>(s.n) * s.c_in * s.h * s.w; }
+size_t w_size(const Conv2dShape& s) { return static_cast<size_t>(s.c_out) * s.c_in * s.kh * s.kw; }
+size_t y_size(const Conv2dShape& s) { return static_cast<size_t>(s.n) * s.c_out * s.h_out() * s.w_out(); }
+
+// Direct 7-loop convolution: the definition, no im2col.
+std::vector<float> naive_conv(const Conv2dShape& s, const std::vector<float>& x, const std::vector<float>& w,
+                              const float* b) {
+  const int ho = s.h_out(), wo = s.w_out();
+  std::vector<float> y(y_size(s));  // (N, C_out, H_out, W_out)
+  for (int n = 0; n < s.n; ++n)
+    for (int co = 0; co < s.c_out; ++co)
+      for (int oh = 0; oh < ho; ++oh)
+        for (int ow = 0; ow < wo; ++ow) {
+          double acc = b ? b[co] : 0.0;
+          for (int ci = 0; ci < s.c_in; ++ci)
+            for (int i = 0; i < s.kh; ++i)
+              for (int j = 0; j < s.kw; ++j)
+                acc += static_cast<double>(x[((n * s.c_in + ci) * s.h + oh + i) * s.w + ow + j]) *
+                       w[((co * s.c_in + ci) * s.kh + i) * s.kw + j];
+          y[((n * s.c_out + co) * ho + oh) * wo + ow] = static_cast<float>(acc);
+        }
+  return y;
+}
+
+// Direct backward: scatter each dy entry into dx, dw, db.
+void naive_conv_backward(const Conv2dShape& s, const std::vector<float>& x, const std::vector<float>& w,
+                         const std::vector<float>& dy, std::vector<float>& dx, std::vector<float>& dw,
+                         std::vector<float>& db) {
+  const int ho = s.h_out(), wo = s.w_out();
+  dx.assign(x_size(s), 0.0f);
+  dw.assign(w_size(s), 0.0f);
+  db.assign(s.c_out, 0.0f);
+  for (int n = 0; n < s.n; ++n)
+    for (int co = 0; co < s.c_out; ++co)
+      for (int oh = 0; oh < ho; ++oh)
+        for (int ow = 0; ow < wo; ++ow) {
+          const float g = dy[((n * s.c_out + co) * ho + oh) * wo + ow];
+          db[co] += g;
+          for (int ci = 0; ci < s.c_in; ++ci)
+            for (int i = 0; i < s.kh; ++i)
+              for (int j = 0; j < s.kw; ++j) {
+                const size_t xi = ((n * s.c_in + ci) * s.h + oh + i) * s.w + ow + j;
+                const size_t wi = ((co * s.c_in + ci) * s.kh + i) * s.kw + j;
+                dx[xi] += g * w[wi];
+                dw[wi] += g * x[xi];
+              }
+        }
+}
+
+TEST(Conv2dCpu, WorkspaceIsOneSampleIm2col) {
+  const Conv2dShape s{64, 16, 1, 536, 16, 1, 3};
+  EXPECT_EQ(conv2d_workspace_floats_cpu(s), static_cast<size_t>(16 * 3 * 534));
+}
+
+TEST(Conv2dCpu, ForwardExactSmallIntegers) {
+  uint32_t seed = 1;
+  for (const ConvCase& c : conv_cases()) {
+    const Conv2dShape& s = c.s;
+    const auto x = random_ints(x_size(s), -2, 2, seed++);
+    const auto w = random_ints(w_size(s), -2, 2, seed++);
+    const auto b = random_ints(s.c_out, -2, 2, seed++);
+    std::vector<float> ws(conv2d_workspace_floats_cpu(s));
+    for (const float* bias : {b.data(), static_cast<const float*>(nullptr)}) {
+      std::vector<float> y(y_size(s), -99.0f);
+      conv2d_forward_cpu(s, x.data(), w.data(), bias, y.data(), ws.data());
+      EXPECT_TRUE(all_close(y, naive_conv(s, x, w, bias), 0.0f, 0.0f,
+                            std::string("conv y ") + c.name + (bias ? " with bias" : " no bias")));
+    }
+  }
+}
+
+TEST(Conv2dCpu, BackwardExactSmallIntegers) {
+  uint32_t seed = 100;
+  for (const ConvCase& c : conv_cases()) {
+    const Conv2dShape& s = c.s;
+    const auto x = random_ints(x_size(s), -2, 2, seed++);
+    const auto w = random_ints(w_size(s), -2, 2, seed++);
+    const auto dy = random_ints(y_size(s), -2, 2, seed++);
+    std::vector<float> ref_dx, ref_dw, ref_db;
+    naive_conv_backward(s, x, w, dy, ref_dx, ref_dw, ref_db);
+    std::vector<float> ws(conv2d_workspace_floats_cpu(s));
+    // Garbage in the outputs: they must be overwritten, not accumulated.
+    std::vector<float> dx(x_size(s), 7.0f), dw(w_size(s), 7.0f), db(s.c_out, 7.0f);
+    conv2d_backward_cpu(s, x.data(), w.data(), dy.data(), dx.data(), dw.data(), db.data(), ws.data());
+    EXPECT_TRUE(all_close(dx, ref_dx, 0.0f, 0.0f, std::string("conv dx ") + c.name));
+    EXPECT_TRUE(all_close(dw, ref_dw, 0.0f, 0.0f, std::string("conv dw ") + c.name));
+    EXPECT_TRUE(all_close(db, ref_db, 0.0f, 0.0f, std::string("conv db ") + c.name));
+    // dx == null (first layer) must leave dw and db unchanged.
+    std::vector<float> dw2(w_size(s), -3.0f), db2(s.c_out, -3.0f);
+    conv2d_backward_cpu(s, x.data(), w.data(), dy.data(), nullptr, dw2.data(), db2.data(), ws.data());
+    EXPECT_TRUE(all_close(dw2, ref_dw, 0.0f, 0.0f, std::string("conv dw, dx null ") + c.name));
+    EXPECT_TRUE(all_close(db2, ref_db, 0.0f, 0.0f, std::string("conv db, dx null ") + c.name));
+  }
+}
+
+TEST(Conv2dCpu, GradientMatchesFiniteDifferences) {
+  uint32_t seed = 200;
+  for (const ConvCase& c : conv_cases()) {
+    const Conv2dShape& s = c.s;
+    auto x = random_uniform(x_size(s), -1.0f, 1.0f, seed++);
+    auto w = random_uniform(w_size(s), -0.5f, 0.5f, seed++);
+    auto b = random_uniform(s.c_out, -0.5f, 0.5f, seed++);
+    const auto r = random_uniform(y_size(s), -1.0f, 1.0f, seed++);  // loss = sum(y * r), so dL/dy = r
+    std::vector<float> ws(conv2d_workspace_floats_cpu(s)), y(y_size(s));
+    auto loss = [&] {
+      conv2d_forward_cpu(s, x.data(), w.data(), b.data(), y.data(), ws.data());
+      return test::weighted_sum(y.data(), r.data(), y.size());
+    };
+    std::vector<float> dx(x.size()), dw(w.size()), db(b.size());
+    conv2d_backward_cpu(s, x.data(), w.data(), r.data(), dx.data(), dw.data(), db.data(), ws.data());
+    EXPECT_TRUE(test::check_gradient(loss, x.data(), x.size(), dx.data(), std::string("conv dx ") + c.name));
+    EXPECT_TRUE(test::check_gradient(loss, w.data(), w.size(), dw.data(), std::string("conv dw ") + c.name));
+    EXPECT_TRUE(test::check_gradient(loss, b.data(), b.size(), db.data(), std::string("conv db ") + c.name));
+  }
+}
+
+// ---- dense ----
+
+std::vector<float> naive_dense(int B, int in, int out, const std::vector<float>& x, const std::vector<float>& w,
+                               const float* b) {
+  std::vector<float> y(static_cast<size_t>(B) * out);
+  for (int r = 0; r < B; ++r)
+    for (int o = 0; o < out; ++o) {
+      double acc = b ? b[o] : 0.0;
+      for (int k = 0; k < in; ++k) acc += static_cast<double>(x[r * in + k]) * w[o * in + k];
+      y[r * out + o] = static_cast<float>(acc);
+    }
+  return y;
+}
+
+struct DenseCase {
+  int B, in, out;
+};
+
+TEST(DenseCpu, ForwardAndBackwardExactSmallIntegers) {
+  uint32_t seed = 300;
+  for (const DenseCase& c : {DenseCase{1, 13, 5}, DenseCase{7, 11, 3}, DenseCase{7, 160, 2}, DenseCase{64, 33, 32}}) {
+    const std::string tag = "B=" + std::to_string(c.B) + " in=" + std::to_string(c.in) + " out=" + std::to_string(c.out);
+    const auto x = random_ints(static_cast<size_t>(c.B) * c.in, -2, 2, seed++);
+    const auto w = random_ints(static_cast<size_t>(c.out) * c.in, -2, 2, seed++);
+    const auto b = random_ints(c.out, -2, 2, seed++);
+    const auto dy = random_ints(static_cast<size_t>(c.B) * c.out, -2, 2, seed++);
+    for (const float* bias : {b.data(), static_cast<const float*>(nullptr)}) {
+      std::vector<float> y(static_cast<size_t>(c.B) * c.out, -99.0f);
+      dense_forward_cpu(c.B, c.in, c.out, x.data(), w.data(), bias, y.data());
+      EXPECT_TRUE(all_close(y, naive_dense(c.B, c.in, c.out, x, w, bias), 0.0f, 0.0f, "dense y " + tag));
+    }
+    // Reference backward from the definitions: dx = dy·W, dW = dyᵀ·x, db = column sums.
+    std::vector<float> rdx(x.size(), 0.0f), rdw(w.size(), 0.0f), rdb(c.out, 0.0f);
+    for (int r = 0; r < c.B; ++r)
+      for (int o = 0; o < c.out; ++o) {
+        const float g = dy[r * c.out + o];
+        rdb[o] += g;
+        for (int k = 0; k < c.in; ++k) {
+          rdx[r * c.in + k] += g * w[o * c.in + k];
+          rdw[o * c.in + k] += g * x[r * c.in + k];
+        }
+      }
+    std::vector<float> dx(x.size(), 5.0f), dw(w.size(), 5.0f), db(c.out, 5.0f);
+    dense_backward_cpu(c.B, c.in, c.out, x.data(), w.data(), dy.data(), dx.data(), dw.data(), db.data());
+    EXPECT_TRUE(all_close(dx, rdx, 0.0f, 0.0f, "dense dx " + tag));
+    EXPECT_TRUE(all_close(dw, rdw, 0.0f, 0.0f, "dense dw " + tag));
+    EXPECT_TRUE(all_close(db, rdb, 0.0f, 0.0f, "dense db " + tag));
+    std::vector<float> dw2(w.size(), 5.0f);
+    dense_backward_cpu(c.B, c.in, c.out, x.data(), w.data(), dy.data(), nullptr, dw2.data(), nullptr);
+    EXPECT_TRUE(all_close(dw2, rdw, 0.0f, 0.0f, "dense dw, dx and db null " + tag));
+  }
+}
+
+TEST(DenseCpu, GradientMatchesFiniteDifferences) {
+  uint32_t seed = 400;
+  for (const DenseCase& c : {DenseCase{1, 13, 5}, DenseCase{7, 11, 3}}) {
+    const std::string tag = "B=" + std::to_string(c.B) + " in=" + std::to_string(c.in) + " out=" + std::to_string(c.out);
+    auto x = random_uniform(static_cast<size_t>(c.B) * c.in, -1.0f, 1.0f, seed++);
+    auto w = random_uniform(static_cast<size_t>(c.out) * c.in, -0.5f, 0.5f, seed++);
+    auto b = random_uniform(c.out, -0.5f, 0.5f, seed++);
+    const auto r = random_uniform(static_cast<size_t>(c.B) * c.out, -1.0f, 1.0f, seed++);
+    std::vector<float> y(r.size());
+    auto loss = [&] {
+      dense_forward_cpu(c.B, c.in, c.out, x.data(), w.data(), b.data(), y.data());
+      return test::weighted_sum(y.data(), r.data(), y.size());
+    };
+    std::vector<float> dx(x.size()), dw(w.size()), db(b.size());
+    dense_backward_cpu(c.B, c.in, c.out, x.data(), w.data(), r.data(), dx.data(), dw.data(), db.data());
+    EXPECT_TRUE(test::check_gradient(loss, x.data(), x.size(), dx.data(), "dense dx " + tag));
+    EXPECT_TRUE(test::check_gradient(loss, w.data(), w.size(), dw.data(), "dense dw " + tag));
+    EXPECT_TRUE(test::check_gradient(loss, b.data(), b.size(), db.data(), "dense db " + tag));
+  }
+}
+
+}  // namespace
+}  // namespace gener::kernels
