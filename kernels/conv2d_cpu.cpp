@@ -11,6 +11,16 @@ namespace {
 
 bool is_pointwise(const Conv2dShape& s) { return s.kh == 1 && s.kw == 1; }
 
+// Sum of one contiguous run in double; eight accumulators so the loop is not bound by add latency.
+double run_sum(const float* x, int n) {
+  double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int k = 0;
+  for (; k + 8 <= n; k += 8)
+    for (int j = 0; j < 8; ++j) a[j] += x[k + j];
+  for (; k < n; ++k) a[0] += x[k];
+  return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+}
+
 // col (C_in*KH*KW, H_out*W_out) from one sample x (C_in, H, W); rows are copied as contiguous runs of W_out.
 void im2col(const Conv2dShape& s, const float* x, float* col) {
   const int ho = s.h_out(), wo = s.w_out();
@@ -92,12 +102,7 @@ void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, c
   if (db) {  // db (C_out) = sum of dy over N and the output positions
     for (int co = 0; co < s.c_out; ++co) {
       double acc = 0.0;
-      for (int n = 0; n < s.n; ++n) {
-        const float* src = dy + n * y_stride + static_cast<size_t>(co) * p;
-        float part = 0.0f;
-        for (int q = 0; q < p; ++q) part += src[q];
-        acc += part;
-      }
+      for (int n = 0; n < s.n; ++n) acc += run_sum(dy + n * y_stride + static_cast<size_t>(co) * p, p);
       db[co] = static_cast<float>(acc);
     }
   }

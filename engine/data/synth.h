@@ -31,7 +31,7 @@ struct SynthConfig {
   int programs = 0;              // 0 = automatic: about 1.5x as many same-program pairs as positives needed
   double unassigned_frac = 0.2;  // genes in no program
   double active_min = 0.15, active_max = 0.35;  // fraction of samples where a program is active
-  double activator_frac = 0.7;   // share of positive loadings
+  double activator_frac = 0.75;  // share of positive loadings
   double loading_min = 0.6, loading_max = 1.4;  // |w_g|
   double noise = 0.6;            // sd of the per-value Gaussian noise
   double batch = 0.4;            // sd of the gene-specific factor on the global per-sample batch effect
