@@ -85,6 +85,50 @@ GENER_CPU_CLONES void run_bn_grad(const float* x, const float* dy, int n, float 
   }
 }
 
+// ---- S == 1 (dense layers): a channel's values are strided by C, so sweep rows and vectorize along channels,
+// a block of at most kRowBlock channels [c0, c0 + nc) at a time with its accumulators on the stack.
+constexpr int kRowBlock = 64;
+
+// Calls fn(c0, nc) for every channel block; blocks run in parallel when the tensor is large.
+template <class Fn>
+void for_each_row_block(const BnShape& s, Fn fn) {
+  const int blocks = (s.c + kRowBlock - 1) / kRowBlock;
+#pragma omp parallel for schedule(static) if (s.count() >= kParallelMin && blocks > 1)
+  for (int bl = 0; bl < blocks; ++bl) fn(bl * kRowBlock, std::min(kRowBlock, s.c - bl * kRowBlock));
+}
+
+// sum[j] = sum over rows of a[n, c0 + j]. a: (N, C).
+void row_sum(const BnShape& s, const float* a, int c0, int nc, double* sum) {
+  for (int j = 0; j < nc; ++j) sum[j] = 0.0;
+  for (int n = 0; n < s.n; ++n) {
+    const float* ar = a + static_cast<size_t>(n) * s.c + c0;
+    for (int j = 0; j < nc; ++j) sum[j] += ar[j];
+  }
+}
+
+// dev[j] = sum over rows of w[n, c0 + j] * (a[n, c0 + j] - center[j]); w == null means w = a - center
+// (squared deviations). a, w: (N, C).
+void row_dev(const BnShape& s, const float* a, const float* w, int c0, int nc, const double* center, double* dev) {
+  for (int j = 0; j < nc; ++j) dev[j] = 0.0;
+  for (int n = 0; n < s.n; ++n) {
+    const float* ar = a + static_cast<size_t>(n) * s.c + c0;
+    if (w) {
+      const float* wr = w + static_cast<size_t>(n) * s.c + c0;
+      for (int j = 0; j < nc; ++j) dev[j] += static_cast<double>(wr[j]) * (ar[j] - center[j]);
+    } else {
+      for (int j = 0; j < nc; ++j) dev[j] += (ar[j] - center[j]) * (ar[j] - center[j]);
+    }
+  }
+}
+
+// y[n, c0 + j] = x[n, c0 + j] * scale[j] + shift[j] for every row (y may be x).
+void row_affine(const BnShape& s, const float* x, int c0, int nc, const float* scale, const float* shift, float* y) {
+  for (int n = 0; n < s.n; ++n) {
+    const size_t o = static_cast<size_t>(n) * s.c + c0;
+    for (int j = 0; j < nc; ++j) y[o + j] = x[o + j] * scale[j] + shift[j];
+  }
+}
+
 // The part of hash3(seed, step, index) that does not depend on the index (same steps as kernels/hash.h).
 uint32_t hash_prefix(uint64_t seed, uint64_t step) {
   uint32_t h = mix32(static_cast<uint32_t>(seed) ^ 0x9e3779b9U);
@@ -136,61 +180,148 @@ void activation_backward_cpu(Activation act, long long n, const float* x, const 
   }
 }
 
+namespace {
+
+// Per-channel train-mode results from the batch mean and biased variance: updates the running and saved
+// statistics and returns y = x * scale + shift.
+struct Affine {
+  float scale, shift;
+};
+Affine finish_train_channel(int c, double mean, double var, float eps, float momentum, const float* gamma,
+                            const float* beta, float* running_mean, float* running_var, float* save_mean,
+                            float* save_invstd) {
+  const float invstd = static_cast<float>(1.0 / std::sqrt(var + eps));
+  const float meanf = static_cast<float>(mean);
+  if (running_mean) running_mean[c] = momentum * running_mean[c] + (1.0f - momentum) * meanf;
+  if (running_var) running_var[c] = momentum * running_var[c] + (1.0f - momentum) * static_cast<float>(var);
+  if (save_mean) save_mean[c] = meanf;
+  if (save_invstd) save_invstd[c] = invstd;
+  const float scale = gamma[c] * invstd;
+  return {scale, beta[c] - meanf * scale};
+}
+
+Affine eval_channel(int c, float eps, const float* gamma, const float* beta, const float* running_mean,
+                    const float* running_var) {
+  const float invstd = static_cast<float>(1.0 / std::sqrt(static_cast<double>(running_var[c]) + eps));
+  const float scale = gamma[c] * invstd;
+  return {scale, beta[c] - running_mean[c] * scale};
+}
+
+// Backward coefficients of one channel: dx = k_scale * (dy - mean_dy - (x - mean) * invstd * mean_dy_xhat),
+// with xhat = (x - mean) * invstd; writes dgamma = sum dy * xhat and dbeta = sum dy.
+struct BnGrad {
+  float k_scale, mean_dy, mean_dy_xhat;
+};
+BnGrad finish_backward_channel(int c, double m, double sum_dy, double sum_dy_dev, const float* gamma,
+                               const float* save_invstd, float* dgamma, float* dbeta) {
+  const double sum_dy_xhat = sum_dy_dev * save_invstd[c];
+  if (dbeta) dbeta[c] = static_cast<float>(sum_dy);
+  if (dgamma) dgamma[c] = static_cast<float>(sum_dy_xhat);
+  return {gamma[c] * save_invstd[c], static_cast<float>(sum_dy / m), static_cast<float>(sum_dy_xhat / m)};
+}
+
+}  // namespace
+
 void batchnorm_forward_train_cpu(const BnShape& s, float eps, float momentum, const float* x, const float* gamma,
                                  const float* beta, float* running_mean, float* running_var, float* y,
                                  float* save_mean, float* save_invstd) {
   const double m = static_cast<double>(s.n) * s.s;
   GENER_CHECK(m > 0, "batchnorm_forward_train_cpu: empty batch (N=" << s.n << ", S=" << s.s << ")");
+  if (s.s == 1) {
+    for_each_row_block(s, [&](int c0, int nc) {
+      double mean[kRowBlock], var[kRowBlock];
+      float scale[kRowBlock], shift[kRowBlock];
+      row_sum(s, x, c0, nc, mean);
+      for (int j = 0; j < nc; ++j) mean[j] /= m;
+      row_dev(s, x, nullptr, c0, nc, mean, var);  // two-pass biased variance
+      for (int j = 0; j < nc; ++j) {
+        const Affine a = finish_train_channel(c0 + j, mean[j], var[j] / m, eps, momentum, gamma, beta, running_mean,
+                                              running_var, save_mean, save_invstd);
+        scale[j] = a.scale;
+        shift[j] = a.shift;
+      }
+      row_affine(s, x, c0, nc, scale, shift, y);
+    });
+    return;
+  }
   for_each_channel(s, [&](int c) {
     double sum = 0.0;
     for (int n = 0; n < s.n; ++n) sum += run_sum(x + offset(s, n, c), s.s);
     const double mean = sum / m;
     double sq = 0.0;  // two-pass biased variance
     for (int n = 0; n < s.n; ++n) sq += run_sq_dev(x + offset(s, n, c), s.s, mean);
-    const double var = sq / m;
-    const float invstd = static_cast<float>(1.0 / std::sqrt(var + eps));
-    const float meanf = static_cast<float>(mean);
-    const float scale = gamma[c] * invstd;
-    const float shift = beta[c] - meanf * scale;
-    for (int n = 0; n < s.n; ++n) run_affine(x + offset(s, n, c), s.s, scale, shift, y + offset(s, n, c));
-    if (running_mean) running_mean[c] = momentum * running_mean[c] + (1.0f - momentum) * meanf;
-    if (running_var) running_var[c] = momentum * running_var[c] + (1.0f - momentum) * static_cast<float>(var);
-    if (save_mean) save_mean[c] = meanf;
-    if (save_invstd) save_invstd[c] = invstd;
+    const Affine a = finish_train_channel(c, mean, sq / m, eps, momentum, gamma, beta, running_mean, running_var,
+                                          save_mean, save_invstd);
+    for (int n = 0; n < s.n; ++n) run_affine(x + offset(s, n, c), s.s, a.scale, a.shift, y + offset(s, n, c));
   });
 }
 
 void batchnorm_forward_eval_cpu(const BnShape& s, float eps, const float* x, const float* gamma, const float* beta,
                                 const float* running_mean, const float* running_var, float* y) {
+  if (s.s == 1) {
+    for_each_row_block(s, [&](int c0, int nc) {
+      float scale[kRowBlock], shift[kRowBlock];
+      for (int j = 0; j < nc; ++j) {
+        const Affine a = eval_channel(c0 + j, eps, gamma, beta, running_mean, running_var);
+        scale[j] = a.scale;
+        shift[j] = a.shift;
+      }
+      row_affine(s, x, c0, nc, scale, shift, y);
+    });
+    return;
+  }
   for_each_channel(s, [&](int c) {
-    const float invstd = static_cast<float>(1.0 / std::sqrt(static_cast<double>(running_var[c]) + eps));
-    const float scale = gamma[c] * invstd;
-    const float shift = beta[c] - running_mean[c] * scale;
-    for (int n = 0; n < s.n; ++n) run_affine(x + offset(s, n, c), s.s, scale, shift, y + offset(s, n, c));
+    const Affine a = eval_channel(c, eps, gamma, beta, running_mean, running_var);
+    for (int n = 0; n < s.n; ++n) run_affine(x + offset(s, n, c), s.s, a.scale, a.shift, y + offset(s, n, c));
   });
 }
 
 void batchnorm_backward_cpu(const BnShape& s, const float* x, const float* gamma, const float* save_mean,
                             const float* save_invstd, const float* dy, float* dx, float* dgamma, float* dbeta) {
   const double m = static_cast<double>(s.n) * s.s;
+  if (m <= 0) {
+    for (int c = 0; c < s.c; ++c) {
+      if (dgamma) dgamma[c] = 0.0f;
+      if (dbeta) dbeta[c] = 0.0f;
+    }
+    return;
+  }
+  if (s.s == 1) {
+    for_each_row_block(s, [&](int c0, int nc) {
+      double mean[kRowBlock], sum_dy[kRowBlock], sum_dy_dev[kRowBlock];
+      float k_scale[kRowBlock], shift[kRowBlock], slope[kRowBlock];
+      for (int j = 0; j < nc; ++j) mean[j] = save_mean[c0 + j];
+      row_sum(s, dy, c0, nc, sum_dy);
+      row_dev(s, x, dy, c0, nc, mean, sum_dy_dev);
+      for (int j = 0; j < nc; ++j) {
+        const BnGrad g = finish_backward_channel(c0 + j, m, sum_dy[j], sum_dy_dev[j], gamma, save_invstd, dgamma, dbeta);
+        k_scale[j] = g.k_scale;
+        shift[j] = g.mean_dy;
+        slope[j] = save_invstd[c0 + j] * g.mean_dy_xhat;
+      }
+      if (!dx) return;
+      for (int n = 0; n < s.n; ++n) {
+        const size_t o = static_cast<size_t>(n) * s.c + c0;
+        for (int j = 0; j < nc; ++j) {
+          const float dev = x[o + j] - save_mean[c0 + j];
+          dx[o + j] = k_scale[j] * (dy[o + j] - shift[j] - dev * slope[j]);
+        }
+      }
+    });
+    return;
+  }
   for_each_channel(s, [&](int c) {
-    const float mean = save_mean[c], invstd = save_invstd[c];
+    const float mean = save_mean[c];
     double sum_dy = 0.0, sum_dy_dev = 0.0;
     for (int n = 0; n < s.n; ++n) {
       sum_dy += run_sum(dy + offset(s, n, c), s.s);
       sum_dy_dev += run_dot_dev(dy + offset(s, n, c), x + offset(s, n, c), s.s, mean);
     }
-    const double sum_dy_xhat = sum_dy_dev * invstd;
-    if (dbeta) dbeta[c] = static_cast<float>(sum_dy);
-    if (dgamma) dgamma[c] = static_cast<float>(sum_dy_xhat);
-    if (!dx || m <= 0) return;
-    // dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat))
-    const float k_scale = gamma[c] * invstd;
-    const float mean_dy = static_cast<float>(sum_dy / m);
-    const float mean_dy_xhat = static_cast<float>(sum_dy_xhat / m);
+    const BnGrad g = finish_backward_channel(c, m, sum_dy, sum_dy_dev, gamma, save_invstd, dgamma, dbeta);
+    if (!dx) return;
     for (int n = 0; n < s.n; ++n) {
       const size_t o = offset(s, n, c);
-      run_bn_grad(x + o, dy + o, s.s, mean, invstd, k_scale, mean_dy, mean_dy_xhat, dx + o);
+      run_bn_grad(x + o, dy + o, s.s, mean, save_invstd[c], g.k_scale, g.mean_dy, g.mean_dy_xhat, dx + o);
     }
   });
 }

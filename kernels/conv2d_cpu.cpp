@@ -88,6 +88,10 @@ void conv2d_forward_cpu(const Conv2dShape& s, const float* x, const float* w, co
       }
       beta = 1.0f;
     }
+    if (k <= 0) {  // no input channels: the output is the bias alone
+      if (!b) std::memset(yn, 0, y_stride * sizeof(float));
+      continue;
+    }
     // yn (C_out, P) = w (C_out, K) · col (K, P) + beta · yn
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s.c_out, p, k, 1.0f, w, k, col, p, beta, yn, p);
   }
@@ -107,9 +111,11 @@ void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, c
     }
   }
   if (dw) std::memset(dw, 0, static_cast<size_t>(s.c_out) * k * sizeof(float));
-  if (dx) std::memset(dx, 0, s.n * x_stride * sizeof(float));
-  if (p <= 0 || s.c_out <= 0 || k <= 0) return;
   const bool pointwise = is_pointwise(s);
+  if (p <= 0 || s.c_out <= 0 || k <= 0) {
+    if (dx) std::memset(dx, 0, s.n * x_stride * sizeof(float));
+    return;
+  }
   for (int n = 0; n < s.n; ++n) {
     const float* xn = x + n * x_stride;    // (C_in, H, W)
     const float* dyn = dy + n * y_stride;  // (C_out, P)
@@ -127,7 +133,10 @@ void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, c
       // dcol (K, P) = wᵀ (K, C_out) · dyn (C_out, P); for 1x1 kernels dcol is dxn itself
       float* dcol = pointwise ? dxn : workspace;
       cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, p, s.c_out, 1.0f, w, k, dyn, p, 0.0f, dcol, p);
-      if (!pointwise) col2im_add(s, dcol, dxn);
+      if (!pointwise) {
+        std::memset(dxn, 0, x_stride * sizeof(float));
+        col2im_add(s, dcol, dxn);
+      }
     }
   }
 }

@@ -50,7 +50,7 @@ std::vector<float> shifted_input(const BnShape& s, uint32_t seed) {
 
 TEST(BatchnormCpu, TrainNormalizesEachChannel) {
   const float eps = 1e-3f;
-  for (const BnShape& s : {BnShape{7, 3, 13}, BnShape{64, 5, 1}, BnShape{1, 4, 11}}) {
+  for (const BnShape& s : {BnShape{7, 3, 13}, BnShape{64, 5, 1}, BnShape{1, 4, 11}, BnShape{9, 130, 1}}) {
     const auto x = shifted_input(s, 11);
     std::vector<float> gamma(s.c, 1.0f), beta(s.c, 0.0f), y(x.size()), mean(s.c), invstd(s.c);
     batchnorm_forward_train_cpu(s, eps, 0.9f, x.data(), gamma.data(), beta.data(), nullptr, nullptr, y.data(),
@@ -104,22 +104,24 @@ TEST(BatchnormCpu, RunningStatisticsFollowKerasMomentum) {
 }
 
 TEST(BatchnormCpu, EvalUsesRunningStatistics) {
-  const BnShape s{7, 3, 13};
-  const auto x = shifted_input(s, 14);
-  const std::vector<float> gamma{1.5f, 0.5f, -2.0f}, beta{0.0f, 1.0f, -0.5f};
-  const std::vector<float> rmean{0.3f, -1.0f, 4.0f}, rvar{0.7f, 2.0f, 9.0f};
-  std::vector<float> y(x.size()), ref(x.size());
-  batchnorm_forward_eval_cpu(s, 1e-3f, x.data(), gamma.data(), beta.data(), rmean.data(), rvar.data(), y.data());
-  for (size_t i = 0; i < x.size(); ++i) {
-    const int c = static_cast<int>((i / s.s) % s.c);
-    ref[i] = static_cast<float>(gamma[c] * (x[i] - rmean[c]) / std::sqrt(rvar[c] + 1e-3) + beta[c]);
+  uint32_t seed = 14;
+  for (const BnShape& s : {BnShape{7, 3, 13}, BnShape{5, 130, 1}}) {
+    const auto x = shifted_input(s, seed++);
+    const auto gamma = random_uniform(s.c, -2.0f, 2.0f, seed++), beta = random_uniform(s.c, -1.0f, 1.0f, seed++);
+    const auto rmean = random_uniform(s.c, -1.0f, 4.0f, seed++), rvar = random_uniform(s.c, 0.1f, 9.0f, seed++);
+    std::vector<float> y(x.size()), ref(x.size());
+    batchnorm_forward_eval_cpu(s, 1e-3f, x.data(), gamma.data(), beta.data(), rmean.data(), rvar.data(), y.data());
+    for (size_t i = 0; i < x.size(); ++i) {
+      const int c = static_cast<int>((i / s.s) % s.c);
+      ref[i] = static_cast<float>(gamma[c] * (x[i] - rmean[c]) / std::sqrt(rvar[c] + 1e-3) + beta[c]);
+    }
+    EXPECT_TRUE(all_close(y, ref, 1e-5f, 1e-5f, "bn eval " + shape_tag(s)));
   }
-  EXPECT_TRUE(all_close(y, ref, 1e-5f, 1e-5f, "bn eval " + shape_tag(s)));
 }
 
 TEST(BatchnormCpu, GradientMatchesFiniteDifferences) {
   uint32_t seed = 20;
-  for (const BnShape& s : {BnShape{1, 3, 13}, BnShape{7, 4, 1}, BnShape{7, 3, 5}, BnShape{1, 2, 1}}) {
+  for (const BnShape& s : {BnShape{1, 3, 13}, BnShape{7, 4, 1}, BnShape{7, 3, 5}, BnShape{1, 2, 1}, BnShape{7, 67, 1}}) {
     auto x = random_uniform(static_cast<size_t>(s.count()), -1.0f, 1.0f, seed++);
     auto gamma = random_uniform(s.c, 0.5f, 1.5f, seed++);
     auto beta = random_uniform(s.c, -0.5f, 0.5f, seed++);
@@ -245,7 +247,7 @@ TEST(DropoutCpu, RejectsRateOutsideUnitInterval) {
 // ---- fused block ----
 
 TEST(ActBnDropoutCpu, FusedEqualsCompositionOfUnfusedOps) {
-  for (const BnShape& s : {BnShape{7, 3, 13}, BnShape{64, 5, 1}, BnShape{1, 4, 11}}) {
+  for (const BnShape& s : {BnShape{7, 3, 13}, BnShape{64, 5, 1}, BnShape{1, 4, 11}, BnShape{9, 130, 1}}) {
     const long long n = s.count();
     BnDropoutParams p;
     p.seed = 99;
@@ -291,7 +293,7 @@ TEST(ActBnDropoutCpu, FusedEqualsCompositionOfUnfusedOps) {
 
 TEST(ActBnDropoutCpu, GradientMatchesFiniteDifferences) {
   uint32_t seed = 60;
-  for (const BnShape& s : {BnShape{7, 3, 13}, BnShape{7, 5, 1}, BnShape{1, 2, 11}}) {
+  for (const BnShape& s : {BnShape{7, 3, 13}, BnShape{7, 5, 1}, BnShape{1, 2, 11}, BnShape{5, 70, 1}}) {
     for (float rate : {0.0f, 0.5f}) {
       const long long n = s.count();
       BnDropoutParams p;

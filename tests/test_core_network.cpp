@@ -1,0 +1,308 @@
+// test_core_network.cpp — the CPU network end to end: whole-model gradient check, optimizer steps, lr schedule, predict().
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/core/network.h"
+#include "engine/core/trainer.h"
+#include "kernels/check.h"
+#include "tests/test_util.h"
+
+namespace gener::core {
+namespace {
+
+using test::all_close;
+
+constexpr int kL = 11, kGenes = 23, kBatch = 7;
+
+ModelConfig tiny_config(float dropout) {
+  ModelConfig c;
+  c.cnn_conv = {{3, 2, 2}, {2, 1, 3}};
+  c.cnn_dense = {5};
+  c.use_mlp = true;
+  c.mlp_dense = {4};
+  c.dropout = dropout;
+  return c;
+}
+
+struct Fixture {
+  Graph g;
+  std::unique_ptr<Network> net;
+  std::vector<float> expr;
+  std::vector<int32_t> pairs, labels;
+};
+
+// A training network over random expression, with params moved away from their initial values (non-zero biases
+// and betas, gammas != 1) so that every parameter matters.
+Fixture make_fixture(const ModelConfig& c, uint64_t seed, int batch = kBatch, int max_batch = kBatch,
+                     PlanMode mode = PlanMode::Training) {
+  Fixture f;
+  f.g = build_gener_graph(c, kL);
+  NetworkOptions o;
+  o.max_batch = max_batch;
+  o.mode = mode;
+  o.train.seed = seed;
+  f.net = make_cpu_network(f.g, o);
+  f.expr = test::random_uniform(static_cast<size_t>(kGenes) * kL, -2.f, 2.f, static_cast<uint32_t>(seed));
+  f.net->set_expression(f.expr.data(), kGenes);
+  std::vector<float> p = f.net->get_params();
+  std::vector<float> noise = test::random_uniform(p.size(), -0.3f, 0.3f, static_cast<uint32_t>(seed) + 1);
+  for (size_t i = 0; i < p.size(); ++i) p[i] += noise[i];
+  f.net->set_params(p);
+  std::vector<float> pr = test::random_ints(2 * static_cast<size_t>(batch), 0, kGenes - 1, static_cast<uint32_t>(seed) + 2);
+  for (float v : pr) f.pairs.push_back(static_cast<int32_t>(v));
+  for (int i = 0; i < batch; ++i) f.labels.push_back(i % 2 == 0 ? 1 : 0);
+  return f;
+}
+
+// Compares get_grads() with central differences of the training loss, a few entries of every parameter tensor.
+void gradient_check(float dropout, kernels::Activation act) {
+  ModelConfig c = tiny_config(dropout);
+  c.activation = act == kernels::Activation::Relu ? "relu" : "none";
+  Fixture f = make_fixture(c, 7);
+  const uint64_t step = 3;
+  f.net->forward_backward(f.pairs.data(), f.labels.data(), kBatch, step);
+  // A second identical call must give the same gradients (no accumulation across calls).
+  f.net->forward_backward(f.pairs.data(), f.labels.data(), kBatch, step);
+  const std::vector<float> grads = f.net->get_grads();
+  ASSERT_EQ(grads.size(), f.g.n_params);
+  std::vector<float> p = f.net->get_params();
+  auto loss = [&]() -> double {
+    f.net->set_params(p);
+    return f.net->forward_backward(f.pairs.data(), f.labels.data(), kBatch, step);
+  };
+  test::GradCheckOptions opt;
+  opt.eps = 3e-3f;
+  opt.atol = 1e-3f;
+  opt.rtol = 3e-2f;
+  opt.max_checks = 6;
+  double grad_norm = 0;
+  for (float gr : grads) grad_norm += static_cast<double>(gr) * gr;
+  EXPECT_GT(grad_norm, 1e-6) << "gradients are all zero";
+  for (const ParamInfo& info : f.g.params)
+    EXPECT_TRUE(test::check_gradient(loss, p.data() + info.offset, info.size(), grads.data() + info.offset,
+                                     info.name + " " + std::to_string(info.size()) + " floats", opt));
+}
+
+TEST(CoreNetwork, GradientCheckNoDropout) { gradient_check(0.f, kernels::Activation::Relu); }
+TEST(CoreNetwork, GradientCheckDropout) { gradient_check(0.3f, kernels::Activation::Relu); }
+TEST(CoreNetwork, GradientCheckLinearActivationDropout) { gradient_check(0.3f, kernels::Activation::None); }
+
+TEST(CoreNetwork, RepeatedForwardBackwardIsIdempotent) {
+  Fixture f = make_fixture(tiny_config(0.3f), 11);
+  float l1 = f.net->forward_backward(f.pairs.data(), f.labels.data(), kBatch, 5);
+  std::vector<float> g1 = f.net->get_grads();
+  float l2 = f.net->forward_backward(f.pairs.data(), f.labels.data(), kBatch, 5);
+  std::vector<float> g2 = f.net->get_grads();
+  EXPECT_EQ(l1, l2);
+  EXPECT_EQ(g1, g2) << "gradients accumulate across forward_backward calls";
+  // A different step draws different dropout masks, so the loss changes; without dropout it does not.
+  float l3 = f.net->forward_backward(f.pairs.data(), f.labels.data(), kBatch, 6);
+  EXPECT_NE(l1, l3);
+  Fixture n = make_fixture(tiny_config(0.f), 11);
+  EXPECT_EQ(n.net->forward_backward(n.pairs.data(), n.labels.data(), kBatch, 5),
+            n.net->forward_backward(n.pairs.data(), n.labels.data(), kBatch, 6));
+}
+
+TEST(CoreNetwork, TrainingUpdatesRunningStatistics) {
+  Fixture f = make_fixture(tiny_config(0.f), 12);
+  const std::vector<float> s0 = f.net->get_state();
+  EXPECT_EQ(s0, init_state(f.g));
+  f.net->forward_backward(f.pairs.data(), f.labels.data(), kBatch, 0);
+  const std::vector<float> s1 = f.net->get_state();
+  // running = 0.9 running + 0.1 batch: each changed mean moves by a tenth of the batch mean, so it stays small.
+  int changed = 0;
+  for (size_t i = 0; i < s1.size(); ++i) changed += s1[i] != s0[i];
+  EXPECT_GT(changed, static_cast<int>(s1.size()) / 2);
+  for (const StateInfo& s : f.g.state)
+    if (s.name.find("running_var") != std::string::npos)
+      for (size_t i = 0; i < s.size(); ++i) EXPECT_GE(s1[s.offset + i], 0.9f * 1.f - 1e-6f) << s.name;
+}
+
+TEST(CoreNetwork, SgdStepIsWeightMinusLrTimesGradient) {
+  Fixture f = make_fixture(tiny_config(0.f), 13);
+  f.net->forward_backward(f.pairs.data(), f.labels.data(), kBatch, 0);
+  const std::vector<float> p0 = f.net->get_params(), g = f.net->get_grads();
+  const float lr = 0.05f;
+  f.net->apply_update(lr, 1);
+  const std::vector<float> p1 = f.net->get_params();
+  std::vector<float> want(p0.size());
+  for (size_t i = 0; i < p0.size(); ++i) want[i] = p0[i] - lr * g[i];
+  EXPECT_TRUE(all_close(p1, want, 1e-7f, 1e-6f, "sgd step (momentum 0)"));
+  size_t moved = 0;
+  for (size_t i = 0; i < p0.size(); ++i) moved += p1[i] != p0[i];
+  EXPECT_GT(moved, p0.size() / 2);
+}
+
+TEST(CoreNetwork, SgdMomentumAccumulatesVelocity) {
+  ModelConfig c = tiny_config(0.f);
+  Graph g = build_gener_graph(c, kL);
+  NetworkOptions o;
+  o.max_batch = kBatch;
+  o.mode = PlanMode::Training;
+  o.train.momentum = 0.9f;
+  auto net = make_cpu_network(g, o);
+  Fixture f = make_fixture(c, 14);
+  net->set_expression(f.expr.data(), kGenes);
+  net->set_params(f.net->get_params());
+  const std::vector<float> p0 = net->get_params();
+  net->forward_backward(f.pairs.data(), f.labels.data(), kBatch, 0);
+  const std::vector<float> g1 = net->get_grads();
+  net->apply_update(0.1f, 1);
+  net->forward_backward(f.pairs.data(), f.labels.data(), kBatch, 1);
+  const std::vector<float> g2 = net->get_grads();
+  net->apply_update(0.1f, 2);
+  std::vector<float> want(p0.size());
+  for (size_t i = 0; i < p0.size(); ++i) want[i] = p0[i] - 0.1f * g1[i] - 0.1f * (0.9f * g1[i] + g2[i]);
+  EXPECT_TRUE(all_close(net->get_params(), want, 1e-6f, 1e-5f, "sgd with momentum 0.9, two steps"));
+}
+
+TEST(CoreNetwork, AdamFirstStepMovesByLearningRate) {
+  ModelConfig c = tiny_config(0.f);
+  Graph g = build_gener_graph(c, kL);
+  NetworkOptions o;
+  o.max_batch = kBatch;
+  o.mode = PlanMode::Training;
+  o.train.optimizer = "adam";
+  auto net = make_cpu_network(g, o);
+  Fixture f = make_fixture(c, 15);
+  net->set_expression(f.expr.data(), kGenes);
+  net->set_params(f.net->get_params());
+  const std::vector<float> p0 = net->get_params();
+  net->forward_backward(f.pairs.data(), f.labels.data(), kBatch, 0);
+  const std::vector<float> gr = net->get_grads();
+  net->apply_update(1e-3f, 1);
+  const std::vector<float> p1 = net->get_params();
+  // Bias-corrected first step: m_hat / sqrt(v_hat) = g / |g|, so each weight with a clear gradient moves by lr.
+  int checked = 0;
+  for (size_t i = 0; i < p0.size(); ++i)
+    if (std::fabs(gr[i]) > 1e-4f) {
+      ++checked;
+      EXPECT_NEAR(p1[i] - p0[i], gr[i] > 0 ? -1e-3f : 1e-3f, 2e-5f) << "param " << i << " grad " << gr[i];
+    }
+  EXPECT_GT(checked, 20);
+  EXPECT_EQ(net->get_opt_state().size(), 2 * g.n_params);
+}
+
+TEST(CoreNetwork, LearningRateSchedule) {
+  TrainConfig t;  // 0.01 * 0.8^(step / 2500)
+  EXPECT_FLOAT_EQ(learning_rate_at(t, 0), 0.01f);
+  EXPECT_FLOAT_EQ(learning_rate_at(t, 2500), 0.008f);
+  EXPECT_FLOAT_EQ(learning_rate_at(t, 5000), 0.0064f);
+  EXPECT_NEAR(learning_rate_at(t, 1250), 0.01 * std::sqrt(0.8), 1e-8);
+  EXPECT_LT(learning_rate_at(t, 2501), learning_rate_at(t, 2500));
+  t.lr_staircase = true;
+  EXPECT_FLOAT_EQ(learning_rate_at(t, 1), 0.01f);
+  EXPECT_FLOAT_EQ(learning_rate_at(t, 2499), 0.01f);
+  EXPECT_FLOAT_EQ(learning_rate_at(t, 2500), 0.008f);
+  EXPECT_FLOAT_EQ(learning_rate_at(t, 7499), 0.0064f);
+  EXPECT_FLOAT_EQ(learning_rate_at(t, 7500), 0.01f * 0.8f * 0.8f * 0.8f);
+  t.learning_rate = 0.5f;
+  t.lr_decay_rate = 0.5f;
+  t.lr_decay_steps = 10;
+  t.lr_staircase = false;
+  EXPECT_FLOAT_EQ(learning_rate_at(t, 20), 0.125f);
+}
+
+// Scores of the same 1000 pairs through networks planned for different batch sizes.
+TEST(CoreNetwork, PredictIsBatchSizeIndependentAndDeterministic) {
+  Fixture f = make_fixture(tiny_config(0.3f), 16);
+  for (int s = 0; s < 3; ++s) f.net->forward_backward(f.pairs.data(), f.labels.data(), kBatch, s);  // running stats
+  const std::vector<float> params = f.net->get_params(), state = f.net->get_state();
+  std::vector<float> pr = test::random_ints(2000, 0, kGenes - 1, 99);
+  std::vector<int32_t> ab(pr.begin(), pr.end());
+  std::vector<std::vector<float>> scores;
+  for (int mb : {1, 7, 1000}) {
+    NetworkOptions o;
+    o.max_batch = mb;
+    auto net = make_cpu_network(f.g, o);
+    net->set_expression(f.expr.data(), kGenes);
+    net->set_params(params);
+    net->set_state(state);
+    std::vector<float> s(1000, -1.f);
+    predict_pairs(*net, ab.data(), 1000, s.data());
+    for (float v : s) {
+      ASSERT_GE(v, 0.f);
+      ASSERT_LE(v, 1.f);
+    }
+    std::vector<float> again(1000, -1.f);
+    predict_pairs(*net, ab.data(), 1000, again.data());
+    EXPECT_EQ(s, again) << "eval mode is not deterministic (max_batch " << mb << ")";
+    scores.push_back(s);
+  }
+  EXPECT_TRUE(all_close(scores[1], scores[0], 1e-5f, 0.f, "scores max_batch 7 vs 1"));
+  EXPECT_TRUE(all_close(scores[2], scores[0], 1e-5f, 0.f, "scores max_batch 1000 vs 1"));
+  // The scores carry information: they are not all the same.
+  float lo = 1, hi = 0;
+  for (float v : scores[0]) lo = std::min(lo, v), hi = std::max(hi, v);
+  EXPECT_GT(hi - lo, 1e-3f);
+  // Inference ignores dropout: a dropout-free graph with the same weights scores identically, and so does the
+  // training network (which has its own plan) through predict().
+  Graph g0 = build_gener_graph(tiny_config(0.f), kL);
+  NetworkOptions o;
+  o.max_batch = 64;
+  auto net0 = make_cpu_network(g0, o);
+  net0->set_expression(f.expr.data(), kGenes);
+  net0->set_params(params);
+  net0->set_state(state);
+  std::vector<float> s0(1000);
+  predict_pairs(*net0, ab.data(), 1000, s0.data());
+  EXPECT_TRUE(all_close(s0, scores[0], 1e-5f, 0.f, "scores without dropout in the graph"));
+  std::vector<float> st(kBatch);
+  f.net->predict(ab.data(), kBatch, st.data());
+  EXPECT_TRUE(all_close(st.data(), scores[0].data(), kBatch, 1e-5f, 0.f, "training network's predict()"));
+}
+
+TEST(CoreNetwork, PredictLossMatchesScores) {
+  Fixture f = make_fixture(tiny_config(0.f), 17, kBatch, 64, PlanMode::Inference);
+  std::vector<float> p(kBatch);
+  double sum = f.net->predict(f.pairs.data(), kBatch, p.data(), f.labels.data());
+  double want = 0;
+  for (int i = 0; i < kBatch; ++i) want -= std::log(f.labels[i] ? p[i] : 1.0 - p[i]);
+  EXPECT_NEAR(sum, want, 1e-4 * (1 + want));
+}
+
+TEST(CoreNetwork, RejectsBadInput) {
+  Fixture f = make_fixture(tiny_config(0.f), 18);
+  std::vector<int32_t> bad = f.pairs;
+  bad[3] = kGenes;  // out of range gene index
+  std::vector<float> p(kBatch);
+  EXPECT_THROW(f.net->predict(bad.data(), kBatch, p.data()), gener::Error);
+  EXPECT_THROW(f.net->forward_backward(f.pairs.data(), f.labels.data(), kBatch + 1, 0), gener::Error);
+  EXPECT_THROW(f.net->set_params(std::vector<float>(3)), gener::Error);
+  Fixture inf = make_fixture(tiny_config(0.f), 18, kBatch, kBatch, PlanMode::Inference);
+  EXPECT_THROW(inf.net->forward_backward(inf.pairs.data(), inf.labels.data(), kBatch, 0), gener::Error);
+}
+
+TEST(CoreNetwork, InitParamsFollowKerasConventions) {
+  Graph g = build_gener_graph(tiny_config(0.f), kL);
+  std::vector<float> p = init_params(g, 1), q = init_params(g, 1), r = init_params(g, 2);
+  EXPECT_EQ(p, q);
+  EXPECT_NE(p, r);
+  for (const ParamInfo& info : g.params) {
+    const float* v = p.data() + info.offset;
+    const bool bias = info.name.size() > 5 && info.name.substr(info.name.size() - 5) == ".bias";
+    const bool bn = info.name.find(".bn") != std::string::npos;
+    if (bias) {
+      for (size_t i = 0; i < info.size(); ++i) EXPECT_EQ(v[i], 0.f) << info.name;
+    } else if (bn) {
+      for (size_t i = 0; i < info.size(); ++i) EXPECT_EQ(v[i], 1.f) << info.name;
+    } else {
+      double rf = 1;
+      for (size_t d = 2; d < info.shape.size(); ++d) rf *= static_cast<double>(info.shape[d]);
+      const double limit = std::sqrt(6.0 / ((info.shape[0] + info.shape[1]) * rf));
+      float mx = 0;
+      for (size_t i = 0; i < info.size(); ++i) {
+        EXPECT_LE(std::fabs(v[i]), limit * (1 + 1e-6)) << info.name;
+        mx = std::max(mx, std::fabs(v[i]));
+      }
+      EXPECT_GT(mx, 0.2 * limit) << info.name;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace gener::core
