@@ -122,7 +122,8 @@ void add_score_command(CLI::App& app) {
   cmd->add_option("--pairs", a->pairs, "pair list: gene_a gene_b [label]");
   cmd->add_flag("--all-pairs", a->all_pairs, "score all N(N-1)/2 pairs of the expression matrix (streamed)");
   cmd->add_option("--out", a->out, "output TSV")->capture_default_str();
-  cmd->add_option("--top-k", a->top_k, "keep only the k best pairs (DREAM5 submissions keep 100000)");
+  cmd->add_option("--top-k", a->top_k, "keep only the k best pairs (DREAM5 submissions keep 100000)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--threshold", a->threshold, "keep only pairs with score >= threshold");
   cmd->add_option("--batch", a->batch, "pairs per forward pass")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_flag("--quiet", a->quiet, "no progress lines");

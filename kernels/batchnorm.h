@@ -40,6 +40,13 @@ void batchnorm_backward_cpu(const BnShape& s, const float* x, const float* gamma
 void dropout_forward_cpu(long long n, float rate, uint64_t seed, uint64_t step, const float* x, float* y);
 void dropout_backward_cpu(long long n, float rate, uint64_t seed, uint64_t step, const float* dy, float* dx);
 
+// Eval-mode batchnorm as a per-channel affine map: scale = gamma / sqrt(var + eps), shift = beta - mean * scale.
+void bn_eval_scale_shift(int c, float eps, const float* gamma, const float* beta, const float* running_mean,
+                         const float* running_var, float* scale, float* shift);
+
+// One contiguous run: y = act(x + bias) * scale + shift (y may be x). The epilogue of fused inference ops.
+void act_bn_eval_run_cpu(Activation act, const float* x, int n, float bias, float scale, float shift, float* y);
+
 // ---- fused block: y = dropout(batchnorm(act(x))) ----
 // x is the pre-activation input (kept by the caller for backward); the mask is recomputed in backward.
 void act_bn_dropout_forward_train_cpu(const BnShape& s, const BnDropoutParams& p, Activation act, const float* x,

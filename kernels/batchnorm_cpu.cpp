@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "kernels/batchnorm.h"
 #include "kernels/check.h"
@@ -83,6 +84,14 @@ GENER_CPU_CLONES void run_bn_grad(const float* x, const float* dy, int n, float 
     const float xhat = (x[k] - mean) * invstd;
     dx[k] = k_scale * (dy[k] - mean_dy - xhat * mean_dy_xhat);
   }
+}
+
+// y = act(x) * scale + shift over one run (y may be x): the whole eval-mode block in one pass.
+GENER_CPU_CLONES void run_act_affine(Activation act, const float* x, int n, float scale, float shift, float* y) {
+  if (act == Activation::Relu)
+    for (int k = 0; k < n; ++k) y[k] = std::max(x[k], 0.0f) * scale + shift;
+  else
+    for (int k = 0; k < n; ++k) y[k] = x[k] * scale + shift;
 }
 
 // ---- S == 1 (dense layers): a channel's values are strided by C, so sweep rows and vectorize along channels,
@@ -361,11 +370,35 @@ void act_bn_dropout_forward_train_cpu(const BnShape& s, const BnDropoutParams& p
   dropout_forward_cpu(n, p.drop_rate, p.seed, p.step, y, y);
 }
 
+void bn_eval_scale_shift(int c, float eps, const float* gamma, const float* beta, const float* running_mean,
+                         const float* running_var, float* scale, float* shift) {
+  for (int k = 0; k < c; ++k) {
+    scale[k] = static_cast<float>(gamma[k] / std::sqrt(static_cast<double>(running_var[k]) + eps));
+    shift[k] = static_cast<float>(beta[k] - static_cast<double>(running_mean[k]) * scale[k]);
+  }
+}
+
+GENER_CPU_CLONES void act_bn_eval_run_cpu(Activation act, const float* x, int n, float bias, float scale, float shift, float* y) {
+  if (act == Activation::Relu)
+    for (int k = 0; k < n; ++k) y[k] = std::max(x[k] + bias, 0.0f) * scale + shift;
+  else
+    for (int k = 0; k < n; ++k) y[k] = (x[k] + bias) * scale + shift;
+}
+
 void act_bn_dropout_forward_eval_cpu(const BnShape& s, float eps, Activation act, const float* x, const float* gamma,
                                      const float* beta, const float* running_mean, const float* running_var,
                                      float* y) {
-  activation_forward_cpu(act, s.count(), x, y);
-  batchnorm_forward_eval_cpu(s, eps, y, gamma, beta, running_mean, running_var, y);
+  // One pass: y = act(x) * scale_c + shift_c with scale_c = gamma_c / sqrt(var_c + eps), shift_c = beta_c -
+  // mean_c * scale_c — the composition activation_forward_cpu then batchnorm_forward_eval_cpu, fused.
+  std::vector<float> scale(static_cast<size_t>(s.c)), shift(static_cast<size_t>(s.c));
+  bn_eval_scale_shift(s.c, eps, gamma, beta, running_mean, running_var, scale.data(), shift.data());
+  const long long rows = static_cast<long long>(s.n) * s.c;
+#pragma omp parallel for schedule(static) if (s.count() >= kParallelMin)
+  for (long long r = 0; r < rows; ++r) {
+    const int c = static_cast<int>(r % s.c);
+    const size_t o = static_cast<size_t>(r) * static_cast<size_t>(s.s);
+    run_act_affine(act, x + o, s.s, scale[c], shift[c], y + o);
+  }
 }
 
 void act_bn_dropout_backward_cpu(const BnShape& s, const BnDropoutParams& p, Activation act, const float* x,

@@ -1,6 +1,7 @@
 // conv2d.h — 2-D convolution, valid padding, stride 1, NCHW; CPU reference via im2col + sgemm.
 #pragma once
 #include <cstddef>
+#include "kernels/batchnorm.h"
 #include "stream.h"
 
 namespace gener::kernels {
@@ -18,6 +19,11 @@ size_t conv2d_workspace_floats_cpu(const Conv2dShape& s);
 // y (N, C_out, H_out, W_out) = conv(x, w) + b.
 void conv2d_forward_cpu(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
                         float* workspace);
+// Inference with the following activation → batchnorm folded in, one pass per sample while it is in cache:
+// y[c] = act(conv(x, w)[c] + b[c]) * scale[c] + shift[c]  (scale = gamma / sqrt(var + eps), shift = beta -
+// mean * scale; see bn_eval_scale_shift). Equals conv2d_forward_cpu then act_bn_dropout_forward_eval_cpu.
+void conv2d_forward_act_bn_cpu(const Conv2dShape& s, const float* x, const float* w, const float* b, Activation act,
+                               const float* scale, const float* shift, float* y, float* workspace);
 // dw, db are overwritten (not accumulated); dx may be null (first layer).
 void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, const float* dy, float* dx,
                          float* dw, float* db, float* workspace);

@@ -1,6 +1,8 @@
 // conv2d_cpu.cpp — CPU 2-D convolution (valid, stride 1, NCHW): per-sample im2col + OpenBLAS sgemm.
-// A 1x1 kernel skips im2col (the input already is the column matrix).
+// A 1x1 kernel skips im2col (the input already is the column matrix). Samples run in parallel (OpenMP),
+// each thread with its own slice of the workspace; weight gradients are reduced in a fixed thread order.
 #include <cblas.h>
+#include <omp.h>
 
 #include <cstring>
 
@@ -60,8 +62,16 @@ void col2im_add(const Conv2dShape& s, const float* col, float* dx) {
 
 }  // namespace
 
-size_t conv2d_workspace_floats_cpu(const Conv2dShape& s) {
+namespace {
+size_t col_floats(const Conv2dShape& s) {
   return static_cast<size_t>(s.c_in) * s.kh * s.kw * static_cast<size_t>(s.h_out()) * s.w_out();
+}
+size_t dw_floats(const Conv2dShape& s) { return static_cast<size_t>(s.c_out) * s.c_in * s.kh * s.kw; }
+}  // namespace
+
+size_t conv2d_workspace_floats_cpu(const Conv2dShape& s) {
+  // Per thread: one im2col buffer and a private weight-gradient accumulator.
+  return static_cast<size_t>(omp_get_max_threads()) * (col_floats(s) + dw_floats(s));
 }
 
 void conv2d_forward_cpu(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
@@ -71,13 +81,16 @@ void conv2d_forward_cpu(const Conv2dShape& s, const float* x, const float* w, co
   const size_t x_stride = static_cast<size_t>(s.c_in) * s.h * s.w;
   const size_t y_stride = static_cast<size_t>(s.c_out) * p;
   if (p <= 0 || s.c_out <= 0) return;
+  const size_t ws_stride = col_floats(s) + dw_floats(s);
+#pragma omp parallel for schedule(static)
   for (int n = 0; n < s.n; ++n) {
+    float* ws = workspace + static_cast<size_t>(omp_get_thread_num()) * ws_stride;
     const float* xn = x + n * x_stride;  // (C_in, H, W)
     float* yn = y + n * y_stride;        // (C_out, H_out, W_out)
     const float* col = xn;               // (K, P)
     if (!is_pointwise(s)) {
-      im2col(s, xn, workspace);
-      col = workspace;
+      im2col(s, xn, ws);
+      col = ws;
     }
     float beta = 0.0f;
     if (b) {
@@ -94,6 +107,32 @@ void conv2d_forward_cpu(const Conv2dShape& s, const float* x, const float* w, co
     }
     // yn (C_out, P) = w (C_out, K) · col (K, P) + beta · yn
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s.c_out, p, k, 1.0f, w, k, col, p, beta, yn, p);
+  }
+}
+
+void conv2d_forward_act_bn_cpu(const Conv2dShape& s, const float* x, const float* w, const float* b, Activation act,
+                               const float* scale, const float* shift, float* y, float* workspace) {
+  const int k = s.c_in * s.kh * s.kw;
+  const int p = s.h_out() * s.w_out();
+  const size_t x_stride = static_cast<size_t>(s.c_in) * s.h * s.w;
+  const size_t y_stride = static_cast<size_t>(s.c_out) * p;
+  if (p <= 0 || s.c_out <= 0 || k <= 0) return;
+  const size_t ws_stride = col_floats(s) + dw_floats(s);
+#pragma omp parallel for schedule(static)
+  for (int n = 0; n < s.n; ++n) {
+    float* ws = workspace + static_cast<size_t>(omp_get_thread_num()) * ws_stride;
+    const float* xn = x + n * x_stride;  // (C_in, H, W)
+    float* yn = y + n * y_stride;        // (C_out, H_out, W_out)
+    const float* col = xn;               // (K, P)
+    if (!is_pointwise(s)) {
+      im2col(s, xn, ws);
+      col = ws;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s.c_out, p, k, 1.0f, w, k, col, p, 0.0f, yn, p);
+    for (int co = 0; co < s.c_out; ++co) {  // epilogue while the sample's output is in cache
+      float* row = yn + static_cast<size_t>(co) * p;
+      act_bn_eval_run_cpu(act, row, p, b ? b[co] : 0.0f, scale[co], shift[co], row);
+    }
   }
 }
 
@@ -116,27 +155,44 @@ void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, c
     if (dx) std::memset(dx, 0, s.n * x_stride * sizeof(float));
     return;
   }
-  for (int n = 0; n < s.n; ++n) {
-    const float* xn = x + n * x_stride;    // (C_in, H, W)
-    const float* dyn = dy + n * y_stride;  // (C_out, P)
-    if (dw) {
-      const float* col = xn;  // (K, P)
-      if (!pointwise) {
-        im2col(s, xn, workspace);
-        col = workspace;
+  const size_t ws_stride = col_floats(s) + dw_floats(s);
+  const int threads = omp_get_max_threads();
+  const size_t ndw = dw_floats(s);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    float* ws = workspace + static_cast<size_t>(t) * ws_stride;  // im2col buffer
+    float* dw_t = ws + col_floats(s);                              // this thread's dw (C_out, K)
+    if (dw) std::memset(dw_t, 0, ndw * sizeof(float));
+#pragma omp for schedule(static)
+    for (int n = 0; n < s.n; ++n) {
+      const float* xn = x + n * x_stride;    // (C_in, H, W)
+      const float* dyn = dy + n * y_stride;  // (C_out, P)
+      if (dw) {
+        const float* col = xn;  // (K, P)
+        if (!pointwise) {
+          im2col(s, xn, ws);
+          col = ws;
+        }
+        // dw_t (C_out, K) += dyn (C_out, P) · colᵀ (P, K)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s.c_out, k, p, 1.0f, dyn, p, col, p, 1.0f, dw_t, k);
       }
-      // dw (C_out, K) += dyn (C_out, P) · colᵀ (P, K)
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s.c_out, k, p, 1.0f, dyn, p, col, p, 1.0f, dw, k);
+      if (dx) {
+        float* dxn = dx + n * x_stride;  // (C_in, H, W)
+        // dcol (K, P) = wᵀ (K, C_out) · dyn (C_out, P); for 1x1 kernels dcol is dxn itself
+        float* dcol = pointwise ? dxn : ws;
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, p, s.c_out, 1.0f, w, k, dyn, p, 0.0f, dcol, p);
+        if (!pointwise) {
+          std::memset(dxn, 0, x_stride * sizeof(float));
+          col2im_add(s, dcol, dxn);
+        }
+      }
     }
-    if (dx) {
-      float* dxn = dx + n * x_stride;  // (C_in, H, W)
-      // dcol (K, P) = wᵀ (K, C_out) · dyn (C_out, P); for 1x1 kernels dcol is dxn itself
-      float* dcol = pointwise ? dxn : workspace;
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, p, s.c_out, 1.0f, w, k, dyn, p, 0.0f, dcol, p);
-      if (!pointwise) {
-        std::memset(dxn, 0, x_stride * sizeof(float));
-        col2im_add(s, dcol, dxn);
-      }
+  }
+  if (dw) {  // reduce the per-thread accumulators in thread order (deterministic for a fixed thread count)
+    for (int t = 0; t < threads; ++t) {
+      const float* dw_t = workspace + static_cast<size_t>(t) * ws_stride + col_floats(s);
+      for (size_t i = 0; i < ndw; ++i) dw[i] += dw_t[i];
     }
   }
 }

@@ -1,11 +1,30 @@
 // dense_cpu.cpp — CPU fully connected layer y = x · Wᵀ + b and its backward, via OpenBLAS sgemm.
+// Each product is split into row (or column) blocks, one per OpenMP thread, each a single-threaded sgemm.
 #include <cblas.h>
+#include <omp.h>
+
+#include <algorithm>
 
 #include <cstring>
 
 #include "kernels/dense.h"
 
 namespace gener::kernels {
+namespace {
+
+// Run body(begin, end) over [0, n) split into one contiguous block per thread (blocks of `align`).
+template <class Body>
+void parallel_blocks(int n, int align, Body body) {
+  const int threads = std::max(1, std::min(omp_get_max_threads(), (n + align - 1) / align));
+  const int per = ((n + threads - 1) / threads + align - 1) / align * align;
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int t = 0; t < threads; ++t) {
+    const int begin = t * per, end = std::min(n, begin + per);
+    if (begin < end) body(begin, end);
+  }
+}
+
+}  // namespace
 
 void dense_forward_cpu(int B, int in, int out, const float* x, const float* w, const float* b, float* y) {
   if (B <= 0 || out <= 0) return;
@@ -19,7 +38,10 @@ void dense_forward_cpu(int B, int in, int out, const float* x, const float* w, c
     return;
   }
   // y (B, out) = x (B, in) · wᵀ (in, out) + beta · y
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, out, in, 1.0f, x, in, w, in, beta, y, out);
+  parallel_blocks(B, 8, [&](int r0, int r1) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r1 - r0, out, in, 1.0f, x + static_cast<size_t>(r0) * in,
+                in, w, in, beta, y + static_cast<size_t>(r0) * out, out);
+  });
 }
 
 void dense_backward_cpu(int B, int in, int out, const float* x, const float* w, const float* dy, float* dx,
@@ -35,14 +57,20 @@ void dense_backward_cpu(int B, int in, int out, const float* x, const float* w, 
     if (B <= 0) {
       std::memset(dw, 0, static_cast<size_t>(out) * in * sizeof(float));
     } else {  // dw (out, in) = dyᵀ (out, B) · x (B, in)
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, B, 1.0f, dy, out, x, in, 0.0f, dw, in);
+      parallel_blocks(in, 16, [&](int c0, int c1) {
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, c1 - c0, B, 1.0f, dy, out, x + c0, in, 0.0f,
+                    dw + c0, in);
+      });
     }
   }
   if (dx && B > 0 && in > 0) {
     if (out <= 0) {
       std::memset(dx, 0, static_cast<size_t>(B) * in * sizeof(float));
     } else {  // dx (B, in) = dy (B, out) · w (out, in)
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, in, out, 1.0f, dy, out, w, in, 0.0f, dx, in);
+      parallel_blocks(B, 8, [&](int r0, int r1) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, in, out, 1.0f, dy + static_cast<size_t>(r0) * out,
+                    out, w, in, 0.0f, dx + static_cast<size_t>(r0) * in, in);
+      });
     }
   }
 }

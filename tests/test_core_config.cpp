@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <unistd.h>
@@ -18,14 +19,31 @@ namespace fs = std::filesystem;
 
 std::string src(const std::string& rel) { return std::string(GENER_SOURCE_DIR) + "/" + rel; }
 
-// Writes `text` to a fresh file in the test temp directory and returns its path.
-std::string write_temp(const std::string& name, const std::string& text) {
-  fs::path dir = fs::temp_directory_path() / ("gener_test_core_config_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  fs::path p = dir / name;
-  std::ofstream(p) << text;
-  return p.string();
-}
+// A fresh directory for one test's YAML files, removed with everything in it at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    static int counter = 0;
+    path_ = fs::temp_directory_path() /
+            ("gener_test_core_config_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  // Writes `text` to `name` in this directory and returns the file's path.
+  std::string write(const std::string& name, const std::string& text) const {
+    fs::path p = path_ / name;
+    std::ofstream(p) << text;
+    return p.string();
+  }
+
+ private:
+  fs::path path_;
+};
 
 const char* kGoodModel = R"(model:
   name: tiny
@@ -94,7 +112,8 @@ TEST(CoreConfig, ShippedTrainConfigs) {
 }
 
 TEST(CoreConfig, ModelYamlRoundTrip) {
-  ModelConfig a = load_model_config(write_temp("good.yaml", kGoodModel));
+  TempDir d;
+  ModelConfig a = load_model_config(d.write("good.yaml", kGoodModel));
   EXPECT_FLOAT_EQ(a.dropout, 0.25f);
   ModelConfig b = model_config_from_yaml(model_config_to_yaml(a), "round trip");
   EXPECT_EQ(b.name, "tiny");
@@ -111,62 +130,68 @@ TEST(CoreConfig, ModelYamlRoundTrip) {
 }
 
 TEST(CoreConfig, WrongTypeNamesKeyPathAndFile) {
-  std::string path = write_temp("wrong_type.yaml", model_with("filters: 2,", "filters: \"abc\","));
+  TempDir d;
+  std::string path = d.write("wrong_type.yaml", model_with("filters: 2,", "filters: \"abc\","));
   expect_error_naming([&] { load_model_config(path); }, {path, "model.cnn.conv[1].filters", "abc"});
-  std::string path2 = write_temp("wrong_type_list.yaml", model_with("dense: [5]", "dense: [5, x]"));
+  std::string path2 = d.write("wrong_type_list.yaml", model_with("dense: [5]", "dense: [5, x]"));
   expect_error_naming([&] { load_model_config(path2); }, {path2, "model.cnn.dense"});
 }
 
 TEST(CoreConfig, UnknownKeyNamesKeyPathAndFile) {
-  std::string path = write_temp("misspelt.yaml", model_with("dropout: 0.25", "dropuot: 0.25"));
+  TempDir d;
+  std::string path = d.write("misspelt.yaml", model_with("dropout: 0.25", "dropuot: 0.25"));
   expect_error_naming([&] { load_model_config(path); }, {path, "model.dropuot"});
-  std::string path2 = write_temp("misspelt_nested.yaml", model_with("momentum: 0.9", "momentun: 0.9"));
+  std::string path2 = d.write("misspelt_nested.yaml", model_with("momentum: 0.9", "momentun: 0.9"));
   expect_error_naming([&] { load_model_config(path2); }, {path2, "model.batchnorm.momentun"});
-  std::string path3 = write_temp("misspelt_layer.yaml", model_with("kernel: [1, 3]", "kernel: [1, 3], strides: 2"));
+  std::string path3 = d.write("misspelt_layer.yaml", model_with("kernel: [1, 3]", "kernel: [1, 3], strides: 2"));
   expect_error_naming([&] { load_model_config(path3); }, {path3, "model.cnn.conv[1].strides"});
 }
 
 TEST(CoreConfig, MissingKeyNamesKeyPathAndFile) {
-  std::string path = write_temp("missing_filters.yaml", model_with("filters: 3, ", ""));
+  TempDir d;
+  std::string path = d.write("missing_filters.yaml", model_with("filters: 3, ", ""));
   expect_error_naming([&] { load_model_config(path); }, {path, "model.cnn.conv[0].filters"});
-  std::string path2 = write_temp("missing_model.yaml", "train:\n  seed: 1\n");
+  std::string path2 = d.write("missing_model.yaml", "train:\n  seed: 1\n");
   expect_error_naming([&] { load_model_config(path2); }, {path2, "model"});
 }
 
 TEST(CoreConfig, OutOfRangeNamesKeyPathAndFile) {
+  TempDir d;
   for (const char* bad : {"dropout: 1.5", "dropout: -0.1", "dropout: 1.0"}) {
-    std::string path = write_temp("bad_dropout.yaml", model_with("dropout: 0.25", bad));
+    std::string path = d.write("bad_dropout.yaml", model_with("dropout: 0.25", bad));
     expect_error_naming([&] { load_model_config(path); }, {path, "model.dropout"});
   }
-  std::string path = write_temp("bad_filters.yaml", model_with("filters: 3,", "filters: 0,"));
+  std::string path = d.write("bad_filters.yaml", model_with("filters: 3,", "filters: 0,"));
   expect_error_naming([&] { load_model_config(path); }, {path, "model.cnn.conv[0].filters"});
-  std::string path2 = write_temp("bad_momentum.yaml", model_with("momentum: 0.9", "momentum: 1.5"));
+  std::string path2 = d.write("bad_momentum.yaml", model_with("momentum: 0.9", "momentum: 1.5"));
   expect_error_naming([&] { load_model_config(path2); }, {path2, "model.batchnorm.momentum"});
 }
 
 TEST(CoreConfig, TrainConfigErrors) {
+  TempDir d;
   const std::string good = "train:\n  optimizer: sgd\n  learning_rate: 0.05\n  batch_size: 32\n"
                            "  lr_decay: {rate: 0.5, steps: 10, staircase: true}\n";
-  TrainConfig t = load_train_config(write_temp("train_good.yaml", good));
+  TrainConfig t = load_train_config(d.write("train_good.yaml", good));
   EXPECT_FLOAT_EQ(t.learning_rate, 0.05f);
   EXPECT_EQ(t.batch_size, 32);
   EXPECT_TRUE(t.lr_staircase);
   EXPECT_EQ(t.lr_decay_steps, 10);
 
-  std::string p1 = write_temp("train_type.yaml", "train:\n  batch_size: sixty-four\n");
+  std::string p1 = d.write("train_type.yaml", "train:\n  batch_size: sixty-four\n");
   expect_error_naming([&] { load_train_config(p1); }, {p1, "train.batch_size", "sixty-four"});
-  std::string p2 = write_temp("train_unknown.yaml", "train:\n  learning_rat: 0.1\n");
+  std::string p2 = d.write("train_unknown.yaml", "train:\n  learning_rat: 0.1\n");
   expect_error_naming([&] { load_train_config(p2); }, {p2, "train.learning_rat"});
-  std::string p3 = write_temp("train_nested.yaml", "train:\n  lr_decay: {rate: 0.5, stepz: 10}\n");
+  std::string p3 = d.write("train_nested.yaml", "train:\n  lr_decay: {rate: 0.5, stepz: 10}\n");
   expect_error_naming([&] { load_train_config(p3); }, {p3, "train.lr_decay.stepz"});
-  std::string p4 = write_temp("train_opt.yaml", "train:\n  optimizer: rmsprop\n");
+  std::string p4 = d.write("train_opt.yaml", "train:\n  optimizer: rmsprop\n");
   expect_error_naming([&] { load_train_config(p4); }, {p4, "train.optimizer", "rmsprop"});
-  std::string p5 = write_temp("train_lr.yaml", "train:\n  learning_rate: -1\n");
+  std::string p5 = d.write("train_lr.yaml", "train:\n  learning_rate: -1\n");
   expect_error_naming([&] { load_train_config(p5); }, {p5, "train.learning_rate"});
 }
 
 TEST(CoreConfig, SyntaxErrorAndMissingFileNameTheFile) {
-  std::string path = write_temp("syntax.yaml", "model:\n  cnn: [1, 2\n  dropout: 0.5\n");
+  TempDir d;
+  std::string path = d.write("syntax.yaml", "model:\n  cnn: [1, 2\n  dropout: 0.5\n");
   expect_error_naming([&] { load_model_config(path); }, {path});
   std::string none = (fs::temp_directory_path() / "gener_no_such_config.yaml").string();
   expect_error_naming([&] { load_model_config(none); }, {none});

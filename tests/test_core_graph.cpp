@@ -88,7 +88,9 @@ TEST(CoreGraph, TopologicalOrderAndSingleConsumers) {
   for (size_t t = 0; t < g.tensors.size(); ++t) {
     const TensorInfo& ti = g.tensors[t];
     ASSERT_GE(ti.producer, 0) << ti.name;
-    if (ti.consumer >= 0) EXPECT_LT(ti.producer, ti.consumer) << ti.name;
+    if (ti.consumer >= 0) {
+      EXPECT_LT(ti.producer, ti.consumer) << ti.name;
+    }
   }
   EXPECT_EQ(g.nodes.front().op, OpKind::PairFeatures);
   EXPECT_EQ(g.nodes.back().op, OpKind::SoftmaxXent);

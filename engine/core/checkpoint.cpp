@@ -20,12 +20,22 @@ void put_all(io::SafeTensors& st, const std::string& prefix, const std::vector<P
   for (const ParamInfo& p : infos) put(st, prefix + p.name, p.shape, buf.data() + p.offset, p.size());
 }
 
+// io::require_tensor names the tensor; the error also names the file.
+void require(const io::SafeTensors& st, const std::string& path, const std::string& name,
+             const std::vector<int64_t>& shape) {
+  try {
+    io::require_tensor(st, name, shape);
+  } catch (const Error& e) {
+    GENER_THROW(path << ": " << e.what());
+  }
+}
+
 std::vector<float> take_all(const io::SafeTensors& st, const std::string& path, const std::string& prefix,
                             const std::vector<ParamInfo>& infos, size_t total) {
   std::vector<float> buf(total, 0.f);
   for (const ParamInfo& p : infos) {
     const std::string name = prefix + p.name;
-    io::require_tensor(st, name, p.shape);
+    require(st, path, name, p.shape);
     const auto& d = st.tensors.at(name).data;
     std::copy(d.begin(), d.end(), buf.begin() + static_cast<long>(p.offset));
   }
@@ -77,8 +87,8 @@ Checkpoint load_checkpoint(const std::string& path) {
   ck.state = take_all(st, path, "", g.state, g.n_state);
   if (st.tensors.count("optimizer.m")) {
     const int64_t n = static_cast<int64_t>(g.n_params);
-    io::require_tensor(st, "optimizer.m", {n});
-    io::require_tensor(st, "optimizer.v", {n});
+    require(st, path, "optimizer.m", {n});
+    require(st, path, "optimizer.v", {n});
     ck.opt_state = st.tensors.at("optimizer.m").data;
     const auto& v = st.tensors.at("optimizer.v").data;
     ck.opt_state.insert(ck.opt_state.end(), v.begin(), v.end());

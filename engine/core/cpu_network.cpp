@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <omp.h>
+
 #include "engine/core/network.h"
 #include "kernels/batchnorm.h"
 #include "kernels/check.h"
@@ -17,6 +19,15 @@ namespace gener::core {
 namespace {
 
 namespace k = gener::kernels;
+
+// Per-thread inference state: a memory plan for a micro-batch and its buffers. Scoring splits a batch into
+// micro-batches that run through the whole network on one thread each, so activations stay in cache.
+struct Lane {
+  MemoryPlan plan;
+  std::vector<float> arena, aux, workspace, losses;
+};
+
+constexpr int kMicroBatch = 64;
 
 class CpuNetwork final : public Network {
  public:
@@ -39,6 +50,15 @@ class CpuNetwork final : public Network {
         ws = std::max(ws, static_cast<size_t>(plan_.max_batch) * n.bn_c * n.bn_s);
     }
     workspace_.assign(ws, 0.f);
+    const int mb = std::min(kMicroBatch, plan_.max_batch);
+    lanes_.resize(static_cast<size_t>(std::max(1, omp_get_max_threads())));
+    for (Lane& l : lanes_) {
+      l.plan = plan_memory(gr, mb, PlanMode::Inference);
+      l.arena.assign(static_cast<size_t>(l.plan.arena_floats), 0.f);
+      l.aux.assign(gr.n_aux, 0.f);
+      l.workspace.assign(ws, 0.f);
+      l.losses.assign(static_cast<size_t>(mb), 0.f);
+    }
     if (plan_.mode == PlanMode::Training) {
       grads_.assign(gr.n_params, 0.f);
       opt_.assign(2 * gr.n_params, 0.f);
@@ -70,8 +90,9 @@ class CpuNetwork final : public Network {
   float forward_backward(const int32_t* pairs, const int32_t* labels, int B, uint64_t step) override {
     GENER_CHECK(plan_.mode == PlanMode::Training, "forward_backward: network was planned for inference only");
     check_batch(pairs, B);
-    forward(pairs, labels, B, /*train=*/true, step);
-    backward(labels, B, step);
+    Buffers buf = main_buffers();
+    forward(buf, pairs, labels, B, /*train=*/true, step);
+    backward(buf, labels, B, step);
     double sum = 0;
     for (int i = 0; i < B; ++i) sum += losses_[i];
     return static_cast<float>(sum / B);
@@ -89,19 +110,35 @@ class CpuNetwork final : public Network {
 
   double predict(const int32_t* pairs, int B, float* p_pos, const int32_t* labels) override {
     check_batch(pairs, B);
-    forward(pairs, labels, B, /*train=*/false, 0);
-    const float* probs = value(graph_.t_probs);
+    const int mb = lanes_[0].plan.max_batch;
+    const int chunks = (B + mb - 1) / mb;
     const int C = graph_.config.classes;
-    for (int i = 0; i < B; ++i) p_pos[i] = probs[static_cast<size_t>(i) * C + 1];
+    std::vector<double> sums(static_cast<size_t>(chunks), 0.0);
+#pragma omp parallel for schedule(dynamic) if (chunks > 1)
+    for (int ch = 0; ch < chunks; ++ch) {
+      Lane& l = lanes_[static_cast<size_t>(omp_get_thread_num()) % lanes_.size()];
+      const int first = ch * mb, n = std::min(mb, B - first);
+      Buffers buf{l.plan, l.arena.data(), l.aux.data(), l.workspace.data(), l.losses.data()};
+      forward(buf, pairs + 2 * first, labels ? labels + first : nullptr, n, /*train=*/false, 0);
+      const float* probs = buf.value(graph_.t_probs);
+      for (int i = 0; i < n; ++i) p_pos[first + i] = probs[static_cast<size_t>(i) * C + 1];
+      if (labels)
+        for (int i = 0; i < n; ++i) sums[ch] += l.losses[i];
+    }
     double sum = 0;
-    if (labels)
-      for (int i = 0; i < B; ++i) sum += losses_[i];
+    for (double v : sums) sum += v;  // fixed order: deterministic
     return sum;
   }
 
  private:
-  float* value(int t) { return arena_.data() + plan_.value_offset[t]; }
-  float* grad(int t) { return plan_.grad_offset[t] < 0 ? nullptr : arena_.data() + plan_.grad_offset[t]; }
+  // The activation buffers one pass runs on: the training arena, or one lane's.
+  struct Buffers {
+    const MemoryPlan& plan;
+    float *arena, *aux, *workspace, *losses;
+    float* value(int t) const { return arena + plan.value_offset[t]; }
+    float* grad(int t) const { return plan.grad_offset[t] < 0 ? nullptr : arena + plan.grad_offset[t]; }
+  };
+  Buffers main_buffers() { return {plan_, arena_.data(), aux_.data(), workspace_.data(), losses_.data()}; }
   float* P(int idx) { return params_.data() + graph_.params[idx].offset; }
   float* G(int idx) { return grads_.data() + graph_.params[idx].offset; }
   float* S(int idx) { return state_.data() + graph_.state[idx].offset; }
@@ -124,53 +161,72 @@ class CpuNetwork final : public Network {
     return p;
   }
 
-  void forward(const int32_t* pairs, const int32_t* labels, int B, bool train, uint64_t step) {
-    for (const Node& n : graph_.nodes) {
+  void forward(const Buffers& b, const int32_t* pairs, const int32_t* labels, int B, bool train, uint64_t step) {
+    bool skip_next = false;
+    for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+      const Node& n = graph_.nodes[i];
+      if (skip_next) {  // this act → batchnorm block ran as the previous conv's epilogue
+        skip_next = false;
+        continue;
+      }
       switch (n.op) {
         case OpKind::PairFeatures:
-          k::pair_features_cpu(expr_.data(), graph_.L, pairs, B, value(n.out[0]),
-                               n.out.size() > 1 ? value(n.out[1]) : nullptr);
+          k::pair_features_cpu(expr_.data(), graph_.L, pairs, B, b.value(n.out[0]),
+                               n.out.size() > 1 ? b.value(n.out[1]) : nullptr);
           break;
         case OpKind::Conv2d: {
           k::Conv2dShape s = n.conv;
           s.n = B;
-          k::conv2d_forward_cpu(s, value(n.in[0]), P(n.p_weight), P(n.p_bias), value(n.out[0]), workspace_.data());
+          const int next = graph_.tensors[n.out[0]].consumer;
+          if (!train && next >= 0 && graph_.nodes[next].op == OpKind::ActBnDropout) {
+            // Inference: fold the following act → batchnorm into the conv's per-sample epilogue.
+            const Node& bn = graph_.nodes[next];
+            float* scale = b.aux + bn.saved_offset;
+            k::bn_eval_scale_shift(bn.bn_c, bn.bn_eps, P(bn.p_weight), P(bn.p_bias), S(bn.s_mean), S(bn.s_var), scale,
+                                   scale + bn.bn_c);
+            k::conv2d_forward_act_bn_cpu(s, b.value(n.in[0]), P(n.p_weight), P(n.p_bias), bn.act, scale,
+                                         scale + bn.bn_c, b.value(bn.out[0]), b.workspace);
+            skip_next = static_cast<size_t>(next) == i + 1;
+            GENER_CHECK(skip_next, "layer " << n.name << ": its batchnorm must follow it directly");
+          } else {
+            k::conv2d_forward_cpu(s, b.value(n.in[0]), P(n.p_weight), P(n.p_bias), b.value(n.out[0]), b.workspace);
+          }
           break;
         }
         case OpKind::Dense:
-          k::dense_forward_cpu(B, n.dense_in, n.dense_out, value(n.in[0]), P(n.p_weight), P(n.p_bias),
-                               value(n.out[0]));
+          k::dense_forward_cpu(B, n.dense_in, n.dense_out, b.value(n.in[0]), P(n.p_weight), P(n.p_bias),
+                               b.value(n.out[0]));
           break;
         case OpKind::ActBnDropout: {
           k::BnShape s{B, n.bn_c, n.bn_s};
-          float* saved = aux_.data() + n.saved_offset;
+          float* saved = b.aux + n.saved_offset;
           if (train)
-            k::act_bn_dropout_forward_train_cpu(s, bn_params(n, step), n.act, value(n.in[0]), P(n.p_weight),
-                                                P(n.p_bias), S(n.s_mean), S(n.s_var), value(n.out[0]), saved,
+            k::act_bn_dropout_forward_train_cpu(s, bn_params(n, step), n.act, b.value(n.in[0]), P(n.p_weight),
+                                                P(n.p_bias), S(n.s_mean), S(n.s_var), b.value(n.out[0]), saved,
                                                 saved + n.bn_c);
           else
-            k::act_bn_dropout_forward_eval_cpu(s, n.bn_eps, n.act, value(n.in[0]), P(n.p_weight), P(n.p_bias),
-                                               S(n.s_mean), S(n.s_var), value(n.out[0]));
+            k::act_bn_dropout_forward_eval_cpu(s, n.bn_eps, n.act, b.value(n.in[0]), P(n.p_weight), P(n.p_bias),
+                                               S(n.s_mean), S(n.s_var), b.value(n.out[0]));
           break;
         }
         case OpKind::Concat: {
           const int n1 = static_cast<int>(graph_.tensors[n.in[0]].per_sample());
           const int n2 = static_cast<int>(graph_.tensors[n.in[1]].per_sample());
-          k::concat2_cpu(B, n1, n2, value(n.in[0]), value(n.in[1]), value(n.out[0]));
+          k::concat2_cpu(B, n1, n2, b.value(n.in[0]), b.value(n.in[1]), b.value(n.out[0]));
           break;
         }
         case OpKind::SoftmaxXent:
           if (labels)
-            k::softmax_xent_cpu(B, graph_.config.classes, value(n.in[0]), labels, 1.f / B, value(n.out[0]),
-                                losses_.data(), nullptr);
+            k::softmax_xent_cpu(B, graph_.config.classes, b.value(n.in[0]), labels, 1.f / B, b.value(n.out[0]),
+                                b.losses, nullptr);
           else
-            k::softmax_cpu(B, graph_.config.classes, value(n.in[0]), value(n.out[0]));
+            k::softmax_cpu(B, graph_.config.classes, b.value(n.in[0]), b.value(n.out[0]));
           break;
       }
     }
   }
 
-  void backward(const int32_t* labels, int B, uint64_t step) {
+  void backward(const Buffers& b, const int32_t* labels, int B, uint64_t step) {
     for (auto it = graph_.nodes.rbegin(); it != graph_.nodes.rend(); ++it) {
       const Node& n = *it;
       switch (n.op) {
@@ -178,32 +234,32 @@ class CpuNetwork final : public Network {
         case OpKind::Conv2d: {
           k::Conv2dShape s = n.conv;
           s.n = B;
-          k::conv2d_backward_cpu(s, value(n.in[0]), P(n.p_weight), grad(n.out[0]), grad(n.in[0]), G(n.p_weight),
-                                 G(n.p_bias), workspace_.data());
+          k::conv2d_backward_cpu(s, b.value(n.in[0]), P(n.p_weight), b.grad(n.out[0]), b.grad(n.in[0]), G(n.p_weight),
+                                 G(n.p_bias), b.workspace);
           break;
         }
         case OpKind::Dense:
-          k::dense_backward_cpu(B, n.dense_in, n.dense_out, value(n.in[0]), P(n.p_weight), grad(n.out[0]),
-                                grad(n.in[0]), G(n.p_weight), G(n.p_bias));
+          k::dense_backward_cpu(B, n.dense_in, n.dense_out, b.value(n.in[0]), P(n.p_weight), b.grad(n.out[0]),
+                                b.grad(n.in[0]), G(n.p_weight), G(n.p_bias));
           break;
         case OpKind::ActBnDropout: {
           k::BnShape s{B, n.bn_c, n.bn_s};
-          const float* saved = aux_.data() + n.saved_offset;
-          k::act_bn_dropout_backward_cpu(s, bn_params(n, step), n.act, value(n.in[0]), P(n.p_weight), saved,
-                                         saved + n.bn_c, grad(n.out[0]), grad(n.in[0]), G(n.p_weight),
-                                         G(n.p_bias), workspace_.data());
+          const float* saved = b.aux + n.saved_offset;
+          k::act_bn_dropout_backward_cpu(s, bn_params(n, step), n.act, b.value(n.in[0]), P(n.p_weight), saved,
+                                         saved + n.bn_c, b.grad(n.out[0]), b.grad(n.in[0]), G(n.p_weight),
+                                         G(n.p_bias), b.workspace);
           break;
         }
         case OpKind::Concat: {
           const int n1 = static_cast<int>(graph_.tensors[n.in[0]].per_sample());
           const int n2 = static_cast<int>(graph_.tensors[n.in[1]].per_sample());
-          k::split2_cpu(B, n1, n2, grad(n.out[0]), grad(n.in[0]), grad(n.in[1]));
+          k::split2_cpu(B, n1, n2, b.grad(n.out[0]), b.grad(n.in[0]), b.grad(n.in[1]));
           break;
         }
         case OpKind::SoftmaxXent:
           // Recomputes the probabilities from the logits (kept alive by the plan) and writes dlogits.
-          k::softmax_xent_cpu(B, graph_.config.classes, value(n.in[0]), labels, 1.f / B, value(n.out[0]), nullptr,
-                              grad(n.in[0]));
+          k::softmax_xent_cpu(B, graph_.config.classes, b.value(n.in[0]), labels, 1.f / B, b.value(n.out[0]), nullptr,
+                              b.grad(n.in[0]));
           break;
       }
     }
@@ -213,6 +269,7 @@ class CpuNetwork final : public Network {
   std::vector<float> params_, grads_, state_, opt_;  // one buffer each
   std::vector<float> arena_, aux_, workspace_, losses_;
   std::vector<float> expr_;
+  std::vector<Lane> lanes_;
   int n_genes_ = 0;
 };
 

@@ -47,6 +47,11 @@ MemoryPlan plan_memory(const Graph& g, int max_batch, PlanMode mode) {
     const TensorInfo& ti = g.tensors[t];
     long long size = ti.per_sample() * max_batch;
     int start = fwd(ti.producer), end = start;
+    // An act → batchnorm output may be written by the preceding layer's fused epilogue (CPU inference),
+    // so it must not share memory with that layer's input: it is born one step early.
+    const Node& prod = g.nodes[ti.producer];
+    if (prod.op == OpKind::ActBnDropout && !prod.in.empty() && g.tensors[prod.in[0]].producer >= 0)
+      start = std::min(start, fwd(g.tensors[prod.in[0]].producer));
     if (ti.consumer >= 0) {
       end = std::max(end, fwd(ti.consumer));
       if (train && backward_reads_input(g.nodes[ti.consumer].op)) end = std::max(end, bwd(ti.consumer));

@@ -18,7 +18,8 @@ struct MemoryPlan {
   long long naive_floats = 0;           // what one buffer per tensor would take (for reporting)
 };
 
-// Timeline: forward of node i at time i; in training, backward of node i at time 2N-1-i.
+// Timeline: forward of node i at time i; in training, backward of node i at time 2N-1-i. The output of an
+// act → batchnorm node is live from its input's producer on (fused conv epilogues write it there).
 // A tensor lives from the step that writes it to the last step that reads it; buffers whose
 // lifetimes do not overlap share memory (greedy first fit, largest first).
 MemoryPlan plan_memory(const Graph& g, int max_batch, PlanMode mode);
