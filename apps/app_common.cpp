@@ -38,6 +38,7 @@ core::PairView view(const data::PairSet& p) {
 }
 
 std::vector<int> labels_of(const data::PairSet& p, const std::string& origin) {
+  GENER_CHECK(p.size() > 0, origin << ": no pairs (only a header or blank lines)");
   GENER_CHECK(p.labelled(), origin << ": pairs need a 0/1 label column here");
   return std::vector<int>(p.label.begin(), p.label.end());
 }

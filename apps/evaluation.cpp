@@ -1,6 +1,7 @@
 // evaluation.cpp — metrics of GENER and of the Pearson baseline on one labelled split.
 #include "apps/evaluation.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "apps/app_common.h"
@@ -8,12 +9,16 @@
 #include "engine/metrics/correlation.h"
 #include "engine/metrics/curves.h"
 #include "engine/metrics/metrics.h"
+#include "kernels/check.h"
 
 namespace gener::app {
 
 nlohmann::json evaluate_and_report(core::Network& net, const data::Expression& expr, const data::PairSet& pairs,
                                    const std::string& origin, const std::string& out_dir, bool progress) {
   std::vector<int> labels = labels_of(pairs, origin);
+  const size_t n_pos = static_cast<size_t>(std::count(labels.begin(), labels.end(), 1));
+  GENER_CHECK(n_pos > 0 && n_pos < labels.size(), origin << ": " << n_pos << " of " << labels.size()
+                                                         << " pairs are labelled 1: evaluation needs both classes");
   std::vector<float> scores(pairs.size());
   core::predict_pairs(net, pairs.ab.data(), pairs.size(), scores.data(), progress);
   metrics::Metrics m = metrics::compute_metrics(scores, labels);

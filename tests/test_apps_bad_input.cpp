@@ -193,6 +193,11 @@ TEST_F(AppBadInput, BadPairRows) {
   expect_clean_failure(eval(good_model(), good_expr(), label), {"label2.tsv:3:", "'2'"});
   const std::string unlabelled = file("unlabelled.tsv", "gene_a\tgene_b\nG1\tG2\nG3\tG4\n");
   expect_clean_failure(eval(good_model(), good_expr(), unlabelled), {"unlabelled.tsv", "label"});
+  const std::string one_class = file("one_class.tsv", "gene_a\tgene_b\tlabel\nG1\tG2\t1\nG3\tG4\t1\n");
+  expect_clean_failure(eval(good_model(), good_expr(), one_class), {"one_class.tsv", "both classes"});
+  const std::string header_only = file("header_only.tsv", "gene_a\tgene_b\tlabel\n");
+  expect_clean_failure(eval(good_model(), good_expr(), header_only), {"header_only.tsv", "no pairs"});
+  expect_clean_failure(train(good_expr(), header_only), {"header_only.tsv", "no pairs"});
 }
 
 TEST_F(AppBadInput, EmptyFiles) {

@@ -40,6 +40,10 @@ std::vector<Buffer> buffers(const Graph& g, const MemoryPlan& plan) {
     const Node& n = g.nodes[i];
     for (int t : n.in) val[t].touch(i);
     for (int t : n.out) val[t].touch(i);
+    // CPU inference folds a conv's act -> batchnorm into the conv's epilogue: the block's output is written
+    // while the conv still reads its input.
+    if (n.op == OpKind::ActBnDropout && g.nodes[g.tensors[n.in[0]].producer].op == OpKind::Conv2d)
+      val[n.out[0]].touch(g.tensors[n.in[0]].producer);
   }
   val[g.t_probs].touch(train ? 2 * N : N);  // the probabilities are read back after the pass
   if (train) {
@@ -189,6 +193,12 @@ TEST(CorePlan, CheckerFlagsAnUnsafePlan) {
   ASSERT_EQ(g.tensors[conv1_out].name, "cnn.conv1");
   inf.value_offset[conv1_out] = inf.value_offset[x_mlp];
   EXPECT_FALSE(conflicts(buffers(g, inf)).empty());
+  // The fused conv1 epilogue writes cnn.bn1.out while conv1 reads x_cnn: they must not share memory.
+  MemoryPlan fused = plan_memory(g, 7, PlanMode::Inference);
+  const int bn1_out = g.nodes[2].out[0];
+  ASSERT_EQ(g.tensors[bn1_out].name, "cnn.bn1.out");
+  fused.value_offset[bn1_out] = fused.value_offset[g.nodes[0].out[0]];
+  EXPECT_FALSE(conflicts(buffers(g, fused)).empty());
 }
 
 TEST(CorePlan, RejectsEmptyBatch) {

@@ -62,8 +62,16 @@ void predict_pairs(Network& net, const int32_t* ab, size_t n, float* scores, boo
   prog.update(static_cast<long long>(n), "", true);
 }
 
-FitResult fit(const ModelConfig& mc, const TrainConfig& tc, const float* expr, int n_genes, int L, PairView train,
-              PairView val, const FitOptions& opt) {
+FitResult fit(const ModelConfig& mc, const TrainConfig& tc_in, const float* expr, int n_genes, int L,
+              PairView train, PairView val, const FitOptions& opt) {
+  TrainConfig tc = tc_in;
+  Checkpoint resume;
+  if (!opt.resume_from.empty()) {
+    // An exact continuation needs the original run's seed (shuffles and dropout masks derive from it).
+    resume = load_checkpoint(opt.resume_from);
+    auto it = resume.info.find("seed");
+    if (it != resume.info.end()) tc.seed = std::stoull(it->second);
+  }
   GENER_CHECK(train.n > 0, "train: the training set is empty");
   GENER_CHECK(val.n > 0, "train: the validation set is empty (early stopping needs one)");
   Graph g = build_gener_graph(mc, L);
@@ -86,7 +94,7 @@ FitResult fit(const ModelConfig& mc, const TrainConfig& tc, const float* expr, i
   double best = INFINITY;
   std::vector<float> best_params = net->get_params(), best_state = net->get_state();
   if (!opt.resume_from.empty()) {
-    Checkpoint ck = load_checkpoint(opt.resume_from);
+    const Checkpoint& ck = resume;
     GENER_CHECK(ck.L == L, opt.resume_from << ": checkpoint input length " << ck.L << " differs from the data's " << L);
     GENER_CHECK(model_config_to_yaml(ck.model) == model_config_to_yaml(mc),
                 opt.resume_from << ": checkpoint model config differs from the requested one");
@@ -171,7 +179,8 @@ FitResult fit(const ModelConfig& mc, const TrainConfig& tc, const float* expr, i
       ck.best_params = best_params;
       ck.best_state = best_state;
       ck.info = {{"epoch", std::to_string(epoch)}, {"step", std::to_string(step)}, {"best_val_loss", fmt(best)},
-                 {"best_epoch", std::to_string(res.best_epoch)}, {"bad_epochs", std::to_string(bad_epochs)}};
+                 {"best_epoch", std::to_string(res.best_epoch)}, {"bad_epochs", std::to_string(bad_epochs)},
+                 {"seed", std::to_string(tc.seed)}};
       save_checkpoint(opt.out_dir + "/last.safetensors", g, ck);
     }
   }
