@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "kernels/conv2d.h"
+#include "kernels/conv2d_direct.h"
 
 namespace gener::kernels {
 namespace {
@@ -70,9 +71,27 @@ size_t dw_floats(const Conv2dShape& s) { return static_cast<size_t>(s.c_out) * s
 }  // namespace
 
 size_t conv2d_workspace_floats_cpu(const Conv2dShape& s) {
-  // Per thread: one im2col buffer and a private weight-gradient accumulator.
-  return static_cast<size_t>(omp_get_max_threads()) * (col_floats(s) + dw_floats(s));
+  // Per thread: one im2col buffer and a private weight-gradient accumulator; then the direct kernel's packed
+  // weights.
+  return static_cast<size_t>(omp_get_max_threads()) * (col_floats(s) + dw_floats(s)) +
+         conv2d_direct_packed_floats(s);
 }
+
+namespace {
+// Forward over the batch with the direct AVX-512 kernel (output height 1); false when it does not apply.
+bool conv2d_forward_direct(const Conv2dShape& s, const float* x, const float* w, const float* b, Activation act,
+                           const float* scale, const float* shift, float* y, float* workspace) {
+  if (!conv2d_direct_available(s)) return false;
+  const size_t x_stride = static_cast<size_t>(s.c_in) * s.h * s.w;
+  const size_t y_stride = static_cast<size_t>(s.c_out) * s.w_out();
+  float* packed = workspace + static_cast<size_t>(omp_get_max_threads()) * (col_floats(s) + dw_floats(s));
+  conv2d_direct_pack(s, w, packed);
+#pragma omp parallel for schedule(static)
+  for (int n = 0; n < s.n; ++n)
+    conv2d_direct_sample(s, x + n * x_stride, packed, b, act, scale, shift, y + n * y_stride);
+  return true;
+}
+}  // namespace
 
 void conv2d_forward_cpu(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
                         float* workspace) {
@@ -81,6 +100,7 @@ void conv2d_forward_cpu(const Conv2dShape& s, const float* x, const float* w, co
   const size_t x_stride = static_cast<size_t>(s.c_in) * s.h * s.w;
   const size_t y_stride = static_cast<size_t>(s.c_out) * p;
   if (p <= 0 || s.c_out <= 0) return;
+  if (k > 0 && conv2d_forward_direct(s, x, w, b, Activation::None, nullptr, nullptr, y, workspace)) return;
   const size_t ws_stride = col_floats(s) + dw_floats(s);
 #pragma omp parallel for schedule(static)
   for (int n = 0; n < s.n; ++n) {
@@ -117,6 +137,7 @@ void conv2d_forward_act_bn_cpu(const Conv2dShape& s, const float* x, const float
   const size_t x_stride = static_cast<size_t>(s.c_in) * s.h * s.w;
   const size_t y_stride = static_cast<size_t>(s.c_out) * p;
   if (p <= 0 || s.c_out <= 0 || k <= 0) return;
+  if (conv2d_forward_direct(s, x, w, b, act, scale, shift, y, workspace)) return;
   const size_t ws_stride = col_floats(s) + dw_floats(s);
 #pragma omp parallel for schedule(static)
   for (int n = 0; n < s.n; ++n) {

@@ -1,0 +1,22 @@
+// conv2d_direct.h — direct AVX-512 convolution for layers whose output height is 1 (every GENER conv), with a
+// fused bias → activation → per-channel affine epilogue. Used by conv2d_cpu.cpp when the CPU supports it.
+#pragma once
+#include "kernels/batchnorm.h"
+#include "kernels/conv2d.h"
+
+namespace gener::kernels {
+
+// True when conv2d_direct_sample can run shape `s` on this CPU (AVX-512F present, output height 1).
+bool conv2d_direct_available(const Conv2dShape& s);
+
+// Floats of packed weights conv2d_direct_pack needs: taps (C_in*KH*KW) x C_out rounded up to 8.
+size_t conv2d_direct_packed_floats(const Conv2dShape& s);
+// Repack w (C_out, C_in, KH, KW) as [tap][C_out padded to a multiple of 8] for broadcast loads.
+void conv2d_direct_pack(const Conv2dShape& s, const float* w, float* packed);
+
+// One sample: y (C_out, W_out) = epilogue(conv(x (C_in, H, W), packed) + b) where the epilogue is
+// act(v) * scale[c] + shift[c]; scale/shift null means identity (plain conv + bias).
+void conv2d_direct_sample(const Conv2dShape& s, const float* x, const float* packed, const float* b, Activation act,
+                          const float* scale, const float* shift, float* y);
+
+}  // namespace gener::kernels

@@ -1,0 +1,99 @@
+// conv2d_direct_cpu.cpp — AVX-512 direct convolution (output height 1): 16 output positions per vector, one
+// accumulator register per output channel, weights broadcast from a [tap][channel] packing; fused epilogue.
+#include "kernels/conv2d_direct.h"
+
+// GCC 12 flags its own avx512fintrin.h max/undefined-vector helpers as maybe-uninitialized (a known false
+// positive); the warning is silenced for this file only.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include <algorithm>
+
+namespace gener::kernels {
+namespace {
+
+constexpr int kNB = 8;  // output channels per register block
+constexpr int kJB = 3;  // 16-wide output vectors per register block: 8 x 3 = 24 accumulators
+int padded_channels(int c_out) { return (c_out + kNB - 1) / kNB * kNB; }
+
+// kNB output channels [o0, o0 + kNB) of one sample, kJB x 16 output positions at a time: per tap, kJB input
+// loads and kNB weight broadcasts feed kNB x kJB FMAs.
+__attribute__((target("avx512f"))) void direct_block(const Conv2dShape& s, const float* x, const float* packed, int o0,
+                                                     const float* b, Activation act, const float* scale,
+                                                     const float* shift, float* y) {
+  const int wo = s.w_out(), kw = s.kw, rows = s.c_in * s.kh, pc = padded_channels(s.c_out);
+  const int n_out = std::min(kNB, s.c_out - o0);
+  const __m512 zero = _mm512_setzero_ps();
+  for (int j = 0; j < wo; j += 16 * kJB) {
+    __mmask16 m[kJB];
+#pragma GCC unroll 4
+    for (int v = 0; v < kJB; ++v) {
+      const int lanes = std::max(0, std::min(16, wo - j - 16 * v));
+      m[v] = static_cast<__mmask16>((1u << lanes) - 1u);
+    }
+    __m512 acc[kNB][kJB];
+#pragma GCC unroll 8
+    for (int o = 0; o < kNB; ++o)
+#pragma GCC unroll 4
+      for (int v = 0; v < kJB; ++v) acc[o][v] = zero;
+    for (int q = 0; q < rows; ++q) {
+      const int c = q / s.kh, r = q % s.kh;
+      const float* xr = x + (static_cast<size_t>(c) * s.h + r) * s.w + j;  // input row (c, r) from column j
+      for (int k = 0; k < kw; ++k) {
+        __m512 xv[kJB];
+#pragma GCC unroll 4
+        for (int v = 0; v < kJB; ++v) xv[v] = _mm512_maskz_loadu_ps(m[v], xr + k + 16 * v);
+        const float* wt = packed + static_cast<size_t>(q * kw + k) * pc + o0;
+#pragma GCC unroll 8
+        for (int o = 0; o < kNB; ++o) {
+          const __m512 wv = _mm512_set1_ps(wt[o]);
+#pragma GCC unroll 4
+          for (int v = 0; v < kJB; ++v) acc[o][v] = _mm512_fmadd_ps(wv, xv[v], acc[o][v]);
+        }
+      }
+    }
+#pragma GCC unroll 8
+    for (int o = 0; o < kNB; ++o) {
+      if (o >= n_out) break;
+      const int co = o0 + o;
+#pragma GCC unroll 4
+      for (int v = 0; v < kJB; ++v) {
+        __m512 e = acc[o][v];
+        if (b) e = _mm512_add_ps(e, _mm512_set1_ps(b[co]));
+        if (act == Activation::Relu) e = _mm512_max_ps(e, zero);
+        if (scale) e = _mm512_fmadd_ps(e, _mm512_set1_ps(scale[co]), _mm512_set1_ps(shift[co]));
+        _mm512_mask_storeu_ps(y + static_cast<size_t>(co) * wo + j + 16 * v, m[v], e);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+bool conv2d_direct_available(const Conv2dShape& s) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  static_assert(sizeof(float) == 4, "float32");
+  return s.h_out() == 1 && s.w_out() >= 1 && s.c_out >= 1 && __builtin_cpu_supports("avx512f");
+#else
+  (void)s;
+  return false;
+#endif
+}
+
+size_t conv2d_direct_packed_floats(const Conv2dShape& s) {
+  return static_cast<size_t>(s.c_in) * s.kh * s.kw * padded_channels(s.c_out);
+}
+
+void conv2d_direct_pack(const Conv2dShape& s, const float* w, float* packed) {
+  const int taps = s.c_in * s.kh * s.kw, pc = padded_channels(s.c_out);
+  std::fill(packed, packed + static_cast<size_t>(taps) * pc, 0.0f);
+  for (int o = 0; o < s.c_out; ++o)
+    for (int t = 0; t < taps; ++t) packed[static_cast<size_t>(t) * pc + o] = w[static_cast<size_t>(o) * taps + t];
+}
+
+void conv2d_direct_sample(const Conv2dShape& s, const float* x, const float* packed, const float* b, Activation act,
+                          const float* scale, const float* shift, float* y) {
+  for (int o0 = 0; o0 < s.c_out; o0 += kNB) direct_block(s, x, packed, o0, b, act, scale, shift, y);
+}
+
+}  // namespace gener::kernels
