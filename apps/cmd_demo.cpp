@@ -50,11 +50,11 @@ void run_demo(DemoArgs& a) {
 
 void add_demo_command(CLI::App& app) {
   auto a = std::make_shared<DemoArgs>();
-  a->synth.cfg.genes = 1500;
-  a->synth.cfg.samples = 536;
-  a->synth.cfg.pairs = 30000;
   CLI::App* cmd = app.add_subcommand("demo", "synth → train → eval on built-in synthetic data (a few minutes on 2 cores)");
   add_synth_options(cmd, a->synth);
+  a->synth.cfg.genes = 2000;  // demo size: about a minute of training on 2 cores
+  a->synth.cfg.samples = 536;
+  a->synth.cfg.pairs = 60000;
   cmd->add_option("--out", a->out, "output directory")->capture_default_str();
   cmd->add_option("--model-config", a->model_config, "model YAML")->capture_default_str();
   cmd->add_option("--train-config", a->train_config, "training YAML")->capture_default_str();

@@ -4,6 +4,8 @@
 #include "apps/app_common.h"
 #include "apps/commands.h"
 #include "apps/evaluation.h"
+#include "apps/experiment_common.h"
+#include "apps/report.h"
 #include "kernels/check.h"
 
 namespace gener::app {
@@ -14,19 +16,44 @@ struct EvalArgs {
   ComputeArgs compute;
   std::string model, pairs, out = "runs/eval";
   bool npy = false, quiet = false;
+  std::string dataset, split = "test";  // a `gener prepare` cache and which of its splits to score
+  bool report = false;                   // also write report.md (the paper's table layout)
+  int paper_table = -1;                  // -1: from the cache, else 4
   int batch = 4096;
 };
 
 void run_eval(EvalArgs& a) {
   core::DeviceKind dev = setup_compute(a.compute);
   core::Checkpoint ck = core::load_checkpoint(a.model);
-  data::Expression e = load_expression(a.expr);
-  bool is_npy = a.npy || (a.pairs.size() > 4 && a.pairs.compare(a.pairs.size() - 4, 4, ".npy") == 0);
-  data::PairSet p = is_npy ? data::read_pairs_npy(a.pairs, e.n_genes()) : data::read_pairs(a.pairs, e);
+  data::Expression e;
+  data::PairSet p;
+  nlohmann::json dataset_meta;
+  if (!a.dataset.empty()) {
+    GENER_CHECK(a.expr.path.empty() && a.pairs.empty(), "eval: --dataset replaces --expression and --pairs");
+    data::DatasetCache c = load_cache(a.dataset, a.quiet);
+    e = std::move(c.expr);
+    p = std::move(a.split == "val" ? c.splits.val : a.split == "train" ? c.splits.train : c.splits.test);
+    dataset_meta = std::move(c.meta);
+    a.pairs = a.dataset + " (" + a.split + ")";
+  } else {
+    GENER_CHECK(!a.expr.path.empty() && !a.pairs.empty(), "eval: give --expression and --pairs, or --dataset CACHE");
+    e = load_expression(a.expr);
+    bool is_npy = a.npy || (a.pairs.size() > 4 && a.pairs.compare(a.pairs.size() - 4, 4, ".npy") == 0);
+    p = is_npy ? data::read_pairs_npy(a.pairs, e.n_genes()) : data::read_pairs(a.pairs, e);
+  }
   auto net = inference_network(ck, dev, a.batch, e, a.model);
   nlohmann::json m = evaluate_and_report(*net, e, p, a.pairs, a.out, !a.quiet);
   print_metrics(m);
   std::printf("wrote %s/metrics.json, %s/roc.png, %s/pr.png\n", a.out.c_str(), a.out.c_str(), a.out.c_str());
+  if (a.report) {
+    int table = a.paper_table >= 0 ? a.paper_table : dataset_meta.value("paper_table", 4);
+    nlohmann::json model = m;
+    model.erase("baseline_correlation");
+    const std::string on = a.dataset.empty() ? a.pairs : "the " + a.split + " split of " + a.dataset;
+    write_report(a.out + "/report.md", "GENER — " + a.pairs, on, table, {{core::model_label(ck.model), model, "."}},
+                 m["baseline_correlation"], dataset_meta);
+    std::printf("wrote %s/report.md\n", a.out.c_str());
+  }
 }
 
 }  // namespace
@@ -35,9 +62,15 @@ void add_eval_command(CLI::App& app) {
   auto a = std::make_shared<EvalArgs>();
   CLI::App* cmd = app.add_subcommand("eval", "evaluate a model on labelled pairs: metrics.json, ROC and PR pictures");
   cmd->add_option("--model", a->model, "model.safetensors")->required();
-  add_expression_options(cmd, a->expr, true);
-  cmd->add_option("--pairs", a->pairs, "labelled pairs: TSV gene_a gene_b label, or the authors' .npy split")
-      ->required();
+  add_expression_options(cmd, a->expr, false);
+  cmd->add_option("--pairs", a->pairs, "labelled pairs: TSV gene_a gene_b label, or the authors' .npy split");
+  cmd->add_option("--dataset", a->dataset, "dataset cache from `gener prepare` (instead of --expression/--pairs)");
+  cmd->add_option("--split", a->split, "which split of --dataset to score: test | val | train")
+      ->check(CLI::IsMember({"test", "val", "train"}))
+      ->capture_default_str();
+  cmd->add_flag("--report", a->report, "also write report.md: the measured numbers beside the paper's table");
+  cmd->add_option("--paper-table", a->paper_table, "paper table for --report: 3 or 4 (default: the dataset's, else 4)")
+      ->check(CLI::IsMember({0, 3, 4}));
   cmd->add_flag("--npy", a->npy, "read --pairs as an (N, 3) .npy split (implied by the .npy suffix)");
   cmd->add_option("--out", a->out, "output directory")->capture_default_str();
   cmd->add_option("--batch", a->batch, "pairs per forward pass")->capture_default_str()->check(CLI::PositiveNumber);

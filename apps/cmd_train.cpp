@@ -3,6 +3,7 @@
 
 #include "apps/app_common.h"
 #include "apps/commands.h"
+#include "apps/experiment_common.h"
 #include "kernels/check.h"
 
 namespace gener::app {
@@ -12,6 +13,7 @@ struct TrainArgs {
   ExpressionArgs expr;
   ComputeArgs compute;
   std::string data_dir, train_pairs, val_pairs;
+  std::string dataset;  // a `gener prepare` cache: its train and validation splits
   std::string model_config = std::string(GENER_CONFIG_DIR) + "/model/paper.yaml";
   std::string train_config = std::string(GENER_CONFIG_DIR) + "/train/paper.yaml";
   std::string out = "runs/train", resume;
@@ -28,8 +30,8 @@ void run_train(TrainArgs& a) {
     if (a.train_pairs.empty()) a.train_pairs = a.data_dir + "/train.tsv";
     if (a.val_pairs.empty()) a.val_pairs = a.data_dir + "/val.tsv";
   }
-  GENER_CHECK(!a.expr.path.empty() && !a.train_pairs.empty() && !a.val_pairs.empty(),
-              "train: give --data DIR, or --expression, --train and --val");
+  GENER_CHECK(!a.dataset.empty() || (!a.expr.path.empty() && !a.train_pairs.empty() && !a.val_pairs.empty()),
+              "train: give --dataset CACHE, --data DIR, or --expression, --train and --val");
   core::DeviceKind dev = setup_compute(a.compute);
   core::ModelConfig mc = core::load_model_config(a.model_config);
   core::TrainConfig tc = core::load_train_config(a.train_config);
@@ -40,9 +42,20 @@ void run_train(TrainArgs& a) {
   if (!a.optimizer.empty()) tc.optimizer = a.optimizer;
   if (a.seed >= 0) tc.seed = static_cast<uint64_t>(a.seed);
 
-  data::Expression e = load_expression(a.expr);
-  data::PairSet tr = data::read_pairs(a.train_pairs, e);
-  data::PairSet va = data::read_pairs(a.val_pairs, e);
+  data::Expression e;
+  data::PairSet tr, va;
+  if (!a.dataset.empty()) {
+    data::DatasetCache c = load_cache(a.dataset, a.quiet);
+    e = std::move(c.expr);
+    tr = std::move(c.splits.train);
+    va = std::move(c.splits.val);
+    a.train_pairs = a.dataset + " (train)";
+    a.val_pairs = a.dataset + " (val)";
+  } else {
+    e = load_expression(a.expr);
+    tr = data::read_pairs(a.train_pairs, e);
+    va = data::read_pairs(a.val_pairs, e);
+  }
   labels_of(tr, a.train_pairs);
   labels_of(va, a.val_pairs);
   std::fprintf(stderr, "[train] %d genes x %d samples; %zu train / %zu validation pairs; device %s\n", e.n_genes(),
@@ -68,6 +81,7 @@ void run_train(TrainArgs& a) {
 void add_train_command(CLI::App& app) {
   auto a = std::make_shared<TrainArgs>();
   CLI::App* cmd = app.add_subcommand("train", "train GENER on labelled pairs (writes model.safetensors, last.safetensors)");
+  cmd->add_option("--dataset", a->dataset, "dataset cache from `gener prepare` (uses its train and validation splits)");
   cmd->add_option("--data", a->data_dir, "dataset directory with expression.tsv, train.tsv, val.tsv (as `gener synth` writes)");
   add_expression_options(cmd, a->expr, false);
   cmd->add_option("--train", a->train_pairs, "training pairs: gene_a gene_b label");

@@ -10,5 +10,7 @@ void add_score_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_prepare_command(CLI::App& app);
+void add_experiment_command(CLI::App& app);
 
 }  // namespace gener::app

@@ -8,6 +8,9 @@
 namespace gener::app {
 
 void add_synth_options(CLI::App* cmd, SynthOptions& o) {
+  // The program's built-in dataset is noisier than the library default: at full size GENER then lands near
+  // the paper's AUROC (~0.85-0.9) while signed correlation stays near 0.58, as on the real data.
+  o.cfg.noise = 1.4;
   cmd->add_option("--genes", o.cfg.genes, "genes (up to 5950 like DREAM5 yeast, or more)")->capture_default_str();
   cmd->add_option("--samples", o.cfg.samples, "samples (chips) per gene")->capture_default_str();
   cmd->add_option("--pairs", o.cfg.pairs, "labelled pairs in all, half interacting")->capture_default_str();

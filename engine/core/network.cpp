@@ -79,7 +79,11 @@ std::unique_ptr<Network> make_network(const Graph& g, const NetworkOptions& opt)
   switch (opt.device) {
     case DeviceKind::Cpu: return make_cpu_network(g, opt);
     case DeviceKind::Cuda:
-      GENER_THROW("--device cuda: the CUDA training/scoring engine is not available in this build yet; use --device cpu");
+#if defined(GENER_HAVE_CUDA)
+      return make_cuda_network(g, opt);
+#else
+      GENER_THROW("--device cuda: this gener was built without CUDA (rebuild with -DGENER_CUDA=ON); use --device cpu");
+#endif
   }
   GENER_THROW("unknown device");
 }

@@ -63,6 +63,10 @@ struct NetworkOptions {
 
 std::unique_ptr<Network> make_network(const Graph& g, const NetworkOptions& opt);
 std::unique_ptr<Network> make_cpu_network(const Graph& g, const NetworkOptions& opt);
+#if defined(GENER_HAVE_CUDA)
+// The CUDA backend (engine/core/cuda_network.cu): one GPU (device 0), fp32 without TF32; throws without a GPU.
+std::unique_ptr<Network> make_cuda_network(const Graph& g, const NetworkOptions& opt);
+#endif
 
 // Keras-style initialisation from a seed: Glorot-uniform weights, zero biases, batchnorm gamma 1 / beta 0,
 // running mean 0 / variance 1.

@@ -31,7 +31,9 @@ Expression read_regulation_matrix(const std::string& path) {
   }
   GENER_CHECK(any, path << ": empty file");
   const int64_t header_line = r.line_number();
-  const char delim = io::detect_delimiter(line);
+  // As detect_delimiter, plus ';' (YEASTRACT's own downloads separate fields with semicolons).
+  const bool semicolon = line.find_first_of("\t,") == std::string_view::npos && line.find(';') != std::string_view::npos;
+  const char delim = semicolon ? ';' : io::detect_delimiter(line);
   io::split_fields(line, delim, f);
   GENER_CHECK(f.size() >= 2, path << ":" << header_line << ": the header needs a TF-name column and at least one "
                                   << "gene, got " << f.size() << " field(s)");

@@ -6,7 +6,7 @@
 
 namespace gener::data {
 
-// A TF x gene table (CSV or TSV, plain or gzip), as the authors' notebook reads it with pandas
+// A TF x gene table (CSV, TSV or ';'-separated, plain or gzip), as the authors' notebook reads it with pandas
 // (index_col = 0): the first row names the genes (its first cell is the TFs' column label, possibly empty), every
 // further row is one TF: its name, then one value per gene (0/1 in YEASTRACT; any finite number is accepted).
 // Returns genes as rows: gene g's vector is its column, of length #TFs (1,012 in the paper), and `samples` holds
