@@ -8,20 +8,25 @@
 
 #include "kernels/batchnorm.h"
 #include "kernels/check.h"
+#include "kernels/cpu_util.h"
 #include "kernels/hash.h"
 
 namespace gener::kernels {
+
+GENER_CPU_CLONES double sum_f64(const float* x, int n) {
+  double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int k = 0;
+  for (; k + 8 <= n; k += 8)
+    for (int j = 0; j < 8; ++j) a[j] += x[k + j];
+  for (; k < n; ++k) a[0] += x[k];
+  return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+}
+
 namespace {
 
 constexpr long long kParallelMin = 1 << 15;  // below this an OpenMP team costs more than it saves
 constexpr long long kChunk = 1 << 14;        // dropout work unit; a power of two, so it never straddles 2^32
 
-// Hot loops get AVX-512/AVX2 clones picked at load time; the build itself targets baseline x86-64.
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
-#define GENER_CPU_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define GENER_CPU_CLONES
-#endif
 
 void check_rate(float rate) {
   GENER_CHECK(rate >= 0.0f && rate < 1.0f, "dropout rate must be in [0, 1), got " << rate);
@@ -37,16 +42,6 @@ void for_each_channel(const BnShape& s, Fn fn) {
 // Offset of channel c of sample n: S contiguous floats start there.
 inline size_t offset(const BnShape& s, int n, int c) {
   return (static_cast<size_t>(n) * s.c + c) * static_cast<size_t>(s.s);
-}
-
-// Sums over one contiguous run in double; eight accumulators so the loop is not bound by add latency.
-GENER_CPU_CLONES double run_sum(const float* x, int n) {
-  double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int k = 0;
-  for (; k + 8 <= n; k += 8)
-    for (int j = 0; j < 8; ++j) a[j] += x[k + j];
-  for (; k < n; ++k) a[0] += x[k];
-  return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
 }
 
 // sum (x - mean)^2 over one run, in double.
@@ -295,7 +290,7 @@ void batchnorm_forward_train_cpu(const BnShape& s, float eps, float momentum, co
   }
   for_each_channel(s, [&](int c) {
     double sum = 0.0;
-    for (int n = 0; n < s.n; ++n) sum += run_sum(x + offset(s, n, c), s.s);
+    for (int n = 0; n < s.n; ++n) sum += sum_f64(x + offset(s, n, c), s.s);
     const double mean = sum / m;
     double sq = 0.0;  // two-pass biased variance
     for (int n = 0; n < s.n; ++n) sq += run_sq_dev(x + offset(s, n, c), s.s, mean);
@@ -363,7 +358,7 @@ void batchnorm_backward_cpu(const BnShape& s, const float* x, const float* gamma
     const float mean = save_mean[c];
     double sum_dy = 0.0, sum_dy_dev = 0.0;
     for (int n = 0; n < s.n; ++n) {
-      sum_dy += run_sum(dy + offset(s, n, c), s.s);
+      sum_dy += sum_f64(dy + offset(s, n, c), s.s);
       sum_dy_dev += run_dot_dev(dy + offset(s, n, c), x + offset(s, n, c), s.s, mean);
     }
     const BnGrad g = finish_backward_channel(c, m, sum_dy, sum_dy_dev, gamma, save_invstd, dgamma, dbeta);

@@ -8,21 +8,12 @@
 
 #include "kernels/conv2d.h"
 #include "kernels/conv2d_direct.h"
+#include "kernels/cpu_util.h"
 
 namespace gener::kernels {
 namespace {
 
 bool is_pointwise(const Conv2dShape& s) { return s.kh == 1 && s.kw == 1; }
-
-// Sum of one contiguous run in double; eight accumulators so the loop is not bound by add latency.
-double run_sum(const float* x, int n) {
-  double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int k = 0;
-  for (; k + 8 <= n; k += 8)
-    for (int j = 0; j < 8; ++j) a[j] += x[k + j];
-  for (; k < n; ++k) a[0] += x[k];
-  return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
-}
 
 // col (C_in*KH*KW, H_out*W_out) from one sample x (C_in, H, W); rows are copied as contiguous runs of W_out.
 void im2col(const Conv2dShape& s, const float* x, float* col) {
@@ -93,68 +84,51 @@ bool conv2d_forward_direct(const Conv2dShape& s, const float* x, const float* w,
 }
 }  // namespace
 
-void conv2d_forward_cpu(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
-                        float* workspace) {
+namespace {
+// Forward over the batch with an epilogue per output channel: y = act(conv + b) * scale + shift, where null
+// scale/shift means the plain conv + bias. Direct AVX-512 kernel when it applies, else im2col + sgemm per
+// sample with the epilogue applied while the sample's output is in cache.
+void conv2d_forward_epilogue(const Conv2dShape& s, const float* x, const float* w, const float* b, Activation act,
+                             const float* scale, const float* shift, float* y, float* workspace) {
   const int k = s.c_in * s.kh * s.kw;
   const int p = s.h_out() * s.w_out();
   const size_t x_stride = static_cast<size_t>(s.c_in) * s.h * s.w;
   const size_t y_stride = static_cast<size_t>(s.c_out) * p;
   if (p <= 0 || s.c_out <= 0) return;
-  if (k > 0 && conv2d_forward_direct(s, x, w, b, Activation::None, nullptr, nullptr, y, workspace)) return;
+  if (k > 0 && conv2d_forward_direct(s, x, w, b, act, scale, shift, y, workspace)) return;
   const size_t ws_stride = col_floats(s) + dw_floats(s);
 #pragma omp parallel for schedule(static)
   for (int n = 0; n < s.n; ++n) {
     float* ws = workspace + static_cast<size_t>(omp_get_thread_num()) * ws_stride;
     const float* xn = x + n * x_stride;  // (C_in, H, W)
     float* yn = y + n * y_stride;        // (C_out, H_out, W_out)
-    const float* col = xn;               // (K, P)
-    if (!is_pointwise(s)) {
-      im2col(s, xn, ws);
-      col = ws;
-    }
-    float beta = 0.0f;
-    if (b) {
-      for (int co = 0; co < s.c_out; ++co) {
-        float* dst = yn + static_cast<size_t>(co) * p;
-        const float v = b[co];
-        for (int q = 0; q < p; ++q) dst[q] = v;
+    if (k <= 0) {                        // no input channels: the output is the epilogue of zero
+      std::memset(yn, 0, y_stride * sizeof(float));
+    } else {
+      const float* col = xn;  // (K, P)
+      if (!is_pointwise(s)) {
+        im2col(s, xn, ws);
+        col = ws;
       }
-      beta = 1.0f;
+      // yn (C_out, P) = w (C_out, K) · col (K, P)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s.c_out, p, k, 1.0f, w, k, col, p, 0.0f, yn, p);
     }
-    if (k <= 0) {  // no input channels: the output is the bias alone
-      if (!b) std::memset(yn, 0, y_stride * sizeof(float));
-      continue;
+    for (int co = 0; co < s.c_out; ++co) {  // (v + b) * 1 + 0 is exact: the plain case stays conv + bias
+      float* row = yn + static_cast<size_t>(co) * p;
+      act_bn_eval_run_cpu(act, row, p, b ? b[co] : 0.0f, scale ? scale[co] : 1.0f, scale ? shift[co] : 0.0f, row);
     }
-    // yn (C_out, P) = w (C_out, K) · col (K, P) + beta · yn
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s.c_out, p, k, 1.0f, w, k, col, p, beta, yn, p);
   }
+}
+}  // namespace
+
+void conv2d_forward_cpu(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
+                        float* workspace) {
+  conv2d_forward_epilogue(s, x, w, b, Activation::None, nullptr, nullptr, y, workspace);
 }
 
 void conv2d_forward_act_bn_cpu(const Conv2dShape& s, const float* x, const float* w, const float* b, Activation act,
                                const float* scale, const float* shift, float* y, float* workspace) {
-  const int k = s.c_in * s.kh * s.kw;
-  const int p = s.h_out() * s.w_out();
-  const size_t x_stride = static_cast<size_t>(s.c_in) * s.h * s.w;
-  const size_t y_stride = static_cast<size_t>(s.c_out) * p;
-  if (p <= 0 || s.c_out <= 0 || k <= 0) return;
-  if (conv2d_forward_direct(s, x, w, b, act, scale, shift, y, workspace)) return;
-  const size_t ws_stride = col_floats(s) + dw_floats(s);
-#pragma omp parallel for schedule(static)
-  for (int n = 0; n < s.n; ++n) {
-    float* ws = workspace + static_cast<size_t>(omp_get_thread_num()) * ws_stride;
-    const float* xn = x + n * x_stride;  // (C_in, H, W)
-    float* yn = y + n * y_stride;        // (C_out, H_out, W_out)
-    const float* col = xn;               // (K, P)
-    if (!is_pointwise(s)) {
-      im2col(s, xn, ws);
-      col = ws;
-    }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s.c_out, p, k, 1.0f, w, k, col, p, 0.0f, yn, p);
-    for (int co = 0; co < s.c_out; ++co) {  // epilogue while the sample's output is in cache
-      float* row = yn + static_cast<size_t>(co) * p;
-      act_bn_eval_run_cpu(act, row, p, b ? b[co] : 0.0f, scale[co], shift[co], row);
-    }
-  }
+  conv2d_forward_epilogue(s, x, w, b, act, scale, shift, y, workspace);
 }
 
 void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, const float* dy, float* dx,
@@ -166,7 +140,7 @@ void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, c
   if (db) {  // db (C_out) = sum of dy over N and the output positions
     for (int co = 0; co < s.c_out; ++co) {
       double acc = 0.0;
-      for (int n = 0; n < s.n; ++n) acc += run_sum(dy + n * y_stride + static_cast<size_t>(co) * p, p);
+      for (int n = 0; n < s.n; ++n) acc += sum_f64(dy + n * y_stride + static_cast<size_t>(co) * p, p);
       db[co] = static_cast<float>(acc);
     }
   }

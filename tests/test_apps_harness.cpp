@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/test_apps_util.h"
+
 namespace gener::apptest {
 
 namespace fs = std::filesystem;

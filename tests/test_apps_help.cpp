@@ -5,13 +5,7 @@
 #include <utility>
 #include <vector>
 
-// Defined in test_apps_harness.cpp.
-namespace gener::apptest {
-std::string make_temp_dir();
-void remove_tree(const std::string& dir);
-int run_gener(const std::string& args, const std::string& cwd, std::string* out, std::string* err);
-std::vector<std::string> files_under(const std::string& dir);
-}  // namespace gener::apptest
+#include "tests/test_apps_util.h"
 
 namespace gener::apptest {
 namespace {
