@@ -29,7 +29,7 @@ void run_experiment(ExperimentArgs& a) {
   const std::string out = a.out.empty() ? "runs/" + cfg.prepare.name : a.out;
   std::fprintf(stderr, "[experiment] %s: data from %s, output in %s, device %s\n", cfg.prepare.name.c_str(),
                cfg.data_root.c_str(), out.c_str(), core::device_name(dev));
-  data::PreparedDataset d = prepare_and_cache(cfg.prepare, out + "/dataset.gcache", a.quiet);
+  data::PreparedDataset d = prepare_and_cache(cfg.prepare, out + "/dataset.gcache", false);  // always the counts
   const data::Expression& e = d.expr;
 
   nlohmann::json all = {{"experiment", cfg.prepare.name}, {"config", cfg.file}, {"dataset", d.summary}};

@@ -58,8 +58,9 @@ void run_train(TrainArgs& a) {
   }
   labels_of(tr, a.train_pairs);
   labels_of(va, a.val_pairs);
-  std::fprintf(stderr, "[train] %d genes x %d samples; %zu train / %zu validation pairs; device %s\n", e.n_genes(),
-               e.L, tr.size(), va.size(), core::device_name(dev));
+  if (!a.quiet)
+    std::fprintf(stderr, "[train] %d genes x %d samples; %zu train / %zu validation pairs; device %s\n",
+                 e.n_genes(), e.L, tr.size(), va.size(), core::device_name(dev));
   core::FitOptions fo;
   fo.device = dev;
   fo.out_dir = a.out;

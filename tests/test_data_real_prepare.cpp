@@ -175,7 +175,7 @@ TEST(RealPrepare, AuthorsNpySplitsAreUsedVerbatimAndKeptOutOfTraining) {
   fails(gener::testing::npy_bytes("|b1", "(2, 3)", std::string(6, '\1')), {"bad.npy", "byte", "'|b1'"});
   fails(gener::testing::npy_bytes("<f8", "(2, 2)", std::string(32, '\0')), {"bad.npy", "(2, 2)"});
   fails(gener::testing::npy_pairs({{0, 1, 1}, {4, 30, 0}}), {"bad.npy", "row 1", "30", "G31"});
-  fails(gener::testing::npy_pairs({{2, 1, 1}, {9, 8, 0}, {8, 7, 1}}), {"bad.npy", "row 2", "testing_data.npy"});
+  fails(gener::testing::npy_pairs({{5, 9, 1}, {9, 6, 0}, {8, 7, 1}}), {"bad.npy", "row 2", "testing_data.npy"});
   PrepareSpec only_val = s.spec;
   only_val.test_npy.clear();
   expect_error([&] { prepare_dataset(only_val); }, {"validation_npy and test_npy go together"});
@@ -191,6 +191,36 @@ TEST(RealPrepare, MissingOrAmbiguousFilesAreNamed) {
   s.spec.interactions = dir.file("bg.tab3.txt");
   s.spec.biogrid.organism = 7227;
   expect_error([&] { prepare_dataset(s.spec); }, {"bg.tab3.txt", "organism 7227"});
+}
+
+TEST(RealPrepare, YeastractMatrixWithALabelledPairFile) {
+  ScratchDir dir;
+  // 3 TFs x 6 genes; gene k's column is its regulation profile.
+  write_text(dir.file("reg.csv"),
+             "TF,YA,YB,YC,YD,YE,YF\nT1,1,0,1,0,1,1\nT2,0,1,1,0,0,1\nT3,1,1,0,0,1,0\n");
+  write_text(dir.file("pairs.tsv"), "gene_a\tgene_b\tlabel\nYA\tYB\t1\nYC\tYD\t1\nYB\tYA\t1\nYE\tYF\t0\n"
+                                    "YA\tYC\t0\nYA\tYZ\t1\n");
+  PrepareSpec spec;
+  spec.expression = dir.file("reg.csv");
+  spec.expression_format = "regulation_matrix";
+  spec.normalize = "zscore";
+  spec.interactions = dir.file("pairs.tsv");
+  spec.interactions_format = "edges";
+  spec.test_frac = spec.val_frac = 0.25;
+  PreparedDataset d = prepare_dataset(spec);
+  ASSERT_EQ(d.expr.L, 3);
+  EXPECT_EQ(d.expr.n_genes(), 6);
+  const float* ya = d.expr.row(d.expr.find("YA"));  // (1, 0, 1) z-scored: mean 2/3, sd sqrt(2)/3
+  EXPECT_NEAR(ya[0], 0.70710678f, 1e-5);
+  EXPECT_NEAR(ya[1], -1.41421356f, 1e-5);
+  const float* yd = d.expr.row(d.expr.find("YD"));  // constant -> zeros
+  EXPECT_EQ(yd[0], 0.0f);
+  EXPECT_EQ(d.summary["positives"], 2);
+  EXPECT_EQ(d.summary["negatives"], 2);
+  EXPECT_EQ(d.summary["negatives_source"], "file");
+  EXPECT_EQ(d.summary["missing"]["examples"][0], "YZ");
+  EXPECT_EQ(d.splits.train.size() + d.splits.val.size() + d.splits.test.size(), 4u);
+  expect_disjoint(d.splits);
 }
 
 // The authors' real files: <dir>/testing_data.npy, validation_data.npy, net4_gene_ids.tsv.

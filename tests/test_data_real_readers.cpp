@@ -240,6 +240,7 @@ TEST(RealNegatives, UniformDistinctAvoidingExclusionsAndSeeded) {
   for (uint64_t seed = 0; seed < 3000; ++seed) {
     PairSet one = sample_negatives(6, 1, {}, seed);
     const int x = one.ab[0], y = one.ab[1];
+    ASSERT_TRUE(x >= 0 && x < y && y < 6) << "seed " << seed << ": pair " << x << "," << y;
     ++hits[static_cast<size_t>(x * 6 - x * (x + 1) / 2 + (y - x - 1))];
   }
   for (size_t k = 0; k < hits.size(); ++k) {

@@ -22,7 +22,14 @@ bool YamlReader::has(const std::string& key) const {
 YAML::Node YamlReader::get(const std::string& key) const {
   seen_.insert(key);
   YAML::Node v = node_[key];
-  if (!v || v.IsNull()) GENER_THROW(file_ << ": missing key '" << key_path(key) << "'");
+  if (!v || v.IsNull()) {
+    // Name what is there, so a misspelt key ("filtres") is obvious.
+    std::string present;
+    for (auto it = node_.begin(); it != node_.end(); ++it)
+      present += (present.empty() ? "" : ", ") + it->first.as<std::string>();
+    GENER_THROW(file_ << ":" << (node_.Mark().line + 1) << ": missing key '" << key_path(key) << "'"
+                      << (present.empty() ? "" : " (keys here: " + present + ")"));
+  }
   return v;
 }
 
