@@ -59,6 +59,7 @@ class CpuNetwork final : public Network {
       l.workspace.assign(ws, 0.f);
       l.losses.assign(static_cast<size_t>(mb), 0.f);
     }
+    chunk_losses_.assign(static_cast<size_t>((plan_.max_batch + mb - 1) / mb), 0.0);
     if (plan_.mode == PlanMode::Training) {
       grads_.assign(gr.n_params, 0.f);
       opt_.assign(2 * gr.n_params, 0.f);
@@ -113,10 +114,13 @@ class CpuNetwork final : public Network {
     const int mb = lanes_[0].plan.max_batch;
     const int chunks = (B + mb - 1) / mb;
     const int C = graph_.config.classes;
-    std::vector<double> sums(static_cast<size_t>(chunks), 0.0);
-#pragma omp parallel for schedule(dynamic) if (chunks > 1)
+    std::vector<double>& sums = chunk_losses_;  // sized for max_batch at construction: no allocation here
+    std::fill(sums.begin(), sums.begin() + chunks, 0.0);
+    // At most one thread per lane, even if the thread count grew after construction.
+    const int threads = static_cast<int>(std::min<size_t>(lanes_.size(), static_cast<size_t>(chunks)));
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
     for (int ch = 0; ch < chunks; ++ch) {
-      Lane& l = lanes_[static_cast<size_t>(omp_get_thread_num()) % lanes_.size()];
+      Lane& l = lanes_[static_cast<size_t>(omp_get_thread_num())];
       const int first = ch * mb, n = std::min(mb, B - first);
       Buffers buf{l.plan, l.arena.data(), l.aux.data(), l.workspace.data(), l.losses.data()};
       forward(buf, pairs + 2 * first, labels ? labels + first : nullptr, n, /*train=*/false, 0);
@@ -126,7 +130,7 @@ class CpuNetwork final : public Network {
         for (int i = 0; i < n; ++i) sums[ch] += l.losses[i];
     }
     double sum = 0;
-    for (double v : sums) sum += v;  // fixed order: deterministic
+    for (int ch = 0; ch < chunks; ++ch) sum += sums[ch];  // fixed order: deterministic
     return sum;
   }
 
@@ -270,6 +274,7 @@ class CpuNetwork final : public Network {
   std::vector<float> arena_, aux_, workspace_, losses_;
   std::vector<float> expr_;
   std::vector<Lane> lanes_;
+  std::vector<double> chunk_losses_;  // per micro-batch loss sums of one predict()
   int n_genes_ = 0;
 };
 
