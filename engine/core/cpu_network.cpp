@@ -91,6 +91,7 @@ class CpuNetwork final : public Network {
   float forward_backward(const int32_t* pairs, const int32_t* labels, int B, uint64_t step) override {
     GENER_CHECK(plan_.mode == PlanMode::Training, "forward_backward: network was planned for inference only");
     check_batch(pairs, B);
+    check_labels(labels, B);
     Buffers buf = main_buffers();
     forward(buf, pairs, labels, B, /*train=*/true, step);
     backward(buf, labels, B, step);
@@ -111,6 +112,7 @@ class CpuNetwork final : public Network {
 
   double predict(const int32_t* pairs, int B, float* p_pos, const int32_t* labels) override {
     check_batch(pairs, B);
+    check_labels(labels, B);
     const int mb = lanes_[0].plan.max_batch;
     const int chunks = (B + mb - 1) / mb;
     const int C = graph_.config.classes;
@@ -146,6 +148,14 @@ class CpuNetwork final : public Network {
   float* P(int idx) { return params_.data() + graph_.params[idx].offset; }
   float* G(int idx) { return grads_.data() + graph_.params[idx].offset; }
   float* S(int idx) { return state_.data() + graph_.state[idx].offset; }
+
+  // Labels are checked here, before any parallel region: an exception must not escape an OpenMP team.
+  void check_labels(const int32_t* labels, int B) const {
+    if (!labels) return;
+    for (int i = 0; i < B; ++i)
+      GENER_CHECK(labels[i] >= 0 && labels[i] < graph_.config.classes,
+                  "pair " << i << ": label " << labels[i] << " outside [0, " << graph_.config.classes << ")");
+  }
 
   void check_batch(const int32_t* pairs, int B) const {
     GENER_CHECK(B >= 1 && B <= plan_.max_batch, "batch of " << B << " pairs outside [1, " << plan_.max_batch << "]");
