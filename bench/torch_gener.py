@@ -41,8 +41,8 @@ class CnnBranch(nn.Module):
         self.bn2 = _bn2d(c2)
         self.conv3 = nn.Conv2d(c2, c3, (1, 1))  # -> (B, c3, 1, L-3)
         self.bn3 = _bn2d(c3)
-        self.fc = nn.Linear(c3 * (L - 3), fc)   # NCHW flatten: index c*(L-3) + w
-        self.bn_fc = _bn1d(fc)
+        self.fc1 = nn.Linear(c3 * (L - 3), fc)   # NCHW flatten: index c*(L-3) + w
+        self.bn_fc1 = _bn1d(fc)
         self.drop = nn.Dropout(p)
 
     def forward(self, x):
@@ -50,7 +50,7 @@ class CnnBranch(nn.Module):
         x = self.drop(self.bn2(F.relu(self.conv2(x))))
         x = self.drop(self.bn3(F.relu(self.conv3(x))))
         x = torch.flatten(x, 1)
-        return self.drop(self.bn_fc(F.relu(self.fc(x))))
+        return self.drop(self.bn_fc1(F.relu(self.fc1(x))))
 
 
 class MlpBranch(nn.Module):
@@ -131,14 +131,14 @@ def model_from_safetensors(path):
     sd, meta = read_safetensors(path)
     cnn_only = "mlp.fc1.weight" not in sd
     c1, c2, c3 = (sd[f"cnn.conv{i}.weight"].shape[0] for i in (1, 2, 3))
-    fc = sd["cnn.fc.weight"].shape[0]
-    L = sd["cnn.fc.weight"].shape[1] // c3 + 3
+    fc = sd["cnn.fc1.weight"].shape[0]
+    L = sd["cnn.fc1.weight"].shape[1] // c3 + 3
     h1 = h2 = 128
     if not cnn_only:
         h1, L_mlp = sd["mlp.fc1.weight"].shape
         h2 = sd["mlp.fc2.weight"].shape[0]
         if L_mlp != L:
-            raise ValueError(f"{path}: mlp.fc1 width {L_mlp} disagrees with cnn.fc width (L={L})")
+            raise ValueError(f"{path}: mlp.fc1 width {L_mlp} disagrees with cnn.fc1 width (L={L})")
     model = Gener(L, cnn_only, c1, c2, c3, fc, h1, h2)
     own = model.state_dict()
     sd = {k: v for k, v in sd.items() if not k.endswith("num_batches_tracked")}
