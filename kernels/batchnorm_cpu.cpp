@@ -1,5 +1,6 @@
-// batchnorm_cpu.cpp — CPU reference activation, batchnorm (train/eval/backward), hash dropout, and the fused
-// act → batchnorm → dropout block composed from them. Layout (N, C, S); statistics per channel in double.
+// batchnorm_cpu.cpp — CPU reference batchnorm (train/eval/backward) and the fused act → batchnorm → dropout
+// block composed from the unfused ops (activation_cpu.cpp, dropout_cpu.cpp). Layout (N, C, S); statistics per
+// channel in double.
 // Every op here is safe in place (y == x, dx == x or dx == dy): the fused block relies on it.
 #include <algorithm>
 #include <cmath>
@@ -23,14 +24,6 @@ GENER_CPU_CLONES double sum_f64(const float* x, int n) {
 }
 
 namespace {
-
-constexpr long long kParallelMin = 1 << 15;  // below this an OpenMP team costs more than it saves
-constexpr long long kChunk = 1 << 14;        // dropout work unit; a power of two, so it never straddles 2^32
-
-
-void check_rate(float rate) {
-  GENER_CHECK(rate >= 0.0f && rate < 1.0f, "dropout rate must be in [0, 1), got " << rate);
-}
 
 // Calls fn(c) for every channel; channels run in parallel when the tensor is large.
 template <class Fn>
@@ -133,96 +126,7 @@ void row_affine(const BnShape& s, const float* x, int c0, int nc, const float* s
   }
 }
 
-// The part of hash3(seed, step, index) that does not depend on the index (same steps as kernels/hash.h).
-uint32_t hash_prefix(uint64_t seed, uint64_t step) {
-  uint32_t h = mix32(static_cast<uint32_t>(seed) ^ 0x9e3779b9U);
-  h = mix32(h ^ static_cast<uint32_t>(seed >> 32));
-  h = mix32(h ^ static_cast<uint32_t>(step) * 0x85ebca6bU);
-  return mix32(h ^ static_cast<uint32_t>(step >> 32));
-}
-
-// y[k] = keep(index lo0 + k) ? x[k] * scale : +0 for k < n, all indices sharing the high word `hi`.
-// keep is dropout_keep's test `(h >> 8) * 2^-24 >= rate`, done exactly in integers as (h >> 8) >= threshold,
-// and applied as a bit mask so the loop has no branch and vectorizes.
-GENER_CPU_CLONES void dropout_run(uint32_t prefix, uint32_t hi, uint32_t lo0, int n, int32_t threshold,
-                                  float scale, const float* x, float* y) {
-  for (int k = 0; k < n; ++k) {
-    uint32_t h = mix32(prefix ^ (lo0 + static_cast<uint32_t>(k)) * 0xc2b2ae35U);
-    h = mix32(h ^ hi);
-    const uint32_t keep = 0u - static_cast<uint32_t>(static_cast<int32_t>(h >> 8) >= threshold);
-    const float v = x[k] * scale;
-    uint32_t bits;
-    std::memcpy(&bits, &v, sizeof bits);
-    bits &= keep;
-    std::memcpy(y + k, &bits, sizeof bits);
-  }
-}
-
 }  // namespace
-
-namespace {
-// ReLU forward / backward over one run. GCC vectorizes these behind a runtime overlap check that fails for
-// exactly aliased pointers, so the in-place cases get their own single-pointer loops (branch-free SIMD).
-GENER_CPU_CLONES void relu_run(long long n, const float* x, float* y) {
-  for (long long i = 0; i < n; ++i) {
-    const float v = x[i];
-    y[i] = v > 0.0f ? v : 0.0f;
-  }
-}
-GENER_CPU_CLONES void relu_run_inplace(long long n, float* y) {
-  for (long long i = 0; i < n; ++i) {
-    const float v = y[i];
-    y[i] = v > 0.0f ? v : 0.0f;
-  }
-}
-GENER_CPU_CLONES void relu_grad_run(long long n, const float* x, const float* dy, float* dx) {
-  for (long long i = 0; i < n; ++i) dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
-}
-GENER_CPU_CLONES void relu_grad_run_inplace(long long n, const float* x, float* g) {  // g: dy in, dx out
-  for (long long i = 0; i < n; ++i) g[i] = x[i] > 0.0f ? g[i] : 0.0f;
-}
-// Calls fn(begin, end) over [0, n) in kChunk pieces, in parallel when n is large.
-template <class Fn>
-void for_each_chunk(long long n, Fn fn) {
-  const long long chunks = (n + kChunk - 1) / kChunk;
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
-  for (long long c = 0; c < chunks; ++c) fn(c * kChunk, std::min(n, (c + 1) * kChunk));
-}
-}  // namespace
-
-void activation_forward_cpu(Activation act, long long n, const float* x, float* y) {
-  switch (act) {
-    case Activation::None:
-      if (x != y) std::memcpy(y, x, static_cast<size_t>(n) * sizeof(float));
-      return;
-    case Activation::Relu:
-      for_each_chunk(n, [&](long long b, long long e) {
-        if (x == y)
-          relu_run_inplace(e - b, y + b);
-        else
-          relu_run(e - b, x + b, y + b);
-      });
-      return;
-  }
-}
-
-void activation_backward_cpu(Activation act, long long n, const float* x, const float* dy, float* dx) {
-  switch (act) {
-    case Activation::None:
-      if (dy != dx) std::memcpy(dx, dy, static_cast<size_t>(n) * sizeof(float));
-      return;
-    case Activation::Relu:
-      for_each_chunk(n, [&](long long b, long long e) {
-        if (dx == dy)
-          relu_grad_run_inplace(e - b, x + b, dx + b);
-        else if (dx == x)  // dx = x > 0 ? dy : 0 with x overwritten: the mask comes from dx itself
-          relu_grad_run(e - b, dx + b, dy + b, dx + b);
-        else
-          relu_grad_run(e - b, x + b, dy + b, dx + b);
-      });
-      return;
-  }
-}
 
 namespace {
 
@@ -368,31 +272,6 @@ void batchnorm_backward_cpu(const BnShape& s, const float* x, const float* gamma
       run_bn_grad(x + o, dy + o, s.s, mean, save_invstd[c], g.k_scale, g.mean_dy, g.mean_dy_xhat, dx + o);
     }
   });
-}
-
-void dropout_forward_cpu(long long n, float rate, uint64_t seed, uint64_t step, const float* x, float* y) {
-  check_rate(rate);
-  if (rate == 0.0f) {
-    if (x != y) std::memcpy(y, x, static_cast<size_t>(n) * sizeof(float));
-    return;
-  }
-  const float scale = 1.0f / (1.0f - rate);
-  const uint32_t prefix = hash_prefix(seed, step);
-  // rate * 2^24 is exact in float, so (h >> 8) >= ceil(rate * 2^24) is exactly dropout_keep's comparison.
-  const int32_t threshold = static_cast<int32_t>(std::ceil(rate * 16777216.0f));
-  const long long chunks = (n + kChunk - 1) / kChunk;
-#pragma omp parallel for schedule(static) if (n >= kParallelMin)
-  for (long long ch = 0; ch < chunks; ++ch) {
-    const long long begin = ch * kChunk;
-    const int len = static_cast<int>(std::min(kChunk, n - begin));
-    dropout_run(prefix, static_cast<uint32_t>(static_cast<uint64_t>(begin) >> 32), static_cast<uint32_t>(begin), len,
-                threshold, scale, x + begin, y + begin);
-  }
-}
-
-void dropout_backward_cpu(long long n, float rate, uint64_t seed, uint64_t step, const float* dy, float* dx) {
-  // The inverted-dropout map is diagonal, so its backward is the same masked scaling.
-  dropout_forward_cpu(n, rate, seed, step, dy, dx);
 }
 
 void act_bn_dropout_forward_train_cpu(const BnShape& s, const BnDropoutParams& p, Activation act, const float* x,

@@ -1,4 +1,5 @@
-// cpu_util.h — small helpers shared by the CPU kernels: the SIMD-clone attribute and a double-precision sum.
+// cpu_util.h — small helpers shared by the CPU kernels: the SIMD-clone attribute, chunked parallel loops and a
+// double-precision sum.
 #pragma once
 
 // Hot loops get AVX-512/AVX2 clones picked at load time; the build itself targets baseline x86-64.
@@ -8,7 +9,21 @@
 #define GENER_CPU_CLONES
 #endif
 
+#include <algorithm>
+
 namespace gener::kernels {
+
+constexpr long long kParallelMin = 1 << 15;  // below this an OpenMP team costs more than it saves
+constexpr long long kChunk = 1 << 14;        // element-wise work unit; a power of two, so it never straddles 2^32
+
+// Calls fn(begin, end) over [0, n) in kChunk pieces, in parallel when n is large.
+template <class Fn>
+void for_each_chunk(long long n, Fn fn) {
+  const long long chunks = (n + kChunk - 1) / kChunk;
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+  for (long long c = 0; c < chunks; ++c) fn(c * kChunk, std::min(n, (c + 1) * kChunk));
+}
+
 // Sum of one contiguous run in double; eight accumulators so the loop is not bound by add latency.
 double sum_f64(const float* x, int n);
 }  // namespace gener::kernels

@@ -20,15 +20,23 @@ GENER_HD uint32_t mix32(uint32_t x) {
   return x;
 }
 
-// Hash of a (seed, step, index) counter triple. Pure function: no state, any order of evaluation.
-GENER_HD uint32_t hash3(uint64_t seed, uint64_t step, uint64_t index) {
+// The part of hash3 that depends only on (seed, step): hoisted out of loops over the index.
+GENER_HD uint32_t hash3_prefix(uint64_t seed, uint64_t step) {
   uint32_t h = mix32(static_cast<uint32_t>(seed) ^ 0x9e3779b9U);
   h = mix32(h ^ static_cast<uint32_t>(seed >> 32));
   h = mix32(h ^ static_cast<uint32_t>(step) * 0x85ebca6bU);
-  h = mix32(h ^ static_cast<uint32_t>(step >> 32));
-  h = mix32(h ^ static_cast<uint32_t>(index) * 0xc2b2ae35U);
-  h = mix32(h ^ static_cast<uint32_t>(index >> 32));
-  return h;
+  return mix32(h ^ static_cast<uint32_t>(step >> 32));
+}
+
+// Finish hash3 from its prefix and the index.
+GENER_HD uint32_t hash3_finish(uint32_t prefix, uint64_t index) {
+  uint32_t h = mix32(prefix ^ static_cast<uint32_t>(index) * 0xc2b2ae35U);
+  return mix32(h ^ static_cast<uint32_t>(index >> 32));
+}
+
+// Hash of a (seed, step, index) counter triple. Pure function: no state, any order of evaluation.
+GENER_HD uint32_t hash3(uint64_t seed, uint64_t step, uint64_t index) {
+  return hash3_finish(hash3_prefix(seed, step), index);
 }
 
 // Uniform float in [0, 1) from the top 24 bits of the hash.

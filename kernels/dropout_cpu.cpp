@@ -1,0 +1,61 @@
+// dropout_cpu.cpp — CPU inverted dropout with counter-hash masks (kernels/hash.h), vectorized and branch-free.
+#include <cmath>
+#include <cstring>
+
+#include "kernels/batchnorm.h"
+#include "kernels/check.h"
+#include "kernels/cpu_util.h"
+#include "kernels/hash.h"
+
+namespace gener::kernels {
+namespace {
+
+void check_rate(float rate) {
+  GENER_CHECK(rate >= 0.0f && rate < 1.0f, "dropout rate must be in [0, 1), got " << rate);
+}
+
+// y[k] = keep(index lo0 + k) ? x[k] * scale : +0 for k < n, all indices sharing the high word `hi`.
+// keep is dropout_keep's test `(h >> 8) * 2^-24 >= rate`, done exactly in integers as (h >> 8) >= threshold,
+// and applied as a bit mask so the loop has no branch and vectorizes.
+GENER_CPU_CLONES void dropout_run(uint32_t prefix, uint32_t hi, uint32_t lo0, int n, int32_t threshold,
+                                  float scale, const float* x, float* y) {
+  for (int k = 0; k < n; ++k) {
+    uint32_t h = mix32(prefix ^ (lo0 + static_cast<uint32_t>(k)) * 0xc2b2ae35U);
+    h = mix32(h ^ hi);
+    const uint32_t keep = 0u - static_cast<uint32_t>(static_cast<int32_t>(h >> 8) >= threshold);
+    const float v = x[k] * scale;
+    uint32_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    bits &= keep;
+    std::memcpy(y + k, &bits, sizeof bits);
+  }
+}
+
+}  // namespace
+
+void dropout_forward_cpu(long long n, float rate, uint64_t seed, uint64_t step, const float* x, float* y) {
+  check_rate(rate);
+  if (rate == 0.0f) {
+    if (x != y) std::memcpy(y, x, static_cast<size_t>(n) * sizeof(float));
+    return;
+  }
+  const float scale = 1.0f / (1.0f - rate);
+  const uint32_t prefix = hash3_prefix(seed, step);
+  // rate * 2^24 is exact in float, so (h >> 8) >= ceil(rate * 2^24) is exactly dropout_keep's comparison.
+  const int32_t threshold = static_cast<int32_t>(std::ceil(rate * 16777216.0f));
+  const long long chunks = (n + kChunk - 1) / kChunk;
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+  for (long long ch = 0; ch < chunks; ++ch) {
+    const long long begin = ch * kChunk;
+    const int len = static_cast<int>(std::min(kChunk, n - begin));
+    dropout_run(prefix, static_cast<uint32_t>(static_cast<uint64_t>(begin) >> 32), static_cast<uint32_t>(begin), len,
+                threshold, scale, x + begin, y + begin);
+  }
+}
+
+void dropout_backward_cpu(long long n, float rate, uint64_t seed, uint64_t step, const float* dy, float* dx) {
+  // The inverted-dropout map is diagonal, so its backward is the same masked scaling.
+  dropout_forward_cpu(n, rate, seed, step, dy, dx);
+}
+
+}  // namespace gener::kernels
