@@ -105,7 +105,7 @@ void run_score(ScoreArgs& a) {
   f.stream() << "gene_a\tgene_b\tscore\n";
   char buf[32];
   for (const Scored& r : out) {
-    std::snprintf(buf, sizeof buf, "%.6g", r.score);
+    std::snprintf(buf, sizeof buf, "%.9g", r.score);  // round-trips the float: ranks stay distinct
     f.stream() << e.genes[r.a] << '\t' << e.genes[r.b] << '\t' << buf << '\n';
   }
   f.commit();

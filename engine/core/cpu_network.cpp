@@ -36,27 +36,30 @@ class CpuNetwork final : public Network {
     const Graph& gr = graph_;
     params_ = init_params(gr, train_.seed);
     state_ = init_state(gr);
-    arena_.assign(static_cast<size_t>(plan_.arena_floats), 0.f);
+    // The planned arena serves training steps; inference runs in the per-thread lanes below.
+    if (plan_.mode == PlanMode::Training) arena_.assign(static_cast<size_t>(plan_.arena_floats), 0.f);
     aux_.assign(gr.n_aux, 0.f);
     losses_.assign(static_cast<size_t>(plan_.max_batch), 0.f);
-    size_t ws = 0;
+    // Workspace: conv scratch (im2col, weight-gradient partials, packed weights) and, for training, the
+    // batchnorm backward scratch of a whole batch; inference lanes need the conv part only.
+    size_t conv_ws = 0, bn_ws = 0;
     for (const Node& n : gr.nodes) {
       if (n.op == OpKind::Conv2d) {
         k::Conv2dShape s = n.conv;
         s.n = plan_.max_batch;
-        ws = std::max(ws, k::conv2d_workspace_floats_cpu(s));
+        conv_ws = std::max(conv_ws, k::conv2d_workspace_floats_cpu(s));
       }
       if (n.op == OpKind::ActBnDropout)
-        ws = std::max(ws, static_cast<size_t>(plan_.max_batch) * n.bn_c * n.bn_s);
+        bn_ws = std::max(bn_ws, static_cast<size_t>(plan_.max_batch) * n.bn_c * n.bn_s);
     }
-    workspace_.assign(ws, 0.f);
+    if (plan_.mode == PlanMode::Training) workspace_.assign(std::max(conv_ws, bn_ws), 0.f);
     const int mb = std::min(kMicroBatch, plan_.max_batch);
     lanes_.resize(static_cast<size_t>(std::max(1, omp_get_max_threads())));
     for (Lane& l : lanes_) {
       l.plan = plan_memory(gr, mb, PlanMode::Inference);
       l.arena.assign(static_cast<size_t>(l.plan.arena_floats), 0.f);
       l.aux.assign(gr.n_aux, 0.f);
-      l.workspace.assign(ws, 0.f);
+      l.workspace.assign(conv_ws, 0.f);
       l.losses.assign(static_cast<size_t>(mb), 0.f);
     }
     chunk_losses_.assign(static_cast<size_t>((plan_.max_batch + mb - 1) / mb), 0.0);
