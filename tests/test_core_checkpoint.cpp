@@ -103,17 +103,6 @@ std::vector<float> scores(const Graph& g, const Checkpoint& ck, const Trained& t
   return s;
 }
 
-template <class F>
-void expect_error_naming(F f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected a gener::Error naming " << parts.front();
-  } catch (const gener::Error& e) {
-    const std::string msg = e.what();
-    for (const std::string& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "'" << p << "' not in: " << msg;
-  }
-}
-
 TEST(CoreCheckpoint, RoundTripIsExact) {
   Trained t = train_a_little();
   const std::string path = temp_path("round_trip.safetensors");
@@ -209,7 +198,7 @@ TEST_F(CoreCheckpointCorrupt, Truncated) {
   for (size_t keep : {bytes.size() - 4, bytes.size() / 2, size_t{5}}) {
     std::string p = temp_path("truncated_" + std::to_string(keep) + ".safetensors");
     std::ofstream(p, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(keep));
-    expect_error_naming([&] { load_checkpoint(p); }, {p});
+    test::expect_error([&] { load_checkpoint(p); }, {p});
   }
 }
 
@@ -217,51 +206,51 @@ TEST_F(CoreCheckpointCorrupt, WrongTensorShape) {
   std::string p = edited("wrong_shape.safetensors", [](io::SafeTensors& st) {
     st.tensors.at("cnn.conv1.weight").shape = {3, 4};  // same 12 values, shape (3, 1, 2, 2) expected
   });
-  expect_error_naming([&] { load_checkpoint(p); }, {p, "cnn.conv1.weight"});
+  test::expect_error([&] { load_checkpoint(p); }, {p, "cnn.conv1.weight"});
   std::string p2 = edited("wrong_size.safetensors", [](io::SafeTensors& st) {
     io::TensorEntry& e = st.tensors.at("mlp.bn1.running_var");
     e.shape = {5};
     e.data.push_back(1.f);
   });
-  expect_error_naming([&] { load_checkpoint(p2); }, {p2, "mlp.bn1.running_var"});
+  test::expect_error([&] { load_checkpoint(p2); }, {p2, "mlp.bn1.running_var"});
 }
 
 TEST_F(CoreCheckpointCorrupt, MissingTensor) {
   std::string p = edited("missing_tensor.safetensors", [](io::SafeTensors& st) { st.tensors.erase("head.bias"); });
-  expect_error_naming([&] { load_checkpoint(p); }, {p, "head.bias"});
+  test::expect_error([&] { load_checkpoint(p); }, {p, "head.bias"});
   std::string p2 = edited("missing_v.safetensors", [](io::SafeTensors& st) { st.tensors.erase("optimizer.v"); });
-  expect_error_naming([&] { load_checkpoint(p2); }, {p2, "optimizer.v"});
+  test::expect_error([&] { load_checkpoint(p2); }, {p2, "optimizer.v"});
 }
 
 TEST_F(CoreCheckpointCorrupt, MissingOrBadMetadata) {
   for (const char* key : {"model_config", "format", "input_length"}) {
     std::string p = edited(std::string("no_") + key + ".safetensors",
                            [&](io::SafeTensors& st) { st.metadata.erase(key); });
-    expect_error_naming([&] { load_checkpoint(p); }, {p, key});
+    test::expect_error([&] { load_checkpoint(p); }, {p, key});
   }
   std::string p = edited("bad_length.safetensors", [](io::SafeTensors& st) { st.metadata["input_length"] = "abc"; });
-  expect_error_naming([&] { load_checkpoint(p); }, {p, "input_length"});
+  test::expect_error([&] { load_checkpoint(p); }, {p, "input_length"});
   std::string p2 = edited("other_length.safetensors", [](io::SafeTensors& st) { st.metadata["input_length"] = "20"; });
-  expect_error_naming([&] { load_checkpoint(p2); }, {p2, "cnn.fc1.weight"});
+  test::expect_error([&] { load_checkpoint(p2); }, {p2, "cnn.fc1.weight"});
   std::string p3 = edited("bad_config.safetensors", [](io::SafeTensors& st) {
     std::string& y = st.metadata["model_config"];
     y.replace(y.find("dropout: 0.2"), 12, "dropout: 2");
   });
-  expect_error_naming([&] { load_checkpoint(p3); }, {p3, "model.dropout"});
+  test::expect_error([&] { load_checkpoint(p3); }, {p3, "model.dropout"});
   std::string p4 = edited("bad_format.safetensors", [](io::SafeTensors& st) { st.metadata["format"] = "gener-99"; });
-  expect_error_naming([&] { load_checkpoint(p4); }, {p4, "gener-99"});
+  test::expect_error([&] { load_checkpoint(p4); }, {p4, "gener-99"});
 }
 
 TEST(CoreCheckpoint, MissingFileNamesIt) {
   const std::string p = temp_path("does_not_exist.safetensors");
-  expect_error_naming([&] { load_checkpoint(p); }, {p});
+  test::expect_error([&] { load_checkpoint(p); }, {p});
 }
 
 TEST(CoreCheckpoint, SaveRejectsBuffersOfTheWrongSize) {
   Trained t = train_a_little();
   t.ck.params.pop_back();
   const std::string p = temp_path("never.safetensors");
-  expect_error_naming([&] { save_checkpoint(p, t.g, t.ck); }, {p});
+  test::expect_error([&] { save_checkpoint(p, t.g, t.ck); }, {p});
   EXPECT_FALSE(fs::exists(p));
 }
 

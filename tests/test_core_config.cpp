@@ -12,6 +12,8 @@
 #include "engine/core/config.h"
 #include "kernels/check.h"
 
+#include "tests/test_util.h"
+
 namespace gener::core {
 namespace {
 
@@ -68,18 +70,6 @@ std::string model_with(const std::string& from, const std::string& to) {
   return s.replace(at, from.size(), to);
 }
 
-// Runs `f`, expects a gener::Error, and checks that the message names every string in `parts`.
-template <class F>
-void expect_error_naming(F f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected a gener::Error naming " << parts.front();
-  } catch (const gener::Error& e) {
-    const std::string msg = e.what();
-    for (const std::string& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "'" << p << "' not in: " << msg;
-  }
-}
-
 TEST(CoreConfig, ShippedModelConfigs) {
   ModelConfig p = load_model_config(src("configs/model/paper.yaml"));
   ASSERT_EQ(p.cnn_conv.size(), 3u);
@@ -132,39 +122,39 @@ TEST(CoreConfig, ModelYamlRoundTrip) {
 TEST(CoreConfig, WrongTypeNamesKeyPathAndFile) {
   TempDir d;
   std::string path = d.write("wrong_type.yaml", model_with("filters: 2,", "filters: \"abc\","));
-  expect_error_naming([&] { load_model_config(path); }, {path, "model.cnn.conv[1].filters", "abc"});
+  test::expect_error([&] { load_model_config(path); }, {path, "model.cnn.conv[1].filters", "abc"});
   std::string path2 = d.write("wrong_type_list.yaml", model_with("dense: [5]", "dense: [5, x]"));
-  expect_error_naming([&] { load_model_config(path2); }, {path2, "model.cnn.dense"});
+  test::expect_error([&] { load_model_config(path2); }, {path2, "model.cnn.dense"});
 }
 
 TEST(CoreConfig, UnknownKeyNamesKeyPathAndFile) {
   TempDir d;
   std::string path = d.write("misspelt.yaml", model_with("dropout: 0.25", "dropuot: 0.25"));
-  expect_error_naming([&] { load_model_config(path); }, {path, "model.dropuot"});
+  test::expect_error([&] { load_model_config(path); }, {path, "model.dropuot"});
   std::string path2 = d.write("misspelt_nested.yaml", model_with("momentum: 0.9", "momentun: 0.9"));
-  expect_error_naming([&] { load_model_config(path2); }, {path2, "model.batchnorm.momentun"});
+  test::expect_error([&] { load_model_config(path2); }, {path2, "model.batchnorm.momentun"});
   std::string path3 = d.write("misspelt_layer.yaml", model_with("kernel: [1, 3]", "kernel: [1, 3], strides: 2"));
-  expect_error_naming([&] { load_model_config(path3); }, {path3, "model.cnn.conv[1].strides"});
+  test::expect_error([&] { load_model_config(path3); }, {path3, "model.cnn.conv[1].strides"});
 }
 
 TEST(CoreConfig, MissingKeyNamesKeyPathAndFile) {
   TempDir d;
   std::string path = d.write("missing_filters.yaml", model_with("filters: 3, ", ""));
-  expect_error_naming([&] { load_model_config(path); }, {path, "model.cnn.conv[0].filters"});
+  test::expect_error([&] { load_model_config(path); }, {path, "model.cnn.conv[0].filters"});
   std::string path2 = d.write("missing_model.yaml", "train:\n  seed: 1\n");
-  expect_error_naming([&] { load_model_config(path2); }, {path2, "model"});
+  test::expect_error([&] { load_model_config(path2); }, {path2, "model"});
 }
 
 TEST(CoreConfig, OutOfRangeNamesKeyPathAndFile) {
   TempDir d;
   for (const char* bad : {"dropout: 1.5", "dropout: -0.1", "dropout: 1.0"}) {
     std::string path = d.write("bad_dropout.yaml", model_with("dropout: 0.25", bad));
-    expect_error_naming([&] { load_model_config(path); }, {path, "model.dropout"});
+    test::expect_error([&] { load_model_config(path); }, {path, "model.dropout"});
   }
   std::string path = d.write("bad_filters.yaml", model_with("filters: 3,", "filters: 0,"));
-  expect_error_naming([&] { load_model_config(path); }, {path, "model.cnn.conv[0].filters"});
+  test::expect_error([&] { load_model_config(path); }, {path, "model.cnn.conv[0].filters"});
   std::string path2 = d.write("bad_momentum.yaml", model_with("momentum: 0.9", "momentum: 1.5"));
-  expect_error_naming([&] { load_model_config(path2); }, {path2, "model.batchnorm.momentum"});
+  test::expect_error([&] { load_model_config(path2); }, {path2, "model.batchnorm.momentum"});
 }
 
 TEST(CoreConfig, TrainConfigErrors) {
@@ -178,23 +168,23 @@ TEST(CoreConfig, TrainConfigErrors) {
   EXPECT_EQ(t.lr_decay_steps, 10);
 
   std::string p1 = d.write("train_type.yaml", "train:\n  batch_size: sixty-four\n");
-  expect_error_naming([&] { load_train_config(p1); }, {p1, "train.batch_size", "sixty-four"});
+  test::expect_error([&] { load_train_config(p1); }, {p1, "train.batch_size", "sixty-four"});
   std::string p2 = d.write("train_unknown.yaml", "train:\n  learning_rat: 0.1\n");
-  expect_error_naming([&] { load_train_config(p2); }, {p2, "train.learning_rat"});
+  test::expect_error([&] { load_train_config(p2); }, {p2, "train.learning_rat"});
   std::string p3 = d.write("train_nested.yaml", "train:\n  lr_decay: {rate: 0.5, stepz: 10}\n");
-  expect_error_naming([&] { load_train_config(p3); }, {p3, "train.lr_decay.stepz"});
+  test::expect_error([&] { load_train_config(p3); }, {p3, "train.lr_decay.stepz"});
   std::string p4 = d.write("train_opt.yaml", "train:\n  optimizer: rmsprop\n");
-  expect_error_naming([&] { load_train_config(p4); }, {p4, "train.optimizer", "rmsprop"});
+  test::expect_error([&] { load_train_config(p4); }, {p4, "train.optimizer", "rmsprop"});
   std::string p5 = d.write("train_lr.yaml", "train:\n  learning_rate: -1\n");
-  expect_error_naming([&] { load_train_config(p5); }, {p5, "train.learning_rate"});
+  test::expect_error([&] { load_train_config(p5); }, {p5, "train.learning_rate"});
 }
 
 TEST(CoreConfig, SyntaxErrorAndMissingFileNameTheFile) {
   TempDir d;
   std::string path = d.write("syntax.yaml", "model:\n  cnn: [1, 2\n  dropout: 0.5\n");
-  expect_error_naming([&] { load_model_config(path); }, {path});
+  test::expect_error([&] { load_model_config(path); }, {path});
   std::string none = (fs::temp_directory_path() / "gener_no_such_config.yaml").string();
-  expect_error_naming([&] { load_model_config(none); }, {none});
+  test::expect_error([&] { load_model_config(none); }, {none});
 }
 
 }  // namespace

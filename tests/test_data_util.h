@@ -1,5 +1,6 @@
 // test_data_util.h — helpers for the io/data tests: a scratch directory, file writing, error-message checks.
 #pragma once
+#include "tests/test_util.h"
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <zlib.h>
@@ -55,14 +56,6 @@ inline std::string read_bytes(const std::string& path) {
 }
 
 // Run `fn`, expect a gener::Error whose message contains every string in `parts`.
-inline void expect_error(const std::function<void()>& fn, std::initializer_list<std::string> parts) {
-  try {
-    fn();
-    ADD_FAILURE() << "expected a gener::Error mentioning '" << *parts.begin() << "'";
-  } catch (const gener::Error& e) {
-    std::string msg = e.what();
-    for (const std::string& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "'" << p << "' not in: " << msg;
-  }
-}
+using gener::test::expect_error;  // tests/test_util.h
 
 }  // namespace gener::testing

@@ -3,6 +3,8 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include "kernels/check.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -116,6 +118,17 @@ inline ::testing::AssertionResult check_gradient(const std::function<double()>& 
                                                std::to_string(opt.eps) + ")");
   if (!r && stride > 1) r << "\n  (checked every " << stride << "-th entry: index k above is entry k*" << stride << ")";
   return r;
+}
+
+// Runs `fn`, expects a gener::Error, and checks that its message names every string in `parts`.
+inline void expect_error(const std::function<void()>& fn, std::initializer_list<std::string> parts) {
+  try {
+    fn();
+    ADD_FAILURE() << "expected a gener::Error mentioning '" << *parts.begin() << "'";
+  } catch (const gener::Error& e) {
+    const std::string msg = e.what();
+    for (const std::string& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "'" << p << "' not in: " << msg;
+  }
 }
 
 }  // namespace gener::test

@@ -168,15 +168,7 @@ class CpuNetwork final : public Network {
                                                                 << " outside [0, " << n_genes_ << ")");
   }
 
-  k::BnDropoutParams bn_params(const Node& n, uint64_t step) const {
-    k::BnDropoutParams p;
-    p.eps = n.bn_eps;
-    p.momentum = n.bn_momentum;
-    p.drop_rate = n.dropout;
-    p.seed = (static_cast<uint64_t>(k::hash3(train_.seed, n.dropout_salt, 0)) << 32) | n.dropout_salt;
-    p.step = step;
-    return p;
-  }
+  k::BnDropoutParams bn_params(const Node& n, uint64_t step) const { return bn_dropout_params(n, train_.seed, step); }
 
   void forward(const Buffers& b, const int32_t* pairs, const int32_t* labels, int B, bool train, uint64_t step) {
     bool skip_next = false;

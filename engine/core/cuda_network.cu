@@ -256,16 +256,7 @@ class CudaNetwork final : public Network {
     eval_affine_stale_ = false;
   }
 
-  // Exactly the CPU backend's derivation: the same dropout masks on both.
-  k::BnDropoutParams bn_params(const Node& n, uint64_t step) const {
-    k::BnDropoutParams p;
-    p.eps = n.bn_eps;
-    p.momentum = n.bn_momentum;
-    p.drop_rate = n.dropout;
-    p.seed = (static_cast<uint64_t>(k::hash3(train_.seed, n.dropout_salt, 0)) << 32) | n.dropout_salt;
-    p.step = step;
-    return p;
-  }
+  k::BnDropoutParams bn_params(const Node& n, uint64_t step) const { return bn_dropout_params(n, train_.seed, step); }
 
   // Inference epilogue of layer i: its batchnorm's output = act(raw + bias) * scale + shift.
   void epilogue(size_t i, int B, const float* raw) {

@@ -43,6 +43,16 @@ float learning_rate_at(const TrainConfig& c, long long step) {
   return static_cast<float>(c.learning_rate * std::pow(static_cast<double>(c.lr_decay_rate), e));
 }
 
+kernels::BnDropoutParams bn_dropout_params(const Node& n, uint64_t run_seed, uint64_t step) {
+  kernels::BnDropoutParams p;
+  p.eps = n.bn_eps;
+  p.momentum = n.bn_momentum;
+  p.drop_rate = n.dropout;
+  p.seed = (static_cast<uint64_t>(kernels::hash3(run_seed, n.dropout_salt, 0)) << 32) | n.dropout_salt;
+  p.step = step;
+  return p;
+}
+
 std::vector<float> init_params(const Graph& g, uint64_t seed) {
   std::vector<float> p(g.n_params, 0.f);
   for (size_t k = 0; k < g.params.size(); ++k) {

@@ -68,6 +68,10 @@ std::unique_ptr<Network> make_cpu_network(const Graph& g, const NetworkOptions& 
 std::unique_ptr<Network> make_cuda_network(const Graph& g, const NetworkOptions& opt);
 #endif
 
+// The batchnorm/dropout parameters of an ActBnDropout node at a training step: every backend derives the
+// dropout stream the same way from the run seed and the node, so masks agree element by element.
+kernels::BnDropoutParams bn_dropout_params(const Node& n, uint64_t run_seed, uint64_t step);
+
 // Keras-style initialisation from a seed: Glorot-uniform weights, zero biases, batchnorm gamma 1 / beta 0,
 // running mean 0 / variance 1.
 std::vector<float> init_params(const Graph& g, uint64_t seed);
