@@ -130,6 +130,19 @@ if (( do_bench )); then
   done
 fi
 
+# ---- where the time goes: per-kernel breakdown of the scoring pass (Nsight Systems, when installed) ----
+if (( do_bench )) && [[ -x "$build/gener" ]]; then
+  if command -v nsys >/dev/null 2>&1; then
+    log "per-kernel breakdown (nsys): score 977481 pairs, batch 8192"
+    nsys profile --force-overwrite true --stats=false -o "$out/score_profile" \
+      "$build/gener" bench --device cuda --mode score --pairs 977481 --batch 8192 >/dev/null 2>&1 &&
+      nsys stats --report cuda_gpu_kern_sum --format table "$out/score_profile.nsys-rep" 2>/dev/null |
+        tee "$out/score_kernels.txt" | head -30 || echo "gpu_check.sh: nsys profiling failed; skipped" >&2
+  else
+    echo "gpu_check.sh: nsys not installed; no per-kernel breakdown" >&2
+  fi
+fi
+
 # ---- summary ----
 "$py" - "$out" "$cuda_counts" "$all_counts" <<'PYEOF'
 import json, os, sys
