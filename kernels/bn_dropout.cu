@@ -55,8 +55,9 @@ Partition partition_for(unsigned m) {
 __device__ __forceinline__ float act_forward(Activation act, float x) {
   return act == Activation::Relu ? (x > 0.0f ? x : 0.0f) : x;
 }
-__device__ __forceinline__ float act_derivative(Activation act, float x) {
-  return act == Activation::Relu ? (x > 0.0f ? 1.0f : 0.0f) : 1.0f;
+// dx = act'(x) * g as a select, like the CPU's `x > 0 ? dy : 0`: a zeroed element stays +0 even where g is inf/NaN.
+__device__ __forceinline__ float act_backward(Activation act, float x, float g) {
+  return act == Activation::Relu && !(x > 0.0f) ? 0.0f : g;
 }
 
 // Flat index of element e of channel c (e = n*S + s).
@@ -264,7 +265,7 @@ __global__ void bn_backward_apply_kernel(Dims d, Activation act, DropoutArgs dr,
     const float xhat = (act_forward(act, xi) - mean[c]) * invstd[c];
     const float dz = dropout_grad(dr, i, dy[i]);
     const float da = gamma[c] * invstd[c] * (dz - dbeta[c] / m - xhat * (dgamma[c] / m));
-    dx[i] = da * act_derivative(act, xi);
+    dx[i] = act_backward(act, xi, da);
   }
 }
 

@@ -56,8 +56,9 @@ bool choose(const Perf* perf, int count, bool tf32, bool deterministic, cudnnCon
     const Perf& p = perf[i];
     if (p.status != CUDNN_STATUS_SUCCESS) continue;
     if (deterministic && p.determinism != CUDNN_DETERMINISTIC) continue;
-    const bool tensor_op = p.mathType == CUDNN_TENSOR_OP_MATH || p.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
-    if (!tf32 && tensor_op) continue;
+    // ALLOW_CONVERSION may down-convert fp32 data to fp16/bf16: below even the TF32 opt-in, so never taken.
+    if (p.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION) continue;
+    if (!tf32 && p.mathType == CUDNN_TENSOR_OP_MATH) continue;
     // Without TF32 pin FMA math: on sm_80+ CUDNN_DEFAULT_MATH lets fp32 convolutions use TF32.
     if (cudnnSetConvolutionMathType(conv, tf32 ? p.mathType : CUDNN_FMA_MATH) != CUDNN_STATUS_SUCCESS) continue;
     size_t b = 0;

@@ -134,7 +134,8 @@ void check_conv_plan_cache() {
   ConvPlanCache strict(ConvPlanOptions{true, true});
   const std::vector<float> x(x_size(a), 1.0f), w(w_size(a), 1.0f), bias(16, 0.0f), dy(y_size(a), 1.0f);
   const ConvResult r = conv_gpu(ctx, strict, a, x, w, bias, dy);
-  EXPECT_TRUE(all_close(r.y, std::vector<float>(y_size(a), 4.0f), 0.0f, 0.0f, "all-ones 2x2 conv"));
+  // Benchmarked: the fastest algorithm may be FFT/Winograd, whose transforms round (see check_conv_exact).
+  EXPECT_TRUE(all_close(r.y, std::vector<float>(y_size(a), 4.0f), 1e-4f, 0.0f, "all-ones 2x2 conv"));
   EXPECT_THROW(moved.plan(ctx, Conv2dShape{1, 1, 2, 2, 1, 3, 3}), Error);  // kernel larger than the input
 }
 
