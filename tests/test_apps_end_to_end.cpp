@@ -25,14 +25,7 @@ class AppEndToEnd : public ::testing::Test {
  protected:
   void SetUp() override { dir_ = make_temp_dir(); }
   void TearDown() override { remove_tree(dir_); }
-  // Runs gener in the test directory; success means exit status 0.
-  ::testing::AssertionResult ok(const std::string& args) const {
-    std::string out, err;
-    const int rc = run_gener(args, dir_, &out, &err);
-    if (rc == 0) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << "gener " << args << " exited " << rc << "\nstdout:\n" << out
-                                         << "\nstderr:\n" << err;
-  }
+  ::testing::AssertionResult ok(const std::string& args) const { return run_ok(args, dir_); }
   std::string path(const std::string& rel) const { return dir_ + "/" + rel; }
   std::string dir_;
 };

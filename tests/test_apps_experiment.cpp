@@ -77,13 +77,7 @@ class AppExperiment : public ::testing::Test {
  protected:
   void SetUp() override { dir_ = make_temp_dir(); }
   void TearDown() override { remove_tree(dir_); }
-  ::testing::AssertionResult ok(const std::string& args) const {
-    std::string out, err;
-    const int rc = run_gener(args, dir_, &out, &err);
-    if (rc == 0) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << "gener " << args << " exited " << rc << "\nstdout:\n" << out << "\nstderr:\n"
-                                         << err;
-  }
+  ::testing::AssertionResult ok(const std::string& args) const { return run_ok(args, dir_); }
   // Fails with exit status 1, one error line holding `needles`, and nothing written under out/.
   void fails_cleanly(const std::string& args, const std::vector<std::string>& needles) const {
     SCOPED_TRACE(args);

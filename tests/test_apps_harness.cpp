@@ -89,6 +89,14 @@ std::vector<std::vector<std::string>> read_tsv(const std::string& path) {
 
 // stderr holds exactly one line "gener: error: ..." that contains every string in `needles`; any other line is a
 // bracketed progress/info line ("[train] ...").
+::testing::AssertionResult run_ok(const std::string& args, const std::string& cwd) {
+  std::string out, err;
+  const int rc = run_gener(args, cwd, &out, &err);
+  if (rc == 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "gener " << args << " exited " << rc << "\nstdout:\n" << out
+                                       << "\nstderr:\n" << err;
+}
+
 ::testing::AssertionResult one_error_line(const std::string& err, const std::vector<std::string>& needles) {
   std::istringstream in(err);
   std::string line, error_line;

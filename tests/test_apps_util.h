@@ -14,5 +14,7 @@ void spit(const std::string& path, const std::string& text);
 int run_gener(const std::string& args, const std::string& cwd, std::string* out, std::string* err);
 std::vector<std::string> files_under(const std::string& dir);
 std::vector<std::vector<std::string>> read_tsv(const std::string& path);
+// Runs gener in `cwd`; success means exit status 0, a failure shows the command, status and output.
+::testing::AssertionResult run_ok(const std::string& args, const std::string& cwd);
 ::testing::AssertionResult one_error_line(const std::string& err, const std::vector<std::string>& needles);
 }  // namespace gener::apptest

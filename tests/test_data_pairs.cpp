@@ -15,17 +15,10 @@ using gener::data::Expression;
 using gener::data::PairSet;
 using gener::data::read_pairs;
 using gener::testing::expect_error;
+using gener::testing::five_genes;
 using gener::testing::ScratchDir;
 using gener::testing::write_text;
 
-Expression five_genes() {
-  Expression e;
-  e.genes = {"G1", "G2", "G3", "G4", "G5"};
-  e.L = 2;
-  e.values.assign(10, 0.0f);
-  e.build_index();
-  return e;
-}
 
 TEST(Pairs, ReadsByNameWithAndWithoutHeader) {
   ScratchDir dir;

@@ -18,19 +18,12 @@ namespace {
 
 using gener::testing::BiogridRow;
 using gener::testing::expect_error;
+using gener::testing::five_genes;
 using gener::testing::ScratchDir;
 using gener::testing::write_gzip;
 using gener::testing::write_text;
 
-// Five genes G1..G5 (DREAM5 style) mapped to ORF names.
-Expression five_genes() {
-  Expression e;
-  e.genes = {"G1", "G2", "G3", "G4", "G5"};
-  e.L = 2;
-  e.values.assign(10, 0.f);
-  e.build_index();
-  return e;
-}
+// ORF names of the five genes G1..G5 (five_genes() in test_data_util.h).
 std::unordered_map<std::string, std::string> orf_map() {
   return {{"G1", "YAL001C"}, {"G2", "YAL002W"}, {"G3", "YAL003W"}, {"G4", "YAL004W"}, {"G5", "YAL005C"}};
 }

@@ -1,6 +1,7 @@
 // test_data_util.h — helpers for the io/data tests: a scratch directory, file writing, error-message checks.
 #pragma once
 #include "tests/test_util.h"
+#include "engine/data/expression.h"
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <zlib.h>
@@ -57,5 +58,15 @@ inline std::string read_bytes(const std::string& path) {
 
 // Run `fn`, expect a gener::Error whose message contains every string in `parts`.
 using gener::test::expect_error;  // tests/test_util.h
+
+// Five genes G1..G5 (DREAM5-style ids), L = 2, all values 0: enough to resolve names in pair readers.
+inline gener::data::Expression five_genes() {
+  gener::data::Expression e;
+  e.genes = {"G1", "G2", "G3", "G4", "G5"};
+  e.L = 2;
+  e.values.assign(10, 0.0f);
+  e.build_index();
+  return e;
+}
 
 }  // namespace gener::testing
