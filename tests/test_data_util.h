@@ -1,7 +1,5 @@
 // test_data_util.h — helpers for the io/data tests: a scratch directory, file writing, error-message checks.
 #pragma once
-#include "tests/test_util.h"
-#include "engine/data/expression.h"
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <zlib.h>
@@ -12,7 +10,9 @@
 #include <iterator>
 #include <string>
 
+#include "engine/data/expression.h"
 #include "kernels/check.h"
+#include "tests/test_util.h"
 
 namespace gener::testing {
 
