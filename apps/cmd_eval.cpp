@@ -39,7 +39,7 @@ void run_eval(EvalArgs& a) {
     GENER_CHECK(!a.expr.path.empty() && !a.pairs.empty(), "eval: give --expression and --pairs, or --dataset CACHE");
     e = load_expression(a.expr);
     bool is_npy = a.npy || (a.pairs.size() > 4 && a.pairs.compare(a.pairs.size() - 4, 4, ".npy") == 0);
-    p = is_npy ? data::read_pairs_npy(a.pairs, e.n_genes()) : data::read_pairs(a.pairs, e);
+    p = is_npy ? data::read_pairs_npy_by_id(a.pairs, e) : data::read_pairs(a.pairs, e);
   }
   auto net = inference_network(ck, dev, a.batch, e, a.model);
   nlohmann::json m = evaluate_and_report(*net, e, p, a.pairs, a.out, !a.quiet);

@@ -248,3 +248,33 @@ TEST(RealNegatives, UniformDistinctAvoidingExclusionsAndSeeded) {
 
 }  // namespace
 }  // namespace gener::data
+
+namespace gener::data {
+namespace {
+
+// The authors' split files name genes by index (i = G{i+1}); they must resolve by id, not by row position,
+// so a matrix whose rows are in another order still gets the right genes.
+TEST(RealNpySplits, ResolveGenesByIdWhateverTheRowOrder) {
+  gener::testing::ScratchDir dir;
+  Expression e;
+  e.genes = {"G3", "G1", "G5", "G2", "G4"};  // shuffled rows
+  e.L = 2;
+  e.values.assign(10, 0.f);
+  e.build_index();
+  const std::string path = dir.path() + "/split.npy";
+  gener::testing::write_text(path, gener::testing::npy_pairs({{0, 2, 1}, {1, 4, 0}}));  // (G1, G3), (G2, G5)
+  PairSet p = read_pairs_npy_by_id(path, e);
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(e.genes[p.ab[0]], "G1");
+  EXPECT_EQ(e.genes[p.ab[1]], "G3");
+  EXPECT_EQ(e.genes[p.ab[2]], "G2");
+  EXPECT_EQ(e.genes[p.ab[3]], "G5");
+  EXPECT_EQ(p.label[0], 1);
+  EXPECT_EQ(p.label[1], 0);
+  // An index past the matrix's genes names the file, the row and the id.
+  gener::testing::write_text(path, gener::testing::npy_pairs({{0, 7, 1}}));
+  gener::testing::expect_error([&] { read_pairs_npy_by_id(path, e); }, {"split.npy", "row 0", "G8"});
+}
+
+}  // namespace
+}  // namespace gener::data

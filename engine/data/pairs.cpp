@@ -135,4 +135,23 @@ PairSet read_pairs_npy(const std::string& path, int n_genes) {
   return pairs;
 }
 
+// The authors' split: index i is gene G{i+1}; rows of the matrix are found by that id (or its mapped name).
+PairSet read_pairs_npy_by_id(const std::string& path, const Expression& e,
+                             const std::unordered_map<std::string, std::string>& id_to_name) {
+  PairSet p = read_pairs_npy(path, 1 << 30);
+  for (size_t i = 0; i < p.ab.size(); ++i) {
+    const std::string gid = "G" + std::to_string(p.ab[i] + 1);
+    int row = e.find(gid);
+    if (row < 0) {
+      auto it = id_to_name.find(gid);
+      if (it != id_to_name.end()) row = e.find(it->second);
+    }
+    GENER_CHECK(row >= 0, path << ": row " << i / 2 << ", column " << i % 2 << ": gene index " << p.ab[i] << " ("
+                               << gid << ") is not a gene of the expression matrix (" << e.n_genes()
+                               << " genes; the authors' splits need the DREAM5 matrix with ids G1..G5950)");
+    p.ab[i] = row;
+  }
+  return p;
+}
+
 }  // namespace gener::data

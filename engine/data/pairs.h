@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/data/expression.h"
@@ -37,5 +38,10 @@ void write_pairs_tsv(const std::string& path, const PairSet& pairs, const Expres
 // The authors' split files (testing_data.npy, validation_data.npy): shape (N, 3) rows (a, b, label) with
 // 0-based gene indices (index i is gene G{i+1}). Indices must be integers in [0, n_genes), labels 0 or 1.
 PairSet read_pairs_npy(const std::string& path, int n_genes);
+// The same file resolved by gene id: index i names gene G{i+1}, found in `expr` by that id (or by its name
+// under `id_to_name`, e.g. net4_gene_ids.tsv), whatever the matrix's row order. An index whose gene is not in
+// the matrix is an error naming the file, row and id.
+PairSet read_pairs_npy_by_id(const std::string& path, const Expression& expr,
+                             const std::unordered_map<std::string, std::string>& id_to_name = {});
 
 }  // namespace gener::data

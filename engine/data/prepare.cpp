@@ -33,25 +33,6 @@ PairSet without(const PairSet& p, const PairKeySet& drop) {
   return out;
 }
 
-// The authors' split: index i is gene G{i+1}; rows of the matrix are found by that id (or its mapped name).
-PairSet read_npy_split(const std::string& path, const Expression& e,
-                       const std::unordered_map<std::string, std::string>& id_to_name) {
-  PairSet p = read_pairs_npy(path, 1 << 30);
-  for (size_t i = 0; i < p.ab.size(); ++i) {
-    const std::string gid = "G" + std::to_string(p.ab[i] + 1);
-    int row = e.find(gid);
-    if (row < 0) {
-      auto it = id_to_name.find(gid);
-      if (it != id_to_name.end()) row = e.find(it->second);
-    }
-    GENER_CHECK(row >= 0, path << ": row " << i / 2 << ", column " << i % 2 << ": gene index " << p.ab[i] << " ("
-                               << gid << ") is not a gene of the expression matrix (" << e.n_genes()
-                               << " genes; the authors' splits need the DREAM5 matrix with ids G1..G5950)");
-    p.ab[i] = row;
-  }
-  return p;
-}
-
 nlohmann::json split_counts(const PairSet& p) { return {{"pairs", p.size()}, {"positives", p.n_positive()}}; }
 
 std::string grouped(int64_t v) {
@@ -175,8 +156,8 @@ PreparedDataset prepare_dataset(const PrepareSpec& spec) {
     s["split_source"] = "seeded";
     s["split"] = {{"test", spec.test_frac}, {"validation", spec.val_frac}};
   } else {
-    sp.val = read_npy_split(spec.validation_npy, e, id_to_name);
-    sp.test = read_npy_split(spec.test_npy, e, id_to_name);
+    sp.val = read_pairs_npy_by_id(spec.validation_npy, e, id_to_name);
+    sp.test = read_pairs_npy_by_id(spec.test_npy, e, id_to_name);
     PairKeySet held = pair_keys(sp.test);
     for (size_t i = 0; i < sp.val.size(); ++i) {
       const int32_t a = sp.val.ab[2 * i], b = sp.val.ab[2 * i + 1];
