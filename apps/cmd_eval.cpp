@@ -46,7 +46,10 @@ void run_eval(EvalArgs& a) {
   print_metrics(m);
   std::printf("wrote %s/metrics.json, %s/roc.png, %s/pr.png\n", a.out.c_str(), a.out.c_str(), a.out.c_str());
   if (a.report) {
-    int table = a.paper_table >= 0 ? a.paper_table : dataset_meta.value("paper_table", 4);
+    // Without --dataset there is no dataset metadata (null JSON): Table 4 is the default layout.
+    const int table = a.paper_table >= 0                ? a.paper_table
+                      : dataset_meta.is_object() ? dataset_meta.value("paper_table", 4)
+                                                 : 4;
     nlohmann::json model = m;
     model.erase("baseline_correlation");
     const std::string on = a.dataset.empty() ? a.pairs : "the " + a.split + " split of " + a.dataset;

@@ -93,6 +93,12 @@ TEST_F(AppEndToEnd, SynthTrainEvalScoreOnTheCpu) {
   EXPECT_GE(auroc, 0.85) << "positive-class test AUROC";
   EXPECT_GE(auroc - base, 0.10) << "GENER " << auroc << " vs Pearson baseline " << base;
 
+  // A report in the paper's Table 4 layout from a plain pair file (no dataset cache).
+  ASSERT_TRUE(ok("eval --model model/model.safetensors --pairs data/test.tsv --report --out eval_report " + expr));
+  const std::string report = slurp(path("eval_report/report.md"));
+  EXPECT_NE(report.find("| GENER |"), std::string::npos) << report;
+  EXPECT_NE(report.find("0.834"), std::string::npos) << "the paper's Table 4 GENER AUROC beside ours";
+
   // Checkpoint round trip: a byte copy of the model scores and evaluates identically, and so does a second run.
   fs::copy_file(path("model/model.safetensors"), path("copy.safetensors"));
   ASSERT_TRUE(ok("eval --model copy.safetensors --pairs data/test.tsv --out eval_copy " + expr));
