@@ -4,16 +4,14 @@
 #include "kernels/check.h"
 #include "kernels/concat.h"
 #include "kernels/cuda_check.h"
+#include "kernels/cuda_launch.h"
 
 namespace gener::kernels {
 namespace {
 
 constexpr int kThreads = 256;
 
-int blocks_for(long long n) {
-  const long long b = (n + kThreads - 1) / kThreads;
-  return static_cast<int>(b < 65536 * 16 ? b : 65536 * 16);  // grid-stride loops cover the rest
-}
+int blocks_for(long long n) { return grid_stride_blocks(n, kThreads, 65536LL * 16); }
 
 // y (B, n1 + n2) from x1 (B, n1), x2 (B, n2); indexed by the output so writes are coalesced.
 __global__ void concat2_kernel(long long total, int n1, int n2, const float* __restrict__ x1,

@@ -5,6 +5,7 @@
 
 #include "kernels/check.h"
 #include "kernels/cuda_check.h"
+#include "kernels/cuda_launch.h"
 #include "kernels/optimizer.h"
 
 namespace gener::kernels {
@@ -12,10 +13,7 @@ namespace {
 
 constexpr int kThreads = 256;
 
-int blocks_for(long long n) {
-  const long long b = (n + kThreads - 1) / kThreads;
-  return static_cast<int>(b < 65536 * 8 ? b : 65536 * 8);  // grid-stride loops cover the rest
-}
+int blocks_for(long long n) { return grid_stride_blocks(n, kThreads, 65536LL * 8); }
 
 // v = momentum * v + g; w -= lr * v   (v == nullptr: w -= lr * g)
 __global__ void sgd_kernel(long long n, float lr, float momentum, float* __restrict__ w,

@@ -5,16 +5,14 @@
 #include "engine/core/cuda_network_ops.h"
 #include "kernels/check.h"
 #include "kernels/cuda_check.h"
+#include "kernels/cuda_launch.h"
 
 namespace gener::core::cuda_ops {
 namespace {
 
 constexpr int kThreads = 256;
 
-int blocks_for(long long n) {
-  const long long b = (n + kThreads - 1) / kThreads;
-  return static_cast<int>(b < 65536LL * 8 ? b : 65536LL * 8);  // grid-stride loops cover the rest
-}
+int blocks_for(long long n) { return kernels::grid_stride_blocks(n, kThreads, 65536LL * 8); }
 
 // Same expression tree as the CPU's bn_eval_scale_shift; __dmul_rn keeps nvcc from contracting into an FMA
 // the CPU does not use.
