@@ -1,6 +1,8 @@
 // test_data_expression.cpp — expression reader (both orientations, gzip, CSV), writer, gene maps, normalisations.
 #include <gtest/gtest.h>
 
+#include "tests/shared_data.h"
+
 #include <cmath>
 #include <filesystem>
 #include <string>
@@ -138,7 +140,7 @@ TEST(Expression, GeneMap) {
 }
 
 TEST(Expression, RealDream5GeneMap) {
-  const std::string path = "/work/shared/data/gener-biogrid-dream5/net4_gene_ids.tsv";
+  const std::string path = gener::testing::shared_data_file("gener-biogrid-dream5/net4_gene_ids.tsv");
   if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " not present";
   auto m = gener::data::read_gene_map(path);
   EXPECT_EQ(m.size(), 5950u);

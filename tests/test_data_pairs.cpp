@@ -1,6 +1,8 @@
 // test_data_pairs.cpp — pair lists by name / index, header detection, errors, writer, .npy split files.
 #include <gtest/gtest.h>
 
+#include "tests/shared_data.h"
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -127,7 +129,7 @@ TEST(Pairs, NpySplitFiles) {
 }
 
 TEST(Pairs, RealTestingSplitNpy) {
-  const std::string path = "/work/shared/data/gener-biogrid-dream5/testing_data.npy";
+  const std::string path = gener::testing::shared_data_file("gener-biogrid-dream5/testing_data.npy");
   if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " not present";
   PairSet s = gener::data::read_pairs_npy(path, 5950);
   ASSERT_EQ(s.size(), 97748u);

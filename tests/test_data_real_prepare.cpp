@@ -2,6 +2,8 @@
 // seeded and disjoint splits, the authors' .npy splits verbatim) and on the real .npy files when present.
 #include <gtest/gtest.h>
 
+#include "tests/shared_data.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -228,7 +230,7 @@ std::string real_data_dir() {
   std::vector<std::string> dirs;
   if (const char* env = std::getenv("GENER_REAL_DATA_DIR")) dirs.emplace_back(env);
   dirs.push_back(std::string(GENER_SOURCE_DIR) + "/data/real");
-  dirs.push_back(std::string(GENER_SOURCE_DIR) + "/../shared/data/gener-biogrid-dream5");
+  dirs.push_back(gener::testing::shared_data_file("gener-biogrid-dream5"));
   for (const std::string& d : dirs)
     if (std::filesystem::exists(d + "/testing_data.npy") && std::filesystem::exists(d + "/validation_data.npy") &&
         std::filesystem::exists(d + "/net4_gene_ids.tsv"))

@@ -1,6 +1,8 @@
 // test_io_npy.cpp — .npy reader: versions, dtypes, malformed files, and the authors' real split file if present.
 #include <gtest/gtest.h>
 
+#include "tests/shared_data.h"
+
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -80,7 +82,7 @@ TEST(Npy, RejectsBadFiles) {
 }
 
 TEST(Npy, RealTestingSplit) {
-  const std::string path = "/work/shared/data/gener-biogrid-dream5/testing_data.npy";
+  const std::string path = gener::testing::shared_data_file("gener-biogrid-dream5/testing_data.npy");
   if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " not present";
   auto a = gener::io::read_npy(path);
   EXPECT_EQ(a.descr, "<f8");
