@@ -45,7 +45,7 @@ class CudaNetwork final : public Network {
         train_(opt.train),
         training_(opt.mode == PlanMode::Training),
         ctx_(k::GpuContextOptions{}),  // device 0, TF32 off: fp32 results comparable with the CPU backend
-        convs_(k::ConvPlanOptions{false, /*deterministic=*/training_}) {
+        convs_(k::ConvPlanOptions{false, /*deterministic=*/training_, /*forward_only=*/!training_}) {
     const Graph& gr = graph_;
     const long long mb = plan_.max_batch;
     for (const TensorInfo& t : gr.tensors)
@@ -389,7 +389,8 @@ class CudaNetwork final : public Network {
 }  // namespace
 
 std::unique_ptr<Network> make_cuda_network(const Graph& g, const NetworkOptions& opt) {
-  GENER_CHECK(k::cuda_device_count_safe() > 0, "--device cuda: no CUDA GPU is available on this machine");
+  const k::CudaProbe probe = k::cuda_probe();
+  GENER_CHECK(probe.devices > 0, "--device cuda: no usable CUDA GPU on this machine: " << probe.reason);
   return std::make_unique<CudaNetwork>(g, opt);
 }
 

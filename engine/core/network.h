@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/core/config.h"
@@ -48,18 +49,56 @@ class Network {
   // With labels, also returns the summed cross-entropy of the batch.
   virtual double predict(const int32_t* pairs, int B, float* p_pos, const int32_t* labels = nullptr) = 0;
 
+  // Makes ready whatever a batch of B pairs needs beyond max_batch's (the CUDA backend plans its convolutions per
+  // batch size), so the tail batch of a run allocates and plans nothing inside a timed loop. Cheap if done before.
+  virtual void prepare_batch(int B) {}
+
+  // One training step without a host synchronisation: forward + backward on (pairs, labels), then the update with
+  // learning rate `lr` and update count `t`. The batch's summed loss accumulates on the device; take_loss_sum()
+  // returns (and resets) the sum and the number of pairs since the last call — read it every N steps. The CUDA
+  // backend replays the step as a CUDA graph. This default runs forward_backward + apply_update.
+  virtual void train_step(const int32_t* pairs, const int32_t* labels, int B, uint64_t step, float lr, long long t) {
+    pending_loss_ += static_cast<double>(forward_backward(pairs, labels, B, step)) * B;
+    pending_pairs_ += B;
+    apply_update(lr, t);
+  }
+  virtual std::pair<double, long long> take_loss_sum() {
+    std::pair<double, long long> r{pending_loss_, pending_pairs_};
+    pending_loss_ = 0;
+    pending_pairs_ = 0;
+    return r;
+  }
+
  protected:
   Network(Graph g, int max_batch, PlanMode mode) : graph_(std::move(g)), plan_(plan_memory(graph_, max_batch, mode)) {}
   Graph graph_;
   MemoryPlan plan_;
+  double pending_loss_ = 0;  // the default train_step's loss sum since take_loss_sum()
+  long long pending_pairs_ = 0;
 };
+
+// How the CUDA backend scores: layer by layer (cuDNN convolutions, cuBLAS dense), or the CNN branch in one fused
+// kernel per tile of pairs (gather, conv1..conv3, first dense layer in shared memory). The CPU backend always runs
+// its layers.
+enum class ScorePath { Layers, FusedCnn };
+const char* score_path_name(ScorePath p);
+ScorePath parse_score_path(const std::string& s);  // "layers" | "fused"; a clear error otherwise
 
 struct NetworkOptions {
   DeviceKind device = DeviceKind::Cpu;
   int max_batch = 64;
   PlanMode mode = PlanMode::Inference;
   TrainConfig train;  // optimizer kind and hyper-parameters; train.seed seeds the dropout streams
+  // Inference: batchnorm folded into the next layer's weights (engine/core/fold_bn.h). Off: the reference path.
+  bool fold_bn = true;
+  ScorePath score_path = ScorePath::Layers;
+  bool allow_tf32 = false;  // CUDA: TF32 tensor cores for cuBLAS/cuDNN and the fused kernel (fp32 when off)
+  bool cuda_graphs = true;  // CUDA: train_step replays a captured graph
+  // Debug: fill the activation arena with NaN before every pass, so an op that reads what nothing wrote yields
+  // NaN and fails a parity test. Also on when the environment has GENER_DEBUG_NAN_ARENA=1.
+  bool debug_nan_fill = false;
 };
+bool debug_nan_fill_requested(const NetworkOptions& opt);  // the option or the environment variable
 
 std::unique_ptr<Network> make_network(const Graph& g, const NetworkOptions& opt);
 std::unique_ptr<Network> make_cpu_network(const Graph& g, const NetworkOptions& opt);

@@ -41,6 +41,7 @@ double evaluate_loss(Network& net, PairView pairs, std::vector<float>* scores) {
   std::vector<int32_t> labels(static_cast<size_t>(bs));
   std::vector<float> p(static_cast<size_t>(bs));
   if (scores) scores->resize(pairs.n);
+  if (pairs.n % bs) net.prepare_batch(static_cast<int>(pairs.n % bs));  // the tail batch, planned up front
   double sum = 0;
   for (size_t i = 0; i < pairs.n; i += bs) {
     int B = static_cast<int>(std::min<size_t>(bs, pairs.n - i));
@@ -54,6 +55,7 @@ double evaluate_loss(Network& net, PairView pairs, std::vector<float>* scores) {
 void predict_pairs(Network& net, const int32_t* ab, size_t n, float* scores, bool progress) {
   const int bs = net.max_batch();
   Progress prog("score", static_cast<long long>(n), progress);
+  if (n % bs) net.prepare_batch(static_cast<int>(n % bs));  // the tail batch, planned up front
   for (size_t i = 0; i < n; i += bs) {
     int B = static_cast<int>(std::min<size_t>(bs, n - i));
     net.predict(ab + 2 * i, B, scores + i);
@@ -118,6 +120,7 @@ FitResult fit(const ModelConfig& mc, const TrainConfig& tc_in, const float* expr
   std::vector<size_t> order(train.n);
   std::vector<int32_t> batch_ab(2 * static_cast<size_t>(bs)), batch_y(static_cast<size_t>(bs));
   const long long steps_per_epoch = static_cast<long long>((train.n + bs - 1) / bs);
+  if (train.n % bs) net->prepare_batch(static_cast<int>(train.n % bs));  // the tail batch, planned up front
   bool stop = false;
   for (int epoch = start_epoch; epoch <= tc.epochs && !stop; ++epoch) {
     Progress prog("train epoch " + std::to_string(epoch) + "/" + std::to_string(tc.epochs),
