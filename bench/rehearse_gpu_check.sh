@@ -91,7 +91,7 @@ box=(bwrap --die-with-parent --ro-bind / / --dev /dev --proc /proc --bind /tmp /
      --ro-bind "$sb/shadow/usrsharecmake" /usr/share/cmake --ro-bind "$sb/shadow/cudalib" "$cuda/lib"
      --ro-bind "$sb/shadow/cudainclude" "$cuda/include" --ro-bind "$sb/shadow/usrlocalbin" /usr/local/bin
      --setenv PATH "$path_no_cuda" --setenv PYTHONPATH "$sb/site" --setenv OUT "$root/build-rehearsal/out"
-     --setenv CCACHE_DIR "$ccache_dir" --setenv CCACHE_BASEDIR "${CCACHE_BASEDIR:-$root}"
+     --setenv CCACHE_DIR "$ccache_dir" --setenv GENER_CHECK_BUILD_LIMIT 3600 --setenv CCACHE_BASEDIR "${CCACHE_BASEDIR:-$root}"
      --unsetenv CUDA_HOME --unsetenv CUDA_PATH --unsetenv CUDACXX --unsetenv LD_LIBRARY_PATH --chdir "$root")
 
 fail=0
@@ -110,7 +110,12 @@ echo "rehearsal: bench/gpu_check.sh in the sandbox (build on $jobs cores)"
 rc=$?
 o="$root/build-rehearsal/out"; logs="$root/build-rehearsal/build/gpu-check/logs"
 check "exit status 3 (no GPU) after building" "[[ $rc -eq 3 ]]"
-check "exactly the 4 result files" "[[ \$(ls '$o' | wc -l) -eq 4 ]] && for f in preflight.txt summary.txt junit.xml logs.tar.gz; do [[ -s '$o/'\$f ]] || exit 1; done"
+four_files() {
+  [[ $(ls "$o" | wc -l) -eq 4 ]] || return 1
+  local f
+  for f in preflight.txt summary.txt junit.xml logs.tar.gz; do [[ -s "$o/$f" ]] || return 1; done
+}
+check "exactly the 4 result files" four_files
 check "summary says NO GPU and why" "grep -q 'NO GPU' '$o/summary.txt' && grep -qi 'cuda' '$o/summary.txt'"
 check "configure used the carried cuDNN headers" "grep -q 'headers .*cuda-headers/include' '$logs/configure.log'"
 for lib in yaml-cpp openblas png16 gfortran; do
@@ -119,7 +124,7 @@ done
 check "ldd: libcudnn from the wheel folder" "grep -E 'libcudnn[^ ]* => ' '$logs/ldd.txt' | grep -q 'site/nvidia/cudnn/lib'"
 check "ldd: libcublas from the wheel folder" "grep -E 'libcublas\.so[^ ]* => ' '$logs/ldd.txt' | grep -q 'site/nvidia/cu13/lib'"
 check "ldd: nothing unresolved" "! grep -q 'not found' '$logs/ldd.txt'"
-check "logs archive holds the build log" "tar -tzf '$o/logs.tar.gz' | grep -q 'logs/build.log'"
+check "logs archive holds the build log and ldd" "tar -tzf '$o/logs.tar.gz' >'$sb/archive.txt' && grep -q 'logs/build.log' '$sb/archive.txt' && grep -q 'logs/ldd.txt' '$sb/archive.txt'"
 echo "rehearsal: results in $o"
 (( keep )) || rm -rf "$sb/shadow"
 exit "$fail"

@@ -60,6 +60,7 @@ def unpack(prefix, path):
                 with tar.extractfile(m) as src, open(dst, "wb") as out:
                     out.write(src.read())
                 os.chmod(dst, m.mode & 0o777)
+                os.utime(dst, (m.mtime, m.mtime))  # the package's times: a rebuild after unpacking again is incremental
             n += 1
     return n
 

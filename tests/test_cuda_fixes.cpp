@@ -40,10 +40,11 @@ void check_tf32_engages() {
     const std::vector<float> y = d_y.download(ctx.stream());
     double worst = 0;
     for (float v : y) worst = std::max(worst, std::fabs(static_cast<double>(v) - exact));
-    if (tf32)
+    if (tf32) {
       EXPECT_GT(worst, 0.03) << "TF32 allowed but the product is fp32-exact: tensor cores did not engage";
-    else
+    } else {
       EXPECT_LT(worst, 1e-3) << "TF32 off but the product lost the low mantissa bits";
+    }
   }
 }
 
@@ -104,7 +105,9 @@ TEST(CudaErrors, FailedLaunchNamesTheLauncher) {
     float* out = have_gpu ? x + 4 : reinterpret_cast<float*>(uintptr_t{256});
     pair_features_cuda(x, 4, pairs, 1, out, nullptr, nullptr);
     EXPECT_TRUE(have_gpu) << "a launch without a usable GPU did not fail";
-    if (have_gpu) EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    if (have_gpu) {
+      EXPECT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    }
   } catch (const Error& e) {
     EXPECT_FALSE(have_gpu) << e.what();
     EXPECT_NE(std::string(e.what()).find("pair_features_cuda"), std::string::npos) << e.what();

@@ -155,6 +155,7 @@ class CudaNetwork final : public Network {
     GENER_CHECK(training_, "train_step: network was planned for inference only");
     GENER_CHECK(labels != nullptr, "train_step: labels are required");
     stage_batch(pairs, labels, B);
+    prepare_batch(B);  // plans and workspace outside any capture (lookups only once seen)
     eval_affine_stale_ = true;
     fold_stale_ = true;
     if (use_graphs_) {
