@@ -171,12 +171,34 @@ echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH" >>"$logs/environment.txt"
 # ---------------------------------------------------------------- configure + build what the check needs
 [[ -n "$nvcc" ]] || finish 1 "no nvcc found (PATH, CUDA_HOME, /usr/local/cuda*, Python wheels): see preflight.txt"
 gen=(); command -v ninja >/dev/null 2>&1 && gen=(-G Ninja)
-[[ -f "$build/CMakeCache.txt" ]] && ! grep -q "CMAKE_GENERATOR:INTERNAL=${gen[1]:-Unix Makefiles}" "$build/CMakeCache.txt" &&
-  rm -rf "$build/CMakeCache.txt" "$build/CMakeFiles"
-step configure 150 60 cmake -S "$root" -B "$build" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DGENER_CUDA=ON \
-  -DCMAKE_CUDA_ARCHITECTURES="$arch" -DCMAKE_CUDA_COMPILER="$nvcc" -DGENER_WERROR=OFF \
-  -DCMAKE_PREFIX_PATH="$prefix/usr" -DGENER_CUDA_FALLBACK_INCLUDE="$deps/cuda-headers/include" \
-  -DGENER_PYTHON_NVIDIA_DIRS="$py_nvidia_dirs" -DCMAKE_POLICY_VERSION_MINIMUM=3.5 || finish 1 "configure failed (logs/configure.log)"
+# configure.sh NVCC — a clean configure with one nvcc. A toolkit assembled from wheels may carry libcudart.so.13
+# without the unversioned name FindCUDAToolkit looks for: then an unversioned link to it, made in the build
+# folder, is handed to CMake.
+{
+  echo 'set -u'
+  echo 'nvcc="$1"; cuda="$(dirname "$(dirname "$nvcc")")"; hint=()'
+  echo 'for d in "$cuda/lib64" "$cuda/lib" "$cuda/targets/x86_64-linux/lib"; do'
+  echo '  [[ -e "$d/libcudart.so" ]] && break'
+  echo '  f="$(ls "$d"/libcudart.so.[0-9]* 2>/dev/null | sort -V | tail -1)"'
+  echo '  if [[ -n "$f" ]]; then'
+  echo "    mkdir -p '$build/cuda-links' && ln -sf \"\$f\" '$build/cuda-links/libcudart.so'"
+  echo "    hint=(-DCUDA_CUDART='$build/cuda-links/libcudart.so'); echo \"no unversioned libcudart.so: \${hint[*]}\"; break"
+  echo '  fi'
+  echo 'done'
+  echo "rm -rf '$build/CMakeCache.txt' '$build/CMakeFiles'"
+  echo "exec cmake -S '$root' -B '$build' ${gen[*]:-} -DCMAKE_BUILD_TYPE=Release -DGENER_CUDA=ON \\"
+  echo "  -DCMAKE_CUDA_ARCHITECTURES='$arch' -DCMAKE_CUDA_COMPILER=\"\$nvcc\" -DGENER_WERROR=OFF \\"
+  echo "  -DCMAKE_PREFIX_PATH='$prefix/usr' -DGENER_CUDA_FALLBACK_INCLUDE='$deps/cuda-headers/include' \\"
+  echo "  -DGENER_PYTHON_NVIDIA_DIRS='$py_nvidia_dirs' -DCMAKE_POLICY_VERSION_MINIMUM=3.5 \"\${hint[@]}\""
+} >"$work/configure.sh"
+# With the first nvcc found, then (on failure) with the next ones.
+configured=0
+for cand in $(nvcc_candidates | awk '!seen[$0]++' | head -3); do
+  nvcc="$cand"
+  if step configure 150 60 bash "$work/configure.sh" "$cand"; then configured=1; break; fi
+  mv "$logs/configure.log" "$logs/configure-$(echo "$cand" | tr '/' '_').log"
+done
+(( configured )) || finish 1 "configure failed with every nvcc found (logs/configure*.log)"
 grep -E "^-- gener:" "$logs/configure.log"
 step build "${GENER_CHECK_BUILD_LIMIT:-300}" 60 cmake --build "$build" -j"$jobs" --target gener test_cuda || finish 1 "build failed (logs/build.log)"
 for b in gener test_cuda; do { echo "## ldd $b"; ldd "$build/$b"; } >>"$logs/ldd.txt" 2>&1; done

@@ -30,7 +30,7 @@ using test::DeviceBuffer;
 // x = 1 + 2^-13 is exact in fp32 and rounds to 1 in TF32 (10 mantissa bits): a 536-term dot product with w = 1
 // is 536 * (1 + 2^-13) in fp32 and 536 in TF32, 0.065 apart — far above fp32 rounding (~1e-4 here).
 void check_tf32_engages() {
-  const int B = 64, in = 536, out = 32;
+  const int B = 1024, in = 536, out = 128;  // a GEMM large enough that cuBLAS picks tensor-core kernels
   const std::vector<float> x(static_cast<size_t>(B) * in, 1.f + std::ldexp(1.f, -13)), w(static_cast<size_t>(out) * in, 1.f);
   const float exact = static_cast<float>(in * (1.0 + std::ldexp(1.0, -13)));
   for (bool tf32 : {false, true}) {
@@ -96,7 +96,7 @@ TEST(CudaErrors, FailedLaunchNamesTheLauncher) {
   float* x = nullptr;
   int32_t* pairs = nullptr;
   if (have_gpu) {
-    ASSERT_EQ(cudaMalloc(&x, 4 * sizeof(float) * 2), cudaSuccess);
+    ASSERT_EQ(cudaMalloc(&x, 12 * sizeof(float)), cudaSuccess);  // expr (1, 4) and x_cnn (1, 2, 4) after it
     ASSERT_EQ(cudaMalloc(&pairs, 2 * sizeof(int32_t)), cudaSuccess);
     ASSERT_EQ(cudaMemset(pairs, 0, 2 * sizeof(int32_t)), cudaSuccess);
   }
