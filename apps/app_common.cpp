@@ -48,6 +48,10 @@ void add_compute_options(CLI::App* cmd, ComputeArgs& a) {
       ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
       ->capture_default_str();
   cmd->add_option("--threads", a.threads, "CPU threads (0 = all cores)")->capture_default_str();
+  cmd->add_option("--score-path", a.score_path, "CUDA scoring: layers | fused (the CNN branch in one kernel)")
+      ->check(CLI::IsMember({"layers", "fused"}))
+      ->capture_default_str();
+  cmd->add_flag("--tf32", a.tf32, "CUDA: allow TF32 tensor cores (fp32 otherwise)");
 }
 
 core::DeviceKind setup_compute(const ComputeArgs& a) {
@@ -56,13 +60,18 @@ core::DeviceKind setup_compute(const ComputeArgs& a) {
 }
 
 std::unique_ptr<core::Network> inference_network(const core::Checkpoint& ck, core::DeviceKind dev, int batch,
-                                                 const data::Expression& expr, const std::string& model_path) {
+                                                 const data::Expression& expr, const std::string& model_path,
+                                                 const ComputeArgs* compute) {
   GENER_CHECK(ck.L == expr.L, model_path << ": model expects expression vectors of length " << ck.L
                                          << " but the expression matrix has " << expr.L << " samples");
   core::NetworkOptions no;
   no.device = dev;
   no.max_batch = batch;
   no.mode = core::PlanMode::Inference;
+  if (compute != nullptr && dev == core::DeviceKind::Cuda) {
+    no.score_path = core::parse_score_path(compute->score_path);
+    no.allow_tf32 = compute->tf32;
+  }
   auto net = core::make_network(core::build_gener_graph(ck.model, ck.L), no);
   net->set_params(ck.params);
   net->set_state(ck.state);

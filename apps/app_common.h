@@ -29,13 +29,17 @@ std::vector<int> labels_of(const data::PairSet& p, const std::string& origin);
 struct ComputeArgs {
   std::string device = "auto";
   int threads = 0;
+  std::string score_path = "layers";  // CUDA inference: layers | fused (the CNN branch in one kernel)
+  bool tf32 = false;                  // CUDA: TF32 tensor cores
 };
 void add_compute_options(CLI::App* cmd, ComputeArgs& a);
 core::DeviceKind setup_compute(const ComputeArgs& a);
 
 // An inference network holding a checkpoint's weights, for `batch` pairs at a time.
+// `compute`, when given, selects the CUDA score path and TF32.
 std::unique_ptr<core::Network> inference_network(const core::Checkpoint& ck, core::DeviceKind dev, int batch,
-                                                 const data::Expression& expr, const std::string& model_path);
+                                                 const data::Expression& expr, const std::string& model_path,
+                                                 const ComputeArgs* compute = nullptr);
 
 // Atomic JSON file.
 void write_json(const std::string& path, const nlohmann::json& j);

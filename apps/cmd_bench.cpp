@@ -15,8 +15,7 @@ namespace {
 struct BenchArgs {
   ComputeArgs compute;
   std::string mode = "score", json, model_config = std::string(GENER_CONFIG_DIR) + "/model/paper.yaml";
-  std::string score_path = "layers", cuda_graphs = "on", fold_bn = "on";
-  bool tf32 = false;
+  std::string cuda_graphs = "on", fold_bn = "on";  // --score-path and --tf32 are compute options
   int genes = 5950, samples = 536, batch = 1024, warmup = 3, loss_every = 100;
   long long pairs = 100000;
   double seconds = 20;
@@ -38,8 +37,8 @@ void run_bench(BenchArgs& a) {
   no.device = dev;
   no.max_batch = a.batch;
   no.mode = a.mode == "train" ? core::PlanMode::Training : core::PlanMode::Inference;
-  no.score_path = core::parse_score_path(a.score_path);
-  no.allow_tf32 = a.tf32;
+  no.score_path = core::parse_score_path(a.compute.score_path);
+  no.allow_tf32 = a.compute.tf32;
   no.cuda_graphs = a.cuda_graphs == "on";
   no.fold_bn = a.fold_bn == "on";
   auto net = core::make_network(g, no);
@@ -86,7 +85,7 @@ void run_bench(BenchArgs& a) {
   std::printf("gener %s %s: %lld pairs in %.3f s = %.0f pairs/s (batch %d, %d params, %.3f GFLOP/s forward, "
               "score path %s, tf32 %s, fold_bn %s, cuda graphs %s%s)\n",
               core::device_name(dev), a.mode.c_str(), done, el, pps, a.batch, static_cast<int>(g.n_trainable),
-              2.0 * g.multiply_adds_per_pair() * pps * 1e-9, a.score_path.c_str(), a.tf32 ? "on" : "off",
+              2.0 * g.multiply_adds_per_pair() * pps * 1e-9, a.compute.score_path.c_str(), a.compute.tf32 ? "on" : "off",
               a.fold_bn.c_str(), a.cuda_graphs.c_str(),
               loss_pairs ? (", mean loss " + std::to_string(loss_sum / loss_pairs)).c_str() : "");
   if (!a.json.empty())
@@ -95,7 +94,7 @@ void run_bench(BenchArgs& a) {
                         {"threads", a.compute.threads > 0 ? a.compute.threads
                                                           : static_cast<int>(std::thread::hardware_concurrency())},
                         {"params", g.n_trainable}, {"macs_per_pair", g.multiply_adds_per_pair()},
-                        {"score_path", a.score_path}, {"tf32", a.tf32}, {"fold_bn", a.fold_bn},
+                        {"score_path", a.compute.score_path}, {"tf32", a.compute.tf32}, {"fold_bn", a.fold_bn},
                         {"cuda_graphs", a.cuda_graphs}});
 }
 
@@ -113,9 +112,6 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--seconds", a->seconds, "stop measuring after this long")->capture_default_str();
   cmd->add_option("--model-config", a->model_config, "model YAML")->capture_default_str();
   cmd->add_option("--json", a->json, "write the result as JSON");
-  cmd->add_option("--score-path", a->score_path, "layers (cuDNN/cuBLAS layer by layer) | fused (CUDA: one kernel for "
-                  "the CNN branch)")->check(CLI::IsMember({"layers", "fused"}))->capture_default_str();
-  cmd->add_flag("--tf32", a->tf32, "CUDA: TF32 tensor cores (fp32 otherwise)");
   cmd->add_option("--cuda-graphs", a->cuda_graphs, "on | off: CUDA graph replay of the training step")
       ->check(CLI::IsMember({"on", "off"}))->capture_default_str();
   cmd->add_option("--fold-bn", a->fold_bn, "on | off: batchnorm folded into the next layer for scoring")

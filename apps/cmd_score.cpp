@@ -61,7 +61,7 @@ void run_score(ScoreArgs& a) {
   core::DeviceKind dev = setup_compute(a.compute);
   core::Checkpoint ck = core::load_checkpoint(a.model);
   data::Expression e = load_expression(a.expr);
-  auto net = inference_network(ck, dev, a.batch, e, a.model);
+  auto net = inference_network(ck, dev, a.batch, e, a.model, &a.compute);
   Collector keep(a.top_k, a.threshold);
   size_t total = 0;
   if (!a.all_pairs) {

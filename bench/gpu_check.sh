@@ -240,7 +240,8 @@ if (( do_bench )); then
     step allpairs_train 90 60 "$gener" train --data "$synth" --epochs 1 --batch-size 256 --device cuda --quiet \
       --out "$synth/model" &&
     step allpairs_score 120 40 "$gener" score --model "$synth/model/model.safetensors" \
-      --expression "$synth/expression.tsv" --all-pairs --top-k 100000 --batch 16384 --device cuda --out "$synth/top.tsv"
+      --expression "$synth/expression.tsv" --all-pairs --top-k 100000 --batch 16384 --device cuda --score-path fused \
+      --out "$synth/top.tsv"
   tb torch_score_eager 120 "${score[@]}"
   tb torch_train_eager_b256 120 --mode train --pairs 791759 --batch 256 --seconds 20
   tb torch_train_eager_b64 120 --mode train --pairs 791759 --batch 64 --seconds 20

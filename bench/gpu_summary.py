@@ -166,7 +166,10 @@ def main():
                  f"{fmt_s(secs) if secs else 'n/a'} scoring{f' ({n:,} pairs)' if n else ''}  (target < 0.2 s)")
     lines.append("")
 
-    kt = kernel_table(w)
+    try:
+        kt = kernel_table(w)
+    except (OSError, ValueError, KeyError, IndexError) as e:  # a profile in an unexpected format: say so, go on
+        kt = [f"(per-kernel table unreadable: {e})"]
     if kt:
         lines.append("Per-kernel time, scoring 65,536 pairs (fused path)")
         lines += ["  " + k for k in kt]

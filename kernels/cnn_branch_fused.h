@@ -2,7 +2,8 @@
 // conv1 (2 x K1 over [a; b]), conv2 (1 x K2), conv3 (1 x K3), each with its activation, and the first dense layer
 // with its activation, all in shared memory; batchnorm must already be folded into the weights (fold_bn.h), so
 // each block is layer → act. The reference is the composition of the layer ops (conv2d.h, dense.h).
-// UNVERIFIED on a GPU: compiled without one; tests/test_cuda_fused.cpp compares it with the CPU network.
+// UNVERIFIED on a GPU: compiled without one. Its block program is tested on the CPU by emulation
+// (tests/test_kernels_fused_cnn.cpp); CudaFused.* in tests/test_cuda_network.cpp compare the kernel with the CPU.
 #pragma once
 #include <cstdint>
 
@@ -38,6 +39,9 @@ struct CnnBranchWeights {
 
 // y (B, f) = act(dense(act(conv3(act(conv2(act(conv1([expr[a]; expr[b]])))))))) for pairs (B, 2) of rows of
 // expr (G, L). Pair indices are trusted (checked by the caller).
+// The CPU emulation runs the kernel's block program thread by thread (slow; for tests of its tiling and indexing).
+void cnn_branch_fused_emulated_cpu(const CnnBranchShape& s, Activation act, const float* expr, const int32_t* pairs,
+                                   int B, const CnnBranchWeights& w, float* y);
 void cnn_branch_fused_cuda(const CnnBranchShape& s, Activation act, const float* expr, const int32_t* pairs, int B,
                            const CnnBranchWeights& w, float* y, Stream stream);
 
