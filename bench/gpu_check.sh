@@ -14,7 +14,7 @@ Usage: bench/gpu_check.sh [options]
   --out DIR       results (default: $OUT, else <build>/gpu-check-out)
   --build DIR     build directory (default: <repo>/build-gpu)
   --deps DIR      what scripts/fetch_device_deps.sh gathered (default: <repo>/.device-deps)
-  --budget S      seconds for the whole check; later steps are skipped to stay inside (default: 450)
+  --budget S      seconds for the whole check; later steps are skipped to stay inside (default: 470)
   --jobs N        build parallelism (default: nproc)
   --arch A        CMAKE_CUDA_ARCHITECTURES (default: 90)
   --python PATH   python with torch (default: python3)
@@ -24,7 +24,7 @@ EOF
 }
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="$root/build-gpu"; deps="$root/.device-deps"; out="${OUT:-}"; budget=450; jobs="$(nproc 2>/dev/null || echo 4)"
+build="$root/build-gpu"; deps="$root/.device-deps"; out="${OUT:-}"; budget=470; jobs="$(nproc 2>/dev/null || echo 4)"
 arch=90; py=python3; do_bench=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -243,10 +243,10 @@ if (( do_bench )); then
       --expression "$synth/expression.tsv" --all-pairs --top-k 100000 --batch 16384 --device cuda --score-path fused \
       --out "$synth/top.tsv"
   tb torch_score_eager 120 "${score[@]}"
-  tb torch_train_eager_b256 120 --mode train --pairs 791759 --batch 256 --seconds 20
-  tb torch_train_eager_b64 120 --mode train --pairs 791759 --batch 64 --seconds 20
-  tb torch_score_compile 200 "${score[@]}" --compile --seconds 20
-  tb torch_train_compile_b256 200 --mode train --pairs 791759 --batch 256 --seconds 20 --compile
+  tb torch_train_eager_b256 120 --mode train --pairs 791759 --batch 256 --seconds 15
+  tb torch_train_eager_b64 120 --mode train --pairs 791759 --batch 64 --seconds 15
+  tb torch_score_compile 200 "${score[@]}" --compile --seconds 10
+  tb torch_train_compile_b256 200 --mode train --pairs 791759 --batch 256 --seconds 10 --compile
   gb score_fused_tf32 90 "${score[@]}" --score-path fused --tf32
   gb score_layers_tf32 90 "${score[@]}" --score-path layers --tf32
   gb train_b256_nographs 120 --mode train --pairs 791759 --batch 256 --seconds 60 --cuda-graphs off
