@@ -19,13 +19,16 @@ Usage: bench/gpu_check.sh [options]
   --arch A        CMAKE_CUDA_ARCHITECTURES (default: 90)
   --python PATH   python with torch (default: python3)
   --skip-bench    build and test only
+  --device D      cuda (default) or cpu: a rehearsal of the benchmark steps and the summary on a machine without
+                  a GPU (no GPU probe; the Cuda tests skip instead of failing)
+  --scale N       divide the benchmarks' pair counts by N, and score all pairs of 5950/sqrt(N) genes (rehearsals)
 Environment: GENER_CHECK_BUILD_LIMIT (seconds for the build step, default 300; the rehearsal on 2 cores needs more)
 EOF
 }
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build-gpu"; deps="$root/.device-deps"; out="${OUT:-}"; budget=470; jobs="$(nproc 2>/dev/null || echo 4)"
-arch=90; py=python3; do_bench=1
+arch=90; py=python3; do_bench=1; dev=cuda; scale=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --out) out="$2"; shift 2 ;;
@@ -36,6 +39,8 @@ while [[ $# -gt 0 ]]; do
     --arch) arch="$2"; shift 2 ;;
     --python) py="$2"; shift 2 ;;
     --skip-bench) do_bench=0; shift ;;
+    --device) dev="$2"; shift 2 ;;
+    --scale) scale="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "gpu_check.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -206,7 +211,9 @@ grep -E "yaml-cpp|openblas|png16|gfortran|cudnn|cublas|not found" "$logs/ldd.txt
 gener="$build/gener"
 
 # ---------------------------------------------------------------- is there a usable GPU?
-if ! step gpu_probe 60 20 "$gener" bench --device cuda --mode score --pairs 2048 --batch 1024 --warmup-batches 1 \
+if [[ "$dev" == cpu ]]; then
+  say "--device cpu: no GPU probe; the Cuda tests skip and the benchmarks run on the CPU (a rehearsal)"
+elif ! step gpu_probe 60 20 "$gener" bench --device cuda --mode score --pairs 2048 --batch 1024 --warmup-batches 1 \
      --seconds 10; then
   reason="$(grep -m1 -E "no usable CUDA GPU|CUDA error|cuDNN error|error" "$logs/gpu_probe.log" || tail -1 "$logs/gpu_probe.log")"
   if [[ -z "$nvidia_smi" ]] || ! "$nvidia_smi" -L >/dev/null 2>&1; then
@@ -216,7 +223,7 @@ if ! step gpu_probe 60 20 "$gener" bench --device cuda --mode score --pairs 2048
 fi
 
 # ---------------------------------------------------------------- CUDA tests, each under a time limit
-export GENER_REQUIRE_GPU=1  # a skipped Cuda test is a failure here
+[[ "$dev" == cuda ]] && export GENER_REQUIRE_GPU=1  # a skipped Cuda test is a failure here
 step ctest_cuda 240 30 ctest --test-dir "$build" -R '^Cuda' -j4 --timeout 120 --output-on-failure \
   --output-junit "$work/junit.xml"
 tests_rc=$?
@@ -224,35 +231,41 @@ tests_rc=$?
 # ---------------------------------------------------------------- benchmarks (a failing one is reported, never fatal)
 if (( do_bench )); then
   have_torch=0
-  "$py" -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)" 2>/dev/null && have_torch=1
-  gb() { local name="$1" limit="$2"; shift 2; step "$name" "$limit" 25 "$gener" bench --device cuda --json "$work/$name.json" "$@"; }
+  "$py" -c "import torch, sys; sys.exit(0 if '$dev' == 'cpu' or torch.cuda.is_available() else 1)" 2>/dev/null &&
+    have_torch=1
+  gb() { local name="$1" limit="$2"; shift 2; step "$name" "$limit" 25 "$gener" bench --device "$dev" --json "$work/$name.json" "$@"; }
   tb() { local name="$1" limit="$2"; shift 2
-         if (( have_torch )); then step "$name" "$limit" 40 "$py" "$root/bench/torch_gener.py" --device cuda --json "$work/$name.json" "$@"
+         if (( have_torch )); then step "$name" "$limit" 40 "$py" "$root/bench/torch_gener.py" --device "$dev" --json "$work/$name.json" "$@"
          else record "$name" skipped 0 "no CUDA-enabled torch"; fi; }
-  score=(--mode score --pairs 977481 --batch 8192 --seconds 60)
+  n_score=$(( 977481 / scale )); n_epoch=$(( 791759 / scale ))
+  n_genes=$(python3 -c "import math; print(max(50, int(5950 / math.sqrt($scale))))" 2>/dev/null || echo 5950)
+  n_synth=$(( 20000 / scale > 2000 ? 20000 / scale : 2000 ))
+  score=(--mode score --pairs "$n_score" --batch 8192 --seconds 60)
   gb score_fused 90 "${score[@]}" --score-path fused
   gb score_layers 90 "${score[@]}" --score-path layers
-  gb train_b256 120 --mode train --pairs 791759 --batch 256 --seconds 60
-  gb train_b64 150 --mode train --pairs 791759 --batch 64 --seconds 90
+  gb train_b256 120 --mode train --pairs "$n_epoch" --batch 256 --seconds 60
+  gb train_b64 150 --mode train --pairs "$n_epoch" --batch 64 --seconds 90
   # 17.7 M all pairs of 5,950 genes, top 100,000: a model trained for one epoch on synthetic data, then `gener score`.
   synth="$work/allpairs"
-  step allpairs_synth 60 60 "$gener" synth --out "$synth" --genes 5950 --samples 536 --pairs 20000 &&
-    step allpairs_train 90 60 "$gener" train --data "$synth" --epochs 1 --batch-size 256 --device cuda --quiet \
+  step allpairs_synth 60 60 "$gener" synth --out "$synth" --genes "$n_genes" --samples 536 --pairs "$n_synth" &&
+    step allpairs_train 90 60 "$gener" train --data "$synth" --epochs 1 --batch-size 256 --device "$dev" --quiet \
       --out "$synth/model" &&
     step allpairs_score 120 40 "$gener" score --model "$synth/model/model.safetensors" \
-      --expression "$synth/expression.tsv" --all-pairs --top-k 100000 --batch 16384 --device cuda --score-path fused \
+      --expression "$synth/expression.tsv" --all-pairs --top-k 100000 --batch 16384 --device "$dev" --score-path fused \
       --out "$synth/top.tsv"
   tb torch_score_eager 120 "${score[@]}"
-  tb torch_train_eager_b256 120 --mode train --pairs 791759 --batch 256 --seconds 15
-  tb torch_train_eager_b64 120 --mode train --pairs 791759 --batch 64 --seconds 15
+  tb torch_train_eager_b256 120 --mode train --pairs "$n_epoch" --batch 256 --seconds 15
+  tb torch_train_eager_b64 120 --mode train --pairs "$n_epoch" --batch 64 --seconds 15
   tb torch_score_compile 200 "${score[@]}" --compile --seconds 10
-  tb torch_train_compile_b256 200 --mode train --pairs 791759 --batch 256 --seconds 10 --compile
+  tb torch_train_compile_b256 200 --mode train --pairs "$n_epoch" --batch 256 --seconds 10 --compile
   gb score_fused_tf32 90 "${score[@]}" --score-path fused --tf32
   gb score_layers_tf32 90 "${score[@]}" --score-path layers --tf32
-  gb train_b256_nographs 120 --mode train --pairs 791759 --batch 256 --seconds 60 --cuda-graphs off
+  gb train_b256_nographs 120 --mode train --pairs "$n_epoch" --batch 256 --seconds 60 --cuda-graphs off
   # Where the scoring time goes, per kernel (Nsight Systems when on PATH, else Nsight Compute on a few batches).
   prof=(bench --device cuda --mode score --pairs 65536 --batch 8192 --warmup-batches 1 --score-path fused)
-  if command -v nsys >/dev/null 2>&1; then
+  if [[ "$dev" != cuda ]]; then
+    record profile skipped 0 "--device $dev"
+  elif command -v nsys >/dev/null 2>&1; then
     step profile_nsys 120 60 sh -c "nsys profile --force-overwrite true -o '$work/score' '$gener' ${prof[*]} >/dev/null &&
       nsys stats --report cuda_gpu_kern_sum --format csv '$work/score.nsys-rep' > '$work/kernels.csv'"
   elif command -v ncu >/dev/null 2>&1; then
@@ -264,6 +277,7 @@ if (( do_bench )); then
 fi
 
 if (( tests_rc == 0 )) && ! grep -qP '\t(fail|timeout)\t' <(grep -E '^(ctest|configure|build|unpack)' "$steps"); then
-  finish 0 "all CUDA tests passed"
+  [[ "$dev" == cuda ]] && finish 0 "all CUDA tests passed"
+  finish 0 "rehearsal with --device $dev: every step ran (the Cuda tests skip without a GPU)"
 fi
 finish 1 "CUDA tests failed or timed out (exit $tests_rc): see junit.xml and logs/ctest_cuda.log"

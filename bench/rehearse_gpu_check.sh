@@ -126,5 +126,20 @@ check "ldd: libcublas from the wheel folder" "grep -E 'libcublas\.so[^ ]* => ' '
 check "ldd: nothing unresolved" "! grep -q 'not found' '$logs/ldd.txt'"
 check "logs archive holds the build log and ldd" "tar -tzf '$o/logs.tar.gz' >'$sb/archive.txt' && grep -q 'logs/build.log' '$sb/archive.txt' && grep -q 'logs/ldd.txt' '$sb/archive.txt'"
 echo "rehearsal: results in $o"
+
+# Second pass, same sandbox and build: the benchmark steps and the summary, run on the CPU at 1/500 of the sizes.
+echo "rehearsal: the benchmark steps with --device cpu --scale 500"
+o2="$root/build-rehearsal/out-cpu"; rm -rf "$o2"
+"${box[@]}" env OMP_WAIT_POLICY=passive bash bench/gpu_check.sh --build "$root/build-rehearsal/build" --jobs "$jobs" \
+  --budget 1500 --device cpu --scale 500 --out "$o2"
+rc2=$?
+check "cpu pass: exit status 0" "[[ $rc2 -eq 0 ]]"
+check "cpu pass: the Cuda tests ran through ctest into JUnit (all skipped)" \
+  "grep -qE 'CUDA tests .*: [0-9]+ passed, 0 failed, [1-9][0-9]* skipped' '$o2/summary.txt'"
+for row in "score fused fp32" "score layers fp32" "epoch batch 64" "epoch batch 256" "score fused tf32" "epoch b256 no graphs"; do
+  check "cpu pass: summary has a figure for '$row'" "grep -E '^ *$row ' '$o2/summary.txt' | grep -qE '[0-9],?[0-9]*/s'"
+done
+check "cpu pass: all-pairs scoring time read from gener score" "grep -E 'all .* pairs' '$o2/summary.txt' | grep -qE '[0-9.]+ (ms|s) scoring'"
+echo "rehearsal: cpu pass results in $o2"
 (( keep )) || rm -rf "$sb/shadow"
 exit "$fail"
