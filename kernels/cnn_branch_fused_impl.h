@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/check.h"
 #include "kernels/cnn_branch_fused.h"
 
 #if defined(__CUDA_ARCH__)
@@ -25,10 +26,27 @@ constexpr int kThreads = 256;
 
 GENER_HOST_DEVICE inline float act_fn(float v, bool relu) { return relu ? (v < 0.f ? 0.f : v) : v; }
 
+// v[0..3] = p[0..3], one 16-byte shared-memory load on the GPU (p must be 16-byte aligned: checked on the CPU).
+GENER_HOST_DEVICE inline void load4(const float* p, float* v) {
+#if defined(__CUDA_ARCH__)
+  const float4 q = *reinterpret_cast<const float4*>(p);
+  v[0] = q.x;
+  v[1] = q.y;
+  v[2] = q.z;
+  v[3] = q.w;
+#else
+  GENER_CHECK((reinterpret_cast<uintptr_t>(p) & 15) == 0, "fused CNN: unaligned 16-byte load");
+  for (int i = 0; i < 4; ++i) v[i] = p[i];
+#endif
+}
+
 // Offsets (floats) of the block's buffers in shared memory, and the widths of one chunk's activations.
 struct Smem {
   int w1, b1, w2, b2, w3, b3, in, h1, h2, h3, wf, red, total;
   int in_w, h1_w, h2_w;  // gathered input columns, conv1 and conv2 outputs per chunk
+  int h1_s;              // h1 row stride: a multiple of 4 covering conv2's reads of whole groups of 4 positions
+  int wf_s;              // dense weight row stride: kC3*kTW + 4 (16-byte rows, conflict-free float4 loads)
+  int ng2;               // conv2 position groups of 4
 };
 
 GENER_HOST_DEVICE inline Smem smem_layout(const CnnBranchShape& s) {
@@ -42,17 +60,21 @@ GENER_HOST_DEVICE inline Smem smem_layout(const CnnBranchShape& s) {
   m.h2_w = kTW + s.k3 - 1;
   m.h1_w = m.h2_w + s.k2 - 1;
   m.in_w = m.h1_w + s.k1 - 1;
+  m.ng2 = (m.h2_w + 3) / 4;
+  const int h1_need = m.h1_w > 4 * m.ng2 + s.k2 - 1 ? m.h1_w : 4 * m.ng2 + s.k2 - 1;
+  m.h1_s = (h1_need + 3) / 4 * 4;
+  m.wf_s = kC3 * kTW + 4;
   m.w1 = take(kC1 * 2 * s.k1);
   m.b1 = take(kC1);
-  m.w2 = take(kC2 * kC1 * s.k2);
+  m.w2 = take(kC2 * kC1 * s.k2);  // transposed: [ci][k][co], so 4 output channels are one float4
   m.b2 = take(kC2);
   m.w3 = take(kC3 * kC2 * s.k3);
   m.b3 = take(kC3);
   m.in = take(kTP * 2 * m.in_w);
-  m.h1 = take(kTP * kC1 * m.h1_w);
+  m.h1 = take(kTP * kC1 * m.h1_s);
   m.h2 = take(kTP * kC2 * m.h2_w);
   m.h3 = take(kTP * kC3 * kTW);
-  m.wf = take(s.f * (kC3 * kTW + 1));  // row stride kC3*kTW + 1: threads of consecutive units hit distinct banks
+  m.wf = take(s.f * m.wf_s);
   m.red = take(kThreads / s.f * kTP * s.f);
   m.total = at;
   return m;
@@ -73,7 +95,10 @@ struct Block {
 GENER_HOST_DEVICE inline void load_weights(const Block& b, float* sm, int tid) {
   const CnnBranchShape& s = b.s;
   for (int i = tid; i < kC1 * 2 * s.k1; i += kThreads) sm[b.m.w1 + i] = b.w.w1[i];
-  for (int i = tid; i < kC2 * kC1 * s.k2; i += kThreads) sm[b.m.w2 + i] = b.w.w2[i];
+  for (int i = tid; i < kC2 * kC1 * s.k2; i += kThreads) {  // w2 (co, ci, k) → [ci][k][co]
+    const int co = i / (kC1 * s.k2), ci = (i / s.k2) % kC1, k = i % s.k2;
+    sm[b.m.w2 + (ci * s.k2 + k) * kC2 + co] = b.w.w2[i];
+  }
   for (int i = tid; i < kC3 * kC2 * s.k3; i += kThreads) sm[b.m.w3 + i] = b.w.w3[i];
   if (tid < kC1) sm[b.m.b1 + tid] = b.w.b1[tid];
   if (tid < kC2) sm[b.m.b2 + tid] = b.w.b2[tid];
@@ -95,7 +120,7 @@ GENER_HOST_DEVICE inline void gather(const Block& b, float* sm, int j0, int tid)
   }
   for (int i = tid; i < s.f * kC3 * kTW; i += kThreads) {
     const int u = i / (kC3 * kTW), c = (i / kTW) % kC3, j = i % kTW;
-    sm[b.m.wf + u * (kC3 * kTW + 1) + c * kTW + j] =
+    sm[b.m.wf + u * b.m.wf_s + c * kTW + j] =
         j < tw ? GENER_LDG(b.w.wf + static_cast<long long>(u) * kC3 * W3 + static_cast<long long>(c) * W3 + j0 + j)
                : 0.f;
   }
@@ -115,25 +140,48 @@ GENER_HOST_DEVICE inline void conv1(const Block& b, float* sm, int tid) {
         GENER_UNROLL
     for (int c = 0; c < kC1; ++c) a[c] += sm[m.w1 + (c * 2 + r) * b.s.k1 + k] * v;
       }
-    for (int c = 0; c < kC1; ++c) sm[m.h1 + (p * kC1 + c) * m.h1_w + x] = act_fn(a[c], b.relu);
+    for (int c = 0; c < kC1; ++c) sm[m.h1 + (p * kC1 + c) * m.h1_s + x] = act_fn(a[c], b.relu);
   }
 }
 
-// conv2: (1 x k2) over kC1 channels.
+// conv2: (1 x k2) over kC1 channels. A thread computes 4 output channels at 4 consecutive positions of one pair:
+// per input channel it reads the 4 + k2 - 1 inputs once (a float4 and the rest) and reuses them for every tap, and
+// the 4 channels' weights of a tap are one float4 broadcast (about 1 shared-memory wavefront per 5 FMAs per warp).
 GENER_HOST_DEVICE inline void conv2(const Block& b, float* sm, int tid) {
   const Smem& m = b.m;
-  for (int i = tid; i < kTP * m.h2_w; i += kThreads) {
-    const int p = i / m.h2_w, x = i % m.h2_w;
-    float a[kC2];
+  const int k2 = b.s.k2, ng = m.ng2;
+  for (int i = tid; i < (kC2 / 4) * kTP * ng; i += kThreads) {
+    const int xg = i % ng, p = (i / ng) % kTP, cg = i / (ng * kTP), x0 = 4 * xg;
+    float a[4][4];
     GENER_UNROLL
-    for (int c = 0; c < kC2; ++c) a[c] = sm[m.b2 + c];
-    for (int ci = 0; ci < kC1; ++ci)
-      for (int k = 0; k < b.s.k2; ++k) {
-        const float v = sm[m.h1 + (p * kC1 + ci) * m.h1_w + x + k];
+    for (int c = 0; c < 4; ++c) {
+      const float bias = sm[m.b2 + 4 * cg + c];
+      GENER_UNROLL
+      for (int j = 0; j < 4; ++j) a[c][j] = bias;
+    }
+    for (int ci = 0; ci < kC1; ++ci) {
+      const float* row = sm + m.h1 + (p * kC1 + ci) * m.h1_s + x0;
+      float v[4 + kMaxK - 1];
+      load4(row, v);
+      GENER_UNROLL
+      for (int t = 4; t < 4 + kMaxK - 1; ++t)
+        if (t < 4 + k2 - 1) v[t] = row[t];
+      GENER_UNROLL
+      for (int k = 0; k < kMaxK; ++k) {
+        if (k >= k2) break;
+        float w4[4];
+        load4(sm + m.w2 + (ci * k2 + k) * kC2 + 4 * cg, w4);
         GENER_UNROLL
-    for (int c = 0; c < kC2; ++c) a[c] += sm[m.w2 + (c * kC1 + ci) * b.s.k2 + k] * v;
+        for (int c = 0; c < 4; ++c)
+          GENER_UNROLL
+          for (int j = 0; j < 4; ++j) a[c][j] += w4[c] * v[j + k];
       }
-    for (int c = 0; c < kC2; ++c) sm[m.h2 + (p * kC2 + c) * m.h2_w + x] = act_fn(a[c], b.relu);
+    }
+    GENER_UNROLL
+    for (int c = 0; c < 4; ++c)
+      GENER_UNROLL
+      for (int j = 0; j < 4; ++j)
+        if (x0 + j < m.h2_w) sm[m.h2 + (p * kC2 + 4 * cg + c) * m.h2_w + x0 + j] = act_fn(a[c][j], b.relu);
   }
 }
 
@@ -155,14 +203,20 @@ GENER_HOST_DEVICE inline void conv3(const Block& b, float* sm, int tid) {
   }
 }
 
-// Dense partial sums of thread tid = (unit tid % f, channel group tid / f) over this chunk, into acc (kTP).
+// Dense partial sums of thread tid = (unit tid % f, channel group tid / f) over this chunk, into acc (kTP): float4
+// loads of the unit's weights (rows 16-byte aligned, conflict-free) and of each pair's h3 row (a broadcast).
 GENER_HOST_DEVICE inline void dense_partial(const Block& b, const float* sm, int tid, float* acc) {
   const int f = b.s.f, groups = kThreads / f, fu = tid % f, cg = tid / f;
   for (int c = cg; c < kC3; c += groups)
-    for (int j = 0; j < kTW; ++j) {
-      const float wv = sm[b.m.wf + fu * (kC3 * kTW + 1) + c * kTW + j];
+    for (int j = 0; j < kTW; j += 4) {
+      float w4[4];
+      load4(sm + b.m.wf + fu * b.m.wf_s + c * kTW + j, w4);
       GENER_UNROLL
-      for (int p = 0; p < kTP; ++p) acc[p] += wv * sm[b.m.h3 + (p * kC3 + c) * kTW + j];
+      for (int p = 0; p < kTP; ++p) {
+        float h4[4];
+        load4(sm + b.m.h3 + (p * kC3 + c) * kTW + j, h4);
+        acc[p] += w4[0] * h4[0] + w4[1] * h4[1] + w4[2] * h4[2] + w4[3] * h4[3];
+      }
     }
 }
 
