@@ -64,11 +64,11 @@ GENER_HOST_DEVICE inline Smem smem_layout(const CnnBranchShape& s) {
   const int h1_need = m.h1_w > 4 * m.ng2 + s.k2 - 1 ? m.h1_w : 4 * m.ng2 + s.k2 - 1;
   m.h1_s = (h1_need + 3) / 4 * 4;
   m.wf_s = kC3 * kTW + 4;
-  m.w1 = take(kC1 * 2 * s.k1);
+  m.w1 = take(kC1 * 2 * s.k1);    // transposed: [r][k][co]
   m.b1 = take(kC1);
   m.w2 = take(kC2 * kC1 * s.k2);  // transposed: [ci][k][co], so 4 output channels are one float4
   m.b2 = take(kC2);
-  m.w3 = take(kC3 * kC2 * s.k3);
+  m.w3 = take(kC3 * kC2 * s.k3);   // transposed: [ci][k][co]
   m.b3 = take(kC3);
   m.in = take(kTP * 2 * m.in_w);
   m.h1 = take(kTP * kC1 * m.h1_s);
@@ -94,12 +94,18 @@ struct Block {
 
 GENER_HOST_DEVICE inline void load_weights(const Block& b, float* sm, int tid) {
   const CnnBranchShape& s = b.s;
-  for (int i = tid; i < kC1 * 2 * s.k1; i += kThreads) sm[b.m.w1 + i] = b.w.w1[i];
+  for (int i = tid; i < kC1 * 2 * s.k1; i += kThreads) {  // w1 (co, 1, r, k) → [r][k][co]
+    const int co = i / (2 * s.k1), r = (i / s.k1) % 2, k = i % s.k1;
+    sm[b.m.w1 + (r * s.k1 + k) * kC1 + co] = b.w.w1[i];
+  }
   for (int i = tid; i < kC2 * kC1 * s.k2; i += kThreads) {  // w2 (co, ci, k) → [ci][k][co]
     const int co = i / (kC1 * s.k2), ci = (i / s.k2) % kC1, k = i % s.k2;
     sm[b.m.w2 + (ci * s.k2 + k) * kC2 + co] = b.w.w2[i];
   }
-  for (int i = tid; i < kC3 * kC2 * s.k3; i += kThreads) sm[b.m.w3 + i] = b.w.w3[i];
+  for (int i = tid; i < kC3 * kC2 * s.k3; i += kThreads) {  // w3 (co, ci, k) → [ci][k][co]
+    const int co = i / (kC2 * s.k3), ci = (i / s.k3) % kC2, k = i % s.k3;
+    sm[b.m.w3 + (ci * s.k3 + k) * kC3 + co] = b.w.w3[i];
+  }
   if (tid < kC1) sm[b.m.b1 + tid] = b.w.b1[tid];
   if (tid < kC2) sm[b.m.b2 + tid] = b.w.b2[tid];
   if (tid < kC3) sm[b.m.b3 + tid] = b.w.b3[tid];
@@ -126,7 +132,8 @@ GENER_HOST_DEVICE inline void gather(const Block& b, float* sm, int j0, int tid)
   }
 }
 
-// conv1: (2 x k1) over the two rows, all kC1 channels per (pair, position), activation applied.
+// conv1: (2 x k1) over the two rows, all kC1 channels per (pair, position), activation applied; the 16 channels'
+// weights of a tap are 4 float4 broadcasts.
 GENER_HOST_DEVICE inline void conv1(const Block& b, float* sm, int tid) {
   const Smem& m = b.m;
   for (int i = tid; i < kTP * m.h1_w; i += kThreads) {
@@ -137,9 +144,16 @@ GENER_HOST_DEVICE inline void conv1(const Block& b, float* sm, int tid) {
     for (int r = 0; r < 2; ++r)
       for (int k = 0; k < b.s.k1; ++k) {
         const float v = sm[m.in + (p * 2 + r) * m.in_w + x + k];
+        const float* w = sm + m.w1 + (r * b.s.k1 + k) * kC1;
         GENER_UNROLL
-    for (int c = 0; c < kC1; ++c) a[c] += sm[m.w1 + (c * 2 + r) * b.s.k1 + k] * v;
+        for (int c = 0; c < kC1; c += 4) {
+          float w4[4];
+          load4(w + c, w4);
+          GENER_UNROLL
+          for (int q = 0; q < 4; ++q) a[c + q] += w4[q] * v;
+        }
       }
+    GENER_UNROLL
     for (int c = 0; c < kC1; ++c) sm[m.h1 + (p * kC1 + c) * m.h1_s + x] = act_fn(a[c], b.relu);
   }
 }
@@ -185,7 +199,7 @@ GENER_HOST_DEVICE inline void conv2(const Block& b, float* sm, int tid) {
   }
 }
 
-// conv3: (1 x k3) over kC2 channels, kTW positions.
+// conv3: (1 x k3) over kC2 channels, kTW positions; the 8 channels' weights of a tap are 2 float4 broadcasts.
 GENER_HOST_DEVICE inline void conv3(const Block& b, float* sm, int tid) {
   const Smem& m = b.m;
   for (int i = tid; i < kTP * kTW; i += kThreads) {
@@ -196,9 +210,16 @@ GENER_HOST_DEVICE inline void conv3(const Block& b, float* sm, int tid) {
     for (int ci = 0; ci < kC2; ++ci)
       for (int k = 0; k < b.s.k3; ++k) {
         const float v = sm[m.h2 + (p * kC2 + ci) * m.h2_w + x + k];
+        const float* w = sm + m.w3 + (ci * b.s.k3 + k) * kC3;
         GENER_UNROLL
-    for (int c = 0; c < kC3; ++c) a[c] += sm[m.w3 + (c * kC2 + ci) * b.s.k3 + k] * v;
+        for (int c = 0; c < kC3; c += 4) {
+          float w4[4];
+          load4(w + c, w4);
+          GENER_UNROLL
+          for (int q = 0; q < 4; ++q) a[c + q] += w4[q] * v;
+        }
       }
+    GENER_UNROLL
     for (int c = 0; c < kC3; ++c) sm[m.h3 + (p * kC3 + c) * kTW + x] = act_fn(a[c], b.relu);
   }
 }
