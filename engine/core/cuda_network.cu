@@ -5,11 +5,14 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <utility>
 
 #include "engine/core/cuda_buffer.h"
 #include "engine/core/cuda_network_ops.h"
+#include "engine/core/cuda_step_graph.h"
 #include "engine/core/fold_bn.h"
+#include "engine/core/fused_cnn_plan.h"
 #include "engine/core/network.h"
 #include "kernels/batchnorm.h"
 #include "kernels/check.h"
@@ -83,7 +86,10 @@ class CudaNetwork final : public Network {
       fparams_.reset(gr.n_params);
       fstate_.reset(gr.n_state);
     }
-    if (opt.score_path == ScorePath::FusedCnn) setup_fused(opt);
+    if (opt.score_path == ScorePath::FusedCnn) {
+      GENER_CHECK(opt.fold_bn, "--score-path fused needs batchnorm folding (--fold-bn on)");
+      fused_cnn_ = std::make_unique<FusedCnnPlan>(plan_fused_cnn(gr));
+    }
 
     // Inference: a conv/dense layer followed by act → batchnorm writes the batchnorm output in its epilogue.
     epilogue_bn_.assign(gr.nodes.size(), -1);
@@ -133,7 +139,6 @@ class CudaNetwork final : public Network {
   ~CudaNetwork() override {
     // Buffers are freed after this; let queued work that reads them finish first.
     GENER_CUDA_WARN(cudaStreamSynchronize(ctx_.stream()) == cudaSuccess, "cudaStreamSynchronize");
-    if (exec_ != nullptr) GENER_CUDA_WARN(cudaGraphExecDestroy(exec_) == cudaSuccess, "cudaGraphExecDestroy");
   }
 
   void prepare_batch(int B) override {
@@ -294,41 +299,10 @@ class CudaNetwork final : public Network {
     pending_pairs_ += B;
   }
 
-  // The step captured as a graph, then replayed: a fresh capture each step (the dropout step, the learning rate and
-  // the batch size are kernel arguments), applied to the instantiated graph by cudaGraphExecUpdate, which keeps the
-  // executable when only arguments changed; a new topology (another batch size) instantiates anew.
+  // The step as a CUDA graph (cuda_step_graph.h): captured afresh each step (the dropout step, the learning rate
+  // and the batch size are kernel arguments) and replayed.
   void run_step_as_graph(int B, uint64_t step, float lr, long long t) {
-    k::Stream st = ctx_.stream();
-    cudaGraph_t graph = nullptr;
-    CUDA_CHECK(cudaStreamBeginCapture(st, cudaStreamCaptureModeThreadLocal));
-    try {
-      enqueue_step(B, step, lr, t);
-    } catch (...) {
-      cudaStreamEndCapture(st, &graph);
-      if (graph != nullptr) cudaGraphDestroy(graph);
-      throw;
-    }
-    CUDA_CHECK(cudaStreamEndCapture(st, &graph));
-    bool updated = false;
-    if (exec_ != nullptr) {
-      cudaGraphExecUpdateResultInfo info;
-      updated = cudaGraphExecUpdate(exec_, graph, &info) == cudaSuccess;
-      if (!updated) {
-        (void)cudaGetLastError();
-        GENER_CUDA_WARN(cudaGraphExecDestroy(exec_) == cudaSuccess, "cudaGraphExecDestroy");
-        exec_ = nullptr;
-      }
-    }
-    if (!updated) {
-      const cudaError_t e = cudaGraphInstantiate(&exec_, graph, 0);
-      if (e != cudaSuccess) {
-        cudaGraphDestroy(graph);
-        exec_ = nullptr;
-        CUDA_CHECK(e);
-      }
-    }
-    CUDA_CHECK(cudaGraphDestroy(graph));
-    CUDA_CHECK(cudaGraphLaunch(exec_, st));
+    step_graph_.run(ctx_.stream(), [&] { enqueue_step(B, step, lr, t); });
   }
 
   // Batchnorm folded on the host (fold_bn.h) from the device's current parameters and state, then uploaded.
@@ -342,44 +316,15 @@ class CudaNetwork final : public Network {
     eval_affine_stale_ = true;
   }
 
-  // The fused CNN branch: which nodes it replaces and its shape; throws when the graph is not the paper's shape.
-  void setup_fused(const NetworkOptions& opt) {
-    const Graph& g = graph_;
-    GENER_CHECK(opt.fold_bn, "--score-path fused needs batchnorm folding (--fold-bn on)");
-    std::vector<int> convs, denses;
-    for (size_t i = 0; i < g.nodes.size(); ++i) {
-      if (g.nodes[i].op == OpKind::Conv2d) convs.push_back(static_cast<int>(i));
-      if (g.nodes[i].op == OpKind::Dense && g.nodes[i].name == "cnn.fc1") denses.push_back(static_cast<int>(i));
-    }
-    GENER_CHECK(convs.size() == 3 && denses.size() == 1,
-                "--score-path fused: the CNN branch must be 3 convolutions and a dense layer, got " << convs.size()
-                    << " convolutions");
-    const Node &c1 = g.nodes[convs[0]], &c2 = g.nodes[convs[1]], &c3 = g.nodes[convs[2]], &fc = g.nodes[denses[0]];
-    GENER_CHECK(c1.conv.c_in == 1 && c1.conv.h == 2 && c1.conv.kh == 2 && c2.conv.kh == 1 && c3.conv.kh == 1,
-                "--score-path fused: conv1 must be 2 x k over [a; b] and conv2, conv3 1 x k");
-    fused_shape_ = k::CnnBranchShape{g.L, c1.conv.c_out, c1.conv.kw, c2.conv.c_out, c2.conv.kw, c3.conv.c_out,
-                                     c3.conv.kw, fc.dense_out};
-    const char* why = k::cnn_branch_fused_unsupported(fused_shape_);
-    GENER_CHECK(why[0] == '\0', "--score-path fused: " << why);
-    fused_layers_ = {convs[0], convs[1], convs[2], denses[0]};
-    fused_skip_.assign(g.nodes.size(), 0);
-    for (int i : fused_layers_) {
-      fused_skip_[static_cast<size_t>(i)] = 1;
-      fused_skip_[static_cast<size_t>(g.tensors[g.nodes[i].out[0]].consumer)] = 1;  // its (folded) batchnorm
-    }
-    fused_out_ = g.nodes[static_cast<size_t>(g.tensors[fc.out[0]].consumer)].out[0];  // bn_fc1's output tensor
-    fused_cnn_ = true;
-  }
-
   // The fused kernel in place of the CNN branch's layers: writes bn_fc1's output (its folded batchnorm is x).
   void run_fused(const int32_t* d_pairs, int B) {
     const Graph& g = graph_;
+    const std::vector<int>& L = fused_cnn_->layers;
     auto W = [&](int node) { return P(g.nodes[static_cast<size_t>(node)].p_weight); };
     auto Bi = [&](int node) { return P(g.nodes[static_cast<size_t>(node)].p_bias); };
-    const k::CnnBranchWeights w{W(fused_layers_[0]), Bi(fused_layers_[0]), W(fused_layers_[1]), Bi(fused_layers_[1]),
-                                W(fused_layers_[2]), Bi(fused_layers_[2]), W(fused_layers_[3]), Bi(fused_layers_[3])};
-    k::cnn_branch_fused_cuda(fused_shape_, g.nodes[static_cast<size_t>(fused_layers_[0] + 1)].act, expr_.get(),
-                             d_pairs, B, w, value(fused_out_), ctx_.stream());
+    const k::CnnBranchWeights w{W(L[0]), Bi(L[0]), W(L[1]), Bi(L[1]), W(L[2]), Bi(L[2]), W(L[3]), Bi(L[3])};
+    k::cnn_branch_fused_cuda(fused_cnn_->shape, fused_cnn_->act, expr_.get(), d_pairs, B, w, value(fused_cnn_->out),
+                             ctx_.stream());
   }
 
   void zero(void* p, size_t floats) {
@@ -455,12 +400,12 @@ class CudaNetwork final : public Network {
     k::Stream st = ctx_.stream();
     if (nan_fill_)  // all bytes 0xFF: NaN floats, so a read of anything not written in this pass shows up
       CUDA_CHECK(cudaMemsetAsync(arena_.get(), 0xFF, arena_.size() * sizeof(float), st));
-    const bool fused = fused_cnn_ && !train;
+    const bool fused = fused_cnn_ != nullptr && !train;
     if (fused) run_fused(d_pairs, B);
     for (size_t i = 0; i < graph_.nodes.size(); ++i) {
       const Node& n = graph_.nodes[i];
       const bool fuse = !train && epilogue_bn_[i] >= 0;
-      if (fused && fused_skip_[i]) continue;  // computed by the fused CNN kernel
+      if (fused && fused_cnn_->skip[i]) continue;  // computed by the fused CNN kernel
       switch (n.op) {
         case OpKind::PairFeatures:  // the fused path needs only the MLP input
           k::pair_features_cuda(expr_.get(), graph_.L, d_pairs, B, fused ? nullptr : value(n.out[0]),
@@ -579,12 +524,8 @@ class CudaNetwork final : public Network {
   DeviceBuffer<double> loss_acc_;         // train_step's loss sum since take_loss_sum()
   BnFoldPlan fold_;                       // empty without fold_bn
   bool fold_stale_ = true, folded_now_ = false;
-  cudaGraphExec_t exec_ = nullptr;        // the training step's instantiated graph
-  bool fused_cnn_ = false;                // --score-path fused
-  k::CnnBranchShape fused_shape_;
-  std::vector<int> fused_layers_;         // conv1, conv2, conv3, cnn.fc1
-  std::vector<char> fused_skip_;          // per node: replaced by the fused kernel in inference
-  int fused_out_ = -1;                    // tensor the fused kernel writes (bn_fc1's output)
+  StepGraph step_graph_;                  // train_step's CUDA graph
+  std::unique_ptr<FusedCnnPlan> fused_cnn_;  // --score-path fused: the nodes the fused CNN kernel replaces
 };
 
 }  // namespace
