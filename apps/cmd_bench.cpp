@@ -5,6 +5,7 @@
 
 #include "apps/app_common.h"
 #include "apps/commands.h"
+#include "apps/config_paths.h"
 #include "kernels/check.h"
 #include "kernels/hash.h"
 
@@ -13,7 +14,7 @@ namespace {
 
 struct BenchArgs {
   ComputeArgs compute;
-  std::string mode = "score", json, model_config = std::string(GENER_CONFIG_DIR) + "/model/paper.yaml";
+  std::string mode = "score", json, model_config = default_config("model/paper.yaml");
   int genes = 5950, samples = 536, batch = 1024, warmup = 3;
   long long pairs = 100000;
   double seconds = 20;

@@ -44,7 +44,7 @@ class CudaNetwork final : public Network {
       : Network(g, opt.max_batch, opt.mode),
         train_(opt.train),
         training_(opt.mode == PlanMode::Training),
-        ctx_(k::GpuContextOptions{}),  // device 0, TF32 off: fp32 results comparable with the CPU backend
+        ctx_(k::GpuContextOptions{opt.gpu, false}),  // TF32 off: fp32 results comparable with the CPU backend
         convs_(k::ConvPlanOptions{false, /*deterministic=*/training_}) {
     const Graph& gr = graph_;
     const long long mb = plan_.max_batch;
@@ -129,6 +129,8 @@ class CudaNetwork final : public Network {
     eval_affine_stale_ = true;
   }
   std::vector<float> get_grads() const override { return download(grads_); }
+  float* gradient_buffer() override { return grads_.get(); }
+  bool gradients_on_device() const override { return true; }
   std::vector<float> get_state() const override { return download(state_); }
   void set_state(const std::vector<float>& s) override {
     GENER_CHECK(s.size() == state_.size(), "set_state: expected " << state_.size() << " floats, got " << s.size());
@@ -151,15 +153,25 @@ class CudaNetwork final : public Network {
     n_genes_ = n_genes;
   }
 
-  float forward_backward(const int32_t* pairs, const int32_t* labels, int B, uint64_t step) override {
+  float forward_backward(const int32_t* pairs, const int32_t* labels, int B, uint64_t step,
+                         const BatchShare& share) override {
     GENER_CHECK(training_, "forward_backward: network was planned for inference only");
     GENER_CHECK(labels != nullptr, "forward_backward: labels are required");
+    GENER_CHECK(share.row0 >= 0 && share.global_batch >= B,
+                "forward_backward: rows [" << share.row0 << ", +" << B << ") of a batch of " << share.global_batch);
+    if (B == 0) {  // a rank without rows in this global batch contributes nothing
+      zero(grads_.get(), grads_.size());
+      ctx_.synchronize();
+      return 0.f;
+    }
+    share_ = share;
     stage_batch(pairs, labels, B);
     const int32_t* d_pairs = in_.get();
     const int32_t* d_labels = in_.get() + 2 * static_cast<size_t>(B);
     float* d_losses = out_.get() + B;
     forward(d_pairs, d_labels, d_losses, B, /*train=*/true, step);
     backward(d_labels, B, step);
+    share_ = BatchShare{};
     eval_affine_stale_ = true;  // running statistics moved
     const float* losses = fetch(d_losses, static_cast<size_t>(B));
     double sum = 0;
@@ -256,7 +268,11 @@ class CudaNetwork final : public Network {
     eval_affine_stale_ = false;
   }
 
-  k::BnDropoutParams bn_params(const Node& n, uint64_t step) const { return bn_dropout_params(n, train_.seed, step); }
+  k::BnDropoutParams bn_params(const Node& n, uint64_t step) const {
+    return bn_dropout_params(n, train_.seed, step, share_.row0);
+  }
+  // Scale of the loss gradient: 1 / rows of the global batch (this batch's B outside data-parallel training).
+  float grad_scale(int B) const { return 1.f / static_cast<float>(share_.global_batch > 0 ? share_.global_batch : B); }
 
   // Inference epilogue of layer i: its batchnorm's output = act(raw + bias) * scale + shift.
   void epilogue(size_t i, int B, const float* raw) {
@@ -310,7 +326,7 @@ class CudaNetwork final : public Network {
           break;
         }
         case OpKind::SoftmaxXent:
-          k::softmax_xent_cuda(B, graph_.config.classes, value(n.in[0]), d_labels, 1.f / B, value(n.out[0]),
+          k::softmax_xent_cuda(B, graph_.config.classes, value(n.in[0]), d_labels, grad_scale(B), value(n.out[0]),
                                d_labels ? d_losses : nullptr, nullptr, st);
           break;
       }
@@ -352,7 +368,7 @@ class CudaNetwork final : public Network {
         }
         case OpKind::SoftmaxXent:
           // Recomputes the probabilities from the logits (kept alive by the plan) and writes dlogits.
-          k::softmax_xent_cuda(B, graph_.config.classes, value(n.in[0]), d_labels, 1.f / B, value(n.out[0]),
+          k::softmax_xent_cuda(B, graph_.config.classes, value(n.in[0]), d_labels, grad_scale(B), value(n.out[0]),
                                nullptr, grad(n.in[0]), st);
           break;
       }
@@ -384,6 +400,7 @@ class CudaNetwork final : public Network {
   std::vector<char> bn_scratch_;     // per batchnorm node: its backward writes dx via scratch_
   bool eval_affine_stale_ = true;
   int n_genes_ = 0;
+  BatchShare share_;  // the training batch's place in the global batch, during forward_backward
 };
 
 }  // namespace
