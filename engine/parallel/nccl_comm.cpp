@@ -7,6 +7,8 @@
 #include <cuda_runtime.h>
 #include <nccl.h>
 
+#include <cstdlib>
+
 #include "kernels/check.h"
 
 #define GENER_NCCL_CHECK(call)                                                              \
@@ -65,6 +67,7 @@ class NcclComm final : public Comm {
     if (comm_) ncclCommAbort(comm_);
     comm_ = nullptr;
     host_.abort(code);
+    std::_Exit(code);  // not reached
   }
 
  private:
