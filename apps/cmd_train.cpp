@@ -61,10 +61,14 @@ void run_train(TrainArgs& a, parallel::Comm& world) {
   }
   labels_of(tr, a.train_pairs);
   labels_of(va, a.val_pairs);
-  if (!a.quiet && world.is_root())
-    std::fprintf(stderr, "[train] %d genes x %d samples; %zu train / %zu validation pairs; device %s; %s%s\n",
-                 e.n_genes(), e.L, tr.size(), va.size(), core::device_name(dev), world.name().c_str(),
-                 world.size() > 1 ? (", " + std::to_string(rc.threads) + " thread(s) per rank").c_str() : "");
+  if (!a.quiet && world.is_root()) {
+    std::fprintf(stderr, "[train] %d genes x %d samples; %zu train / %zu validation pairs; device %s; %s\n",
+                 e.n_genes(), e.L, tr.size(), va.size(), core::device_name(dev), world.name().c_str());
+    if (world.size() > 1)
+      std::fprintf(stderr, "[train] %d thread(s) per rank; global batch %d, %d per rank; all-reduce of %zu bytes per "
+                   "step\n", rc.threads, tc.batch_size, (tc.batch_size + world.size() - 1) / world.size(),
+                   core::build_gener_graph(mc, e.L).n_params * sizeof(float));
+  }
   // GPU ranks sum their gradients with NCCL when the build has it (else through MPI, staged in host memory).
   std::unique_ptr<parallel::Comm> device_comm;
   if (dev == core::DeviceKind::Cuda && world.size() > 1) device_comm = parallel::make_device_comm(world, rc.gpu);
