@@ -95,7 +95,15 @@ void run_score(ScoreArgs& a, parallel::Comm& world) {
       return;
     }
   }
-  scoring::check_same_job(world, {h.model_sha256, h.expression_sha256, h.pairs_sha256, space.size()});
+  auto short_hash = [](const std::string& d) { return d.substr(0, 12) + "…"; };
+  scoring::check_same_job(world, {{"model", short_hash(h.model_sha256)},
+                                  {"expression matrix", short_hash(h.expression_sha256)},
+                                  {"pair list", a.all_pairs ? "all pairs" : short_hash(h.pairs_sha256)},
+                                  {"pair count", std::to_string(space.size())},
+                                  {"--batch", std::to_string(a.batch)},
+                                  {"--top-k", std::to_string(a.top_k)},
+                                  {"--threshold", std::to_string(a.threshold)},
+                                  {"--shard", sharded ? a.shard : "none"}});
   if (!a.quiet && world.is_root() && (world.size() > 1 || sharded))
     std::fprintf(stderr, "[score] %s, %d thread(s) per rank, device %s%s: pairs [%lld, %lld) of %lld\n",
                  world.name().c_str(), rc.threads, core::device_name(rc.device),

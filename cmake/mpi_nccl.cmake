@@ -9,6 +9,13 @@ if(NOT GENER_MPI STREQUAL "OFF")
     message(FATAL_ERROR "GENER_MPI=ON but MPI was not found (apt-get install libopenmpi-dev openmpi-bin)")
   endif()
 endif()
+set(GENER_MPI_IS_OPEN_MPI OFF)  # the test launcher flags (--oversubscribe, --bind-to none) are Open MPI's
+if(GENER_HAVE_MPI AND MPIEXEC_EXECUTABLE)
+  execute_process(COMMAND ${MPIEXEC_EXECUTABLE} --version OUTPUT_VARIABLE gener_mpiexec_version ERROR_QUIET)
+  if(gener_mpiexec_version MATCHES "Open MPI|OpenRTE")
+    set(GENER_MPI_IS_OPEN_MPI ON)
+  endif()
+endif()
 message(STATUS "gener: MPI ${GENER_HAVE_MPI} (GENER_MPI=${GENER_MPI}) ${MPIEXEC_EXECUTABLE}")
 
 set(GENER_HAVE_NCCL OFF)

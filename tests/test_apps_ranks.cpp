@@ -65,14 +65,16 @@ TEST_F(AppRanks, TwoRanksScoreAPairListByteForByteLikeOne) {
   }
 }
 
-TEST_F(AppRanks, TwoRanksScoreAllPairsTopKAndThresholdLikeOne) {
+TEST_F(AppRanks, TwoAndThreeRanksScoreAllPairsTopKAndThresholdLikeOne) {
   for (const std::string keep : {"--top-k 500", "--threshold 0.9", "--top-k 50 --batch 100"}) {
     const std::string args = kScore + "--all-pairs " + keep;
     ASSERT_TRUE(succeeds(gener(1, args + " --out one.tsv"), "1 rank " + keep));
     ASSERT_TRUE(succeeds(gener(2, args + " --out two.tsv"), "2 ranks " + keep));
+    ASSERT_TRUE(succeeds(gener(3, args + " --out three.tsv"), "3 ranks " + keep));  // oversubscribed: 2 cores
     const std::string one = slurp(path("one.tsv"));
     EXPECT_GT(one.size(), 100u) << keep;
     EXPECT_EQ(one, slurp(path("two.tsv"))) << keep;
+    EXPECT_EQ(one, slurp(path("three.tsv"))) << keep;
   }
 }
 
@@ -115,7 +117,14 @@ TEST_F(AppRanks, ARankWithBadInputEndsTheJobWithItsMessage) {
       gener_two_ranks(kScore + "--pairs data/test.tsv --out d.tsv", kScore + "--pairs data/val.tsv --out d.tsv");
   const Outcome d = run_command(split, *dir_);
   EXPECT_NE(d.status, 0);
-  EXPECT_NE(d.err.find("rank 1: the pairs differ from rank 0's"), std::string::npos) << d.err;
+  EXPECT_NE(d.err.find("rank 1: the pair list differs from rank 0's"), std::string::npos) << d.err;
+  // ... or with another batch (it places the rank boundaries).
+  const Outcome b = run_command(gener_two_ranks(kScore + "--all-pairs --top-k 9 --out b.tsv",
+                                                kScore + "--all-pairs --top-k 9 --batch 100 --out b.tsv"),
+                                *dir_);
+  EXPECT_NE(b.status, 0);
+  EXPECT_NE(b.err.find("rank 1: the --batch differs from rank 0's (100 vs 4096)"), std::string::npos) << b.err;
+  EXPECT_FALSE(fs::exists(path("b.tsv")));
   EXPECT_FALSE(fs::exists(path("d.tsv")));
   // A training rank whose file is missing.
   const std::string tr = "train --data data --train-config '" + kTrainConfig + "' --device cpu --quiet --out t ";

@@ -2,7 +2,6 @@
 #include "engine/scoring/score_job.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "engine/core/inference.h"
 #include "engine/core/progress.h"
@@ -48,25 +47,26 @@ ScoreJobResult score_across_ranks(parallel::Comm& comm, core::Network& net, cons
 
 void check_same_job(parallel::Comm& comm, const JobIdentity& mine) {
   if (comm.size() == 1) return;
-  // Fixed-size record: three 64-char hex digests and the pair count.
-  char buf[3 * 64 + 8] = {};
-  auto put = [&](int slot, const std::string& h) { std::memcpy(buf + 64 * slot, h.data(), std::min<size_t>(64, h.size())); };
-  put(0, mine.model_sha256);
-  put(1, mine.expression_sha256);
-  put(2, mine.pairs_sha256);
-  std::memcpy(buf + 192, &mine.pairs, 8);
-  comm.broadcast(buf, sizeof buf, 0);
-  auto slot = [&](int k) { return std::string(buf + 64 * k, strnlen(buf + 64 * k, 64)); };
-  long long pairs = 0;
-  std::memcpy(&pairs, buf + 192, 8);
-  GENER_CHECK(slot(0) == mine.model_sha256, "the model differs from rank 0's (sha256 " << mine.model_sha256.substr(0, 12)
-                                                                                       << "… vs " << slot(0).substr(0, 12)
-                                                                                       << "…)");
-  GENER_CHECK(slot(1) == mine.expression_sha256, "the expression matrix differs from rank 0's (sha256 "
-                                                     << mine.expression_sha256.substr(0, 12) << "… vs "
-                                                     << slot(1).substr(0, 12) << "…)");
-  GENER_CHECK(slot(2) == mine.pairs_sha256 && pairs == mine.pairs,
-              "the pairs differ from rank 0's (" << mine.pairs << " vs " << pairs << " pairs)");
+  // Rank 0's fields as "what\x1fvalue\x1e..." : its length first, then the bytes.
+  std::string text;
+  for (const auto& [what, value] : mine) text += what + '\x1f' + value + '\x1e';
+  unsigned long long n = text.size();
+  comm.broadcast(&n, sizeof n, 0);
+  std::string root(static_cast<size_t>(n), '\0');
+  if (comm.is_root()) root = text;
+  comm.broadcast(root.data(), root.size(), 0);
+  JobIdentity theirs;
+  for (size_t at = 0; at < root.size();) {
+    const size_t sep = root.find('\x1f', at), end = root.find('\x1e', at);
+    GENER_CHECK(sep != std::string::npos && end != std::string::npos && sep < end, "job identity from rank 0 is garbled");
+    theirs.emplace_back(root.substr(at, sep - at), root.substr(sep + 1, end - sep - 1));
+    at = end + 1;
+  }
+  GENER_CHECK(theirs.size() == mine.size(), "rank 0 describes its job with " << theirs.size() << " fields, this rank with "
+                                                                             << mine.size());
+  for (size_t i = 0; i < mine.size(); ++i)
+    GENER_CHECK(mine[i] == theirs[i], "the " << mine[i].first << " differs from rank 0's (" << mine[i].second
+                                             << " vs " << theirs[i].second << ")");
   comm.barrier();
 }
 

@@ -4,6 +4,7 @@
 // ties rank by gene index.
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/core/network.h"
@@ -29,12 +30,10 @@ struct ScoreJobResult {
 ScoreJobResult score_across_ranks(parallel::Comm& comm, core::Network& net, const PairSpace& space,
                                   parallel::Range range, const ScoreJobOptions& opt);
 
-// What every rank of a job must agree on before scoring: rank 0 broadcasts its description, every other rank
-// compares (a rank started with another model, matrix or pair list fails, naming what differs).
-struct JobIdentity {
-  std::string model_sha256, expression_sha256, pairs_sha256;
-  long long pairs = 0;
-};
+// What every rank of a job must agree on before scoring, as (what, value) fields: the model, matrix and pair
+// list digests, the pair count, the batch (it places the rank boundaries), what is kept. Rank 0 broadcasts its
+// fields and every other rank compares: a rank started differently fails, naming the first field that differs.
+using JobIdentity = std::vector<std::pair<std::string, std::string>>;
 void check_same_job(parallel::Comm& comm, const JobIdentity& mine);
 
 }  // namespace gener::scoring
