@@ -49,7 +49,7 @@ command -v mpiexec >/dev/null || { echo "cluster_bench.sh: mpiexec not found (ap
 
 # Waiting OpenMP threads and MPI ranks both yield their core (shared machines); root is allowed (containers).
 export OMP_WAIT_POLICY=passive OMPI_MCA_mpi_yield_when_idle=1
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mpi=(mpiexec -n "$threads" --bind-to none)
 mkdir -p "$out"; cd "$out"
 log="$out/runs.tsv"; : > "$log"
