@@ -1,36 +1,3 @@
-// check.h — gener's error type and the GENER_CHECK / GENER_THROW macros (file:line in every message).
+// check.h — forwards to base/check.h, where gener's error type and macros live (every floor may include it).
 #pragma once
-#include <sstream>
-#include <stdexcept>
-#include <string>
-
-namespace gener {
-
-// Every failure in gener is a gener::Error carrying one human-readable line.
-class Error : public std::runtime_error {
- public:
-  explicit Error(const std::string& what) : std::runtime_error(what) {}
-};
-
-namespace detail {
-[[noreturn]] inline void throw_error(const char* file, int line, const std::string& msg) {
-  std::ostringstream os;
-  os << msg << " [" << file << ":" << line << "]";
-  throw Error(os.str());
-}
-}  // namespace detail
-}  // namespace gener
-
-// GENER_THROW(a << b) — throw gener::Error built from a stream expression.
-#define GENER_THROW(stream_expr)                                          \
-  do {                                                                    \
-    std::ostringstream gener_os_;                                         \
-    gener_os_ << stream_expr;                                             \
-    ::gener::detail::throw_error(__FILE__, __LINE__, gener_os_.str());    \
-  } while (0)
-
-// GENER_CHECK(cond, a << b) — throw with the failed condition and the message.
-#define GENER_CHECK(cond, stream_expr)                                    \
-  do {                                                                    \
-    if (!(cond)) GENER_THROW(stream_expr << " (check failed: " #cond ")"); \
-  } while (0)
+#include "base/check.h"
