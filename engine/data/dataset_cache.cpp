@@ -3,14 +3,17 @@
 
 #include <cctype>
 #include <cerrno>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <iterator>
+#include <limits>
 #include <vector>
 
 #include "engine/io/atomic_file.h"
+#include "base/show.h"
+#include "engine/io/input_file.h"
 #include "kernels/check.h"
 
 namespace gener::data {
@@ -33,7 +36,7 @@ void put_str(std::string& b, const std::string& s) {
 // Bounds-checked little-endian reads over the file's bytes; every error names the file and byte offset.
 class Cursor {
  public:
-  Cursor(const std::string& path, const std::vector<char>& bytes, size_t pos) : path_(path), b_(bytes), pos_(pos) {}
+  Cursor(const std::string& path, const std::string& bytes, size_t pos) : path_(path), b_(bytes), pos_(pos) {}
   size_t pos() const { return pos_; }
   void need(size_t n, const char* what) const {
     if (b_.size() - pos_ < n)
@@ -66,7 +69,7 @@ class Cursor {
 
  private:
   const std::string& path_;
-  const std::vector<char>& b_;
+  const std::string& b_;
   size_t pos_;
 };
 
@@ -131,10 +134,7 @@ void write_dataset_cache(const std::string& path, const Expression& expr, const 
 }
 
 DatasetCache read_dataset_cache(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) GENER_THROW(path << ": cannot open (" << std::strerror(errno) << ")");
-  std::vector<char> b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  GENER_CHECK(!in.bad(), path << ": read error");
+  const std::string b = io::read_whole_file(path, "a dataset cache (.gcache) file");
   GENER_CHECK(b.size() >= kHeaderBytes, path << ": byte " << b.size() << ": truncated dataset cache header (needs "
                                              << kHeaderBytes << " bytes)");
   if (std::memcmp(b.data(), kMagic, sizeof(kMagic)) != 0) {
@@ -164,9 +164,13 @@ DatasetCache read_dataset_cache(const std::string& path) {
   }
   const uint64_t lim = have;  // no count can exceed the payload's byte count
   DatasetCache d;
-  const uint64_t G = checked_count(c, path, "gene count", lim), L = checked_count(c, path, "sample count", lim);
+  // Every gene and sample name takes at least its 4-byte length, every value 4 bytes: counts are bounded by the
+  // file before anything is allocated from them (and fit the int indices of the matrix).
+  const uint64_t int_max = static_cast<uint64_t>(std::numeric_limits<int32_t>::max());
+  const uint64_t G = checked_count(c, path, "gene count", std::min(lim / 4, int_max));
+  const uint64_t L = checked_count(c, path, "sample count", int_max);
   const size_t s_at = c.pos();
-  const uint64_t S = checked_count(c, path, "sample-name count", lim);
+  const uint64_t S = checked_count(c, path, "sample-name count", lim / 4);
   GENER_CHECK(S == 0 || S == L, path << ": byte " << s_at << ": " << S << " sample names for " << L << " samples");
   uint64_t n[3];
   for (uint64_t& x : n) x = checked_count(c, path, "pair count", lim);
@@ -183,7 +187,7 @@ DatasetCache read_dataset_cache(const std::string& path) {
     const size_t at = c.pos();
     d.expr.genes.push_back(c.str("gene name"));
     auto [it, fresh] = d.expr.index.emplace(d.expr.genes.back(), static_cast<int>(g));
-    GENER_CHECK(fresh, path << ": byte " << at << ": duplicate gene name '" << d.expr.genes.back() << "'");
+    GENER_CHECK(fresh, path << ": byte " << at << ": duplicate gene name '" << show(d.expr.genes.back()) << "'");
   }
   for (uint64_t s = 0; s < S; ++s) d.expr.samples.push_back(c.str("sample name"));
   GENER_CHECK(L == 0 || G <= lim / 4 / L, path << ": byte " << c.pos() << ": " << G << " x " << L

@@ -3,17 +3,18 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <sstream>
 
-#include "kernels/check.h"
+#include "base/check.h"
+#include "base/resources.h"
+#include "base/show.h"
+#include "engine/io/input_file.h"
 
 namespace gener::io {
 
 int64_t NpyArray::size() const {
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape) n *= d;  // read_npy checked that the product fits
   return n;
 }
 
@@ -37,12 +38,15 @@ std::string dict_value(const std::string& header, const std::string& key, const 
     pat = "\"" + key + "\"";
     k = header.find(pat);
   }
-  GENER_CHECK(k != std::string::npos, path << ": byte " << hdr_off << ": npy header has no '" << key << "': " << header);
+  GENER_CHECK(k != std::string::npos,
+              path << ": byte " << hdr_off << ": npy header has no '" << key << "': '" << show(header) << "'");
   size_t p = header.find(':', k + pat.size());
-  GENER_CHECK(p != std::string::npos, path << ": byte " << hdr_off + k << ": malformed npy header: " << header);
+  GENER_CHECK(p != std::string::npos, path << ": byte " << hdr_off + k << ": malformed npy header: '" << show(header)
+                                           << "'");
   ++p;
   while (p < header.size() && header[p] == ' ') ++p;
-  GENER_CHECK(p < header.size(), path << ": byte " << hdr_off + p << ": malformed npy header: " << header);
+  GENER_CHECK(p < header.size(), path << ": byte " << hdr_off + p << ": malformed npy header: '" << show(header)
+                                      << "'");
   char c = header[p];
   size_t e;
   if (c == '\'' || c == '"') {
@@ -73,9 +77,10 @@ std::vector<int64_t> parse_shape(const std::string& tuple, const std::string& pa
     size_t b = tok.find_last_not_of(" L");  // python2 wrote 5L
     std::string t = tok.substr(a, b - a + 1);
     char* end = nullptr;
+    errno = 0;
     long long d = std::strtoll(t.c_str(), &end, 10);
-    GENER_CHECK(end && *end == '\0' && !t.empty() && d >= 0,
-                path << ": byte " << off << ": bad dimension '" << t << "' in npy shape " << tuple);
+    GENER_CHECK(end && *end == '\0' && !t.empty() && d >= 0 && errno == 0,
+                path << ": byte " << off << ": bad dimension '" << show(t) << "' in npy shape " << show(tuple));
     shape.push_back(d);
   }
   return shape;
@@ -94,10 +99,7 @@ void convert(const char* src, int64_t n, std::vector<double>& out) {
 }  // namespace
 
 NpyArray read_npy(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) GENER_THROW(path << ": cannot open (" << std::strerror(errno) << ")");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  GENER_CHECK(!in.bad(), path << ": read error");
+  const std::string bytes = read_whole_file(path, "a .npy file");
   static const char kMagic[] = "\x93NUMPY";
   GENER_CHECK(bytes.size() >= 10 && std::memcmp(bytes.data(), kMagic, 6) == 0,
               path << ": byte 0: not a .npy file (bad magic)");
@@ -119,7 +121,7 @@ NpyArray read_npy(const std::string& path) {
   NpyArray arr;
   arr.descr = dict_value(header, "descr", path, hdr_off);
   std::string fortran = dict_value(header, "fortran_order", path, hdr_off);
-  GENER_CHECK(fortran == "False", path << ": byte " << hdr_off << ": fortran_order " << fortran << " not supported");
+  GENER_CHECK(fortran == "False", path << ": byte " << hdr_off << ": fortran_order " << show(fortran) << " not supported");
   arr.shape = parse_shape(dict_value(header, "shape", path, hdr_off), path, hdr_off);
 
   size_t item = 0;
@@ -127,20 +129,33 @@ NpyArray read_npy(const std::string& path) {
   if (d == "<f8" || d == "<f4" || d == "<i8" || d == "<i4") {
     item = static_cast<size_t>(d[2] - '0');
   } else {
-    GENER_THROW(path << ": byte " << hdr_off << ": unsupported npy dtype '" << d << "' (expected <f8, <f4, <i8 or <i4)");
+    GENER_THROW(path << ": byte " << hdr_off << ": unsupported npy dtype '" << show(d)
+                     << "' (expected <f8, <f4, <i8 or <i4)");
   }
-  int64_t n = arr.size();
+  // The shape's element and byte counts must fit the size arithmetic and the file before anything is allocated.
+  uint64_t n_u = 1, need_u = 0;
+  for (int64_t dim : arr.shape)
+    GENER_CHECK(!__builtin_mul_overflow(n_u, static_cast<uint64_t>(dim), &n_u) && n_u <= (uint64_t{1} << 62),
+                path << ": byte " << hdr_off << ": npy shape " << shape_string(arr.shape)
+                     << " has more elements than any file can hold");
+  GENER_CHECK(!__builtin_mul_overflow(n_u, static_cast<uint64_t>(item), &need_u),
+              path << ": byte " << hdr_off << ": npy shape " << shape_string(arr.shape) << " of " << d
+                   << " overflows the byte count");
+  const int64_t n = static_cast<int64_t>(n_u);
   size_t data_off = hdr_off + hdr_len;
-  size_t need = static_cast<size_t>(n) * item;
+  size_t need = static_cast<size_t>(need_u);
   GENER_CHECK(bytes.size() - data_off >= need,
               path << ": byte " << bytes.size() << ": truncated npy data: shape " << shape_string(arr.shape) << " of "
                    << d << " needs " << need << " bytes from offset " << data_off << ", file has "
                    << bytes.size() - data_off);
   const char* src = bytes.data() + data_off;
-  if (d == "<f8") convert<double>(src, n, arr.values);
-  else if (d == "<f4") convert<float>(src, n, arr.values);
-  else if (d == "<i8") convert<int64_t>(src, n, arr.values);
-  else convert<int32_t>(src, n, arr.values);
+  with_memory_context(path, [&] {
+    check_memory(n_u * sizeof(double), "the array's values as float64");
+    if (d == "<f8") convert<double>(src, n, arr.values);
+    else if (d == "<f4") convert<float>(src, n, arr.values);
+    else if (d == "<i8") convert<int64_t>(src, n, arr.values);
+    else convert<int32_t>(src, n, arr.values);
+  });
   return arr;
 }
 

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "engine/io/atomic_file.h"
+#include "engine/io/input_file.h"
 #include "kernels/check.h"
 
 namespace gener::io {
@@ -189,7 +190,7 @@ void read_exact(std::istream& in, void* dst, uint64_t n, const std::string& path
 
 }  // namespace
 
-void write_safetensors(const std::string& path, const SafeTensors& st) {
+void write_safetensors(const std::string& path, const SafeTensors& st, CommitGroup* group) {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   if (!st.metadata.empty()) {
     nlohmann::ordered_json meta = nlohmann::ordered_json::object();
@@ -217,7 +218,7 @@ void write_safetensors(const std::string& path, const SafeTensors& st) {
   }
   text.append((8 - text.size() % 8) % 8, ' ');
 
-  AtomicFile file(path, /*binary=*/true);
+  AtomicFile file(path, /*binary=*/true, group);
   std::ostream& out = file.stream();
   unsigned char len[8];
   for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(uint64_t(text.size()) >> (8 * i));
@@ -240,9 +241,9 @@ void write_safetensors(const std::string& path, const SafeTensors& st) {
 SafeTensors read_safetensors(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  const fs::file_status status = fs::status(path, ec);
-  GENER_CHECK(fs::exists(status), path << ": no such file (expected a safetensors file)");
-  GENER_CHECK(fs::is_regular_file(status), path << ": not a regular file (expected a safetensors file)");
+  GENER_CHECK(fs::exists(path, ec), path << ": no such file (expected a safetensors file)");
+  check_input_file(path, "a safetensors file");
+  GENER_CHECK(fs::is_regular_file(path, ec), path << ": not a regular file (expected a safetensors file)");
   const uint64_t file_size = fs::file_size(path, ec);
   GENER_CHECK(!ec, path << ": cannot get the file size: " << ec.message());
   GENER_CHECK(file_size >= 8, path << ": not a safetensors file: " << file_size

@@ -7,6 +7,8 @@
 
 namespace gener::io {
 
+class CommitGroup;
+
 // One tensor: row-major values, shape may be empty (a scalar, 1 element) and may contain 0.
 struct TensorEntry {
   std::vector<int64_t> shape;
@@ -23,7 +25,8 @@ struct SafeTensors {
 // of 8 bytes; "__metadata__" is omitted when empty. Atomic: on any error no file (or the old file) remains.
 // Throws gener::Error (naming `path`) for invalid input: shape/data size mismatch, negative dimension,
 // an empty name or "__metadata__" as a tensor name, names/metadata that are not valid UTF-8.
-void write_safetensors(const std::string& path, const SafeTensors& st);
+// With `group`, the file is committed with the run's other outputs (io::CommitGroup).
+void write_safetensors(const std::string& path, const SafeTensors& st, CommitGroup* group = nullptr);
 
 // Reads and validates a file: F32 as is, F64/F16/BF16 converted to float. Throws gener::Error naming
 // `path` and the problem (short file, header length, JSON syntax with byte offset, unknown dtype,

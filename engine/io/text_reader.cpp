@@ -10,6 +10,7 @@
 #include <cstring>
 #include <limits>
 
+#include "engine/io/input_file.h"
 #include "kernels/check.h"
 
 namespace gener::io {
@@ -19,6 +20,7 @@ constexpr size_t kChunk = size_t(1) << 20;  // bytes read per fill()
 }
 
 LineReader::LineReader(std::string path) : path_(std::move(path)) {
+  check_input_file(path_, "a text file");
   FILE* f = std::fopen(path_.c_str(), "rb");
   if (!f) GENER_THROW(path_ << ": cannot open (" << std::strerror(errno) << ")");
   unsigned char magic[2] = {0, 0};
@@ -81,6 +83,12 @@ bool LineReader::fill() {
   return true;
 }
 
+std::string_view LineReader::strip_bom(std::string_view line) const {
+  // A UTF-8 byte-order mark (EF BB BF) before the first line is not part of its first field.
+  if (line_no_ == 0 && line.size() >= 3 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
+  return line;
+}
+
 bool LineReader::next(std::string_view& line) {
   size_t scan_from = begin_;
   for (;;) {
@@ -90,7 +98,7 @@ bool LineReader::next(std::string_view& line) {
       size_t len = static_cast<size_t>(nl - start);
       begin_ += len + 1;
       if (len > 0 && start[len - 1] == '\r') --len;
-      line = std::string_view(start, len);
+      line = strip_bom(std::string_view(start, len));
       ++line_no_;
       return true;
     }
@@ -102,7 +110,7 @@ bool LineReader::next(std::string_view& line) {
       size_t len = pending;
       begin_ = end_;
       if (len > 0 && start[len - 1] == '\r') --len;
-      line = std::string_view(start, len);
+      line = strip_bom(std::string_view(start, len));
       ++line_no_;
       return true;
     }
