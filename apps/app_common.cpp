@@ -1,11 +1,14 @@
 // app_common.cpp — shared subcommand plumbing.
 #include "apps/app_common.h"
 
-#include <sched.h>
+#include <omp.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <thread>
 
+#include "apps/cli_checks.h"
+#include "base/resources.h"
 #include "engine/io/atomic_file.h"
 #include "kernels/check.h"
 #include "kernels/cuda_probe.h"
@@ -53,29 +56,32 @@ void add_compute_options(CLI::App* cmd, ComputeArgs& a) {
   cmd->add_option("--device", a.device, "cpu | cuda | auto (the GPU when there is one)")
       ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
       ->capture_default_str();
-  cmd->add_option("--threads", a.threads, "CPU threads (0 = all cores)")->capture_default_str();
+  cmd->add_option("--threads", a.threads, "CPU threads (0 = all the CPUs this process may use; more are capped)")
+      ->check(in_range(Bounds::closed(0, 1 << 20), true))
+      ->capture_default_str();
   cmd->add_option("--score-path", a.score_path, "CUDA scoring: layers | fused (the CNN branch in one kernel)")
       ->check(CLI::IsMember({"layers", "fused"}))
       ->capture_default_str();
   cmd->add_flag("--tf32", a.tf32, "CUDA: allow TF32 tensor cores (fp32 otherwise)");
 }
 
+int apply_threads(int requested, int ranks_sharing, bool note) {
+  const ThreadChoice t = choose_threads(requested, ranks_sharing);
+  if (note && !t.note.empty()) std::fprintf(stderr, "note: %s\n", t.note.c_str());
+  return kernels::set_cpu_threads(t.threads);
+}
+
 core::DeviceKind setup_compute(const ComputeArgs& a) {
-  kernels::set_cpu_threads(a.threads);
+  apply_threads(a.threads, 1, true);
   return core::resolve_device(a.device);
 }
 
 RankCompute setup_rank_compute(const ComputeArgs& a, const parallel::Comm& world) {
   RankCompute rc;
-  int threads = a.threads;
-  if (threads <= 0) {
-    cpu_set_t set;
-    const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    const int allowed = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : hw;
-    threads = allowed;
-    if (world.local_size() > 1 && allowed >= hw) threads = std::max(1, allowed / world.local_size());
-  }
-  rc.threads = kernels::set_cpu_threads(threads);
+  // Ranks of one node that the launcher did not bind apart see the same CPUs: they share them evenly.
+  const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const bool unbound = usable_cpus() >= hw;
+  rc.threads = apply_threads(a.threads, world.local_size() > 1 && unbound ? world.local_size() : 1, world.is_root());
   rc.device = core::resolve_device(a.device);
   const int gpus = kernels::cuda_device_count_safe();
   rc.gpu = gpus > 0 ? world.local_rank() % gpus : 0;
@@ -96,15 +102,26 @@ std::unique_ptr<core::Network> inference_network(const core::Checkpoint& ck, cor
     no.score_path = core::parse_score_path(compute->score_path);
     no.allow_tf32 = compute->tf32;
   }
-  auto net = core::make_network(core::build_gener_graph(ck.model, ck.L), no);
+  const int threads = omp_get_max_threads();
+  auto net = with_memory_context(
+      "--batch " + std::to_string(batch) + " with " + std::to_string(threads) + " thread(s) and the model " + model_path,
+      [&] { return core::make_network(model_graph(ck.model, ck.L, model_path), no); });
   net->set_params(ck.params);
   net->set_state(ck.state);
   net->set_expression(expr.values.data(), expr.n_genes());
   return net;
 }
 
-void write_json(const std::string& path, const nlohmann::json& j) {
-  io::AtomicFile f(path);
+core::Graph model_graph(const core::ModelConfig& mc, int L, const std::string& origin) {
+  try {
+    return core::build_gener_graph(mc, L);
+  } catch (const Error& e) {
+    rethrow_with_context(origin, e);
+  }
+}
+
+void write_json(const std::string& path, const nlohmann::json& j, io::CommitGroup* group) {
+  io::AtomicFile f(path, false, group);
   f.stream() << j.dump(2) << "\n";
   f.commit();
 }

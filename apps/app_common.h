@@ -10,6 +10,7 @@
 #include "engine/core/trainer.h"
 #include "engine/data/expression.h"
 #include "engine/data/pairs.h"
+#include "engine/io/atomic_file.h"
 #include "engine/parallel/comm.h"
 
 namespace gener::app {
@@ -52,7 +53,11 @@ std::unique_ptr<core::Network> inference_network(const core::Checkpoint& ck, cor
                                                  const data::Expression& expr, const std::string& model_path,
                                                  const ComputeArgs* compute = nullptr, int gpu = 0);
 
-// Atomic JSON file.
-void write_json(const std::string& path, const nlohmann::json& j);
+// The graph of a model config at input length L; an error (a kernel that does not fit the input) names `origin`,
+// the config file or the model file it came from.
+core::Graph model_graph(const core::ModelConfig& mc, int L, const std::string& origin);
+
+// Atomic JSON file; with `group`, committed with the run's other outputs.
+void write_json(const std::string& path, const nlohmann::json& j, io::CommitGroup* group = nullptr);
 
 }  // namespace gener::app

@@ -4,7 +4,11 @@
 #include <cstdio>
 #include <thread>
 
+#include <omp.h>
+
 #include "apps/app_common.h"
+#include "apps/cli_checks.h"
+#include "base/resources.h"
 #include "apps/commands.h"
 #include "apps/config_paths.h"
 #include "kernels/check.h"
@@ -25,7 +29,10 @@ struct BenchArgs {
 void run_bench(BenchArgs& a) {
   core::DeviceKind dev = setup_compute(a.compute);
   core::ModelConfig mc = core::load_model_config(a.model_config);
-  core::Graph g = core::build_gener_graph(mc, a.samples);
+  core::Graph g = model_graph(mc, a.samples, a.model_config);
+  check_memory(uint64_t{4} * a.genes * a.samples + uint64_t{12} * a.pairs,
+               "bench: --genes " + std::to_string(a.genes) + " x --samples " + std::to_string(a.samples) +
+                   " values and --pairs " + std::to_string(a.pairs));
   std::vector<float> expr(static_cast<size_t>(a.genes) * a.samples);
   for (size_t i = 0; i < expr.size(); ++i) expr[i] = 4.f * kernels::hash_uniform(7, 0, i) - 2.f;
   std::vector<int32_t> ab(2 * static_cast<size_t>(a.pairs)), y(static_cast<size_t>(a.pairs));
@@ -42,7 +49,9 @@ void run_bench(BenchArgs& a) {
   no.allow_tf32 = a.compute.tf32;
   no.cuda_graphs = a.cuda_graphs == "on";
   no.fold_bn = a.fold_bn == "on";
-  auto net = core::make_network(g, no);
+  auto net = with_memory_context("bench: --batch " + std::to_string(a.batch) + " with " +
+                                     std::to_string(omp_get_max_threads()) + " thread(s)",
+                                 [&] { return core::make_network(g, no); });
   net->set_expression(expr.data(), a.genes);
   std::vector<float> out(static_cast<size_t>(a.batch));
   long long step = 0;
@@ -92,8 +101,7 @@ void run_bench(BenchArgs& a) {
   if (!a.json.empty())
     write_json(a.json, {{"impl", "gener"}, {"device", core::device_name(dev)}, {"mode", a.mode}, {"batch", a.batch},
                         {"pairs", done}, {"seconds", el}, {"pairs_per_s", pps},
-                        {"threads", a.compute.threads > 0 ? a.compute.threads
-                                                          : static_cast<int>(std::thread::hardware_concurrency())},
+                        {"threads", omp_get_max_threads()},
                         {"params", g.n_trainable}, {"macs_per_pair", g.multiply_adds_per_pair()},
                         {"score_path", a.compute.score_path}, {"tf32", a.compute.tf32}, {"fold_bn", a.fold_bn},
                         {"cuda_graphs", a.cuda_graphs}});
@@ -105,20 +113,24 @@ void add_bench_command(CLI::App& app) {
   auto a = std::make_shared<BenchArgs>();
   CLI::App* cmd = app.add_subcommand("bench", "throughput benchmark of scoring or training on random data");
   cmd->add_option("--mode", a->mode, "score | train")->check(CLI::IsMember({"score", "train"}))->capture_default_str();
-  cmd->add_option("--genes", a->genes, "genes in the random expression matrix")->capture_default_str();
-  cmd->add_option("--samples", a->samples, "expression vector length L")->capture_default_str();
-  cmd->add_option("--pairs", a->pairs, "pairs to process at most")->capture_default_str();
-  cmd->add_option("--batch", a->batch, "batch size")->capture_default_str();
-  cmd->add_option("--warmup-batches", a->warmup, "untimed batches first")->capture_default_str();
-  cmd->add_option("--seconds", a->seconds, "stop measuring after this long")->capture_default_str();
+  add_bounded(cmd, "--genes", a->genes, "genes in the random expression matrix", Bounds::closed(2, 1 << 24))
+      ->capture_default_str();
+  add_bounded(cmd, "--samples", a->samples, "expression vector length L", Bounds::closed(1, 1 << 20))
+      ->capture_default_str();
+  add_bounded(cmd, "--pairs", a->pairs, "pairs to process at most", Bounds::closed(1, 1e12))->capture_default_str();
+  add_bounded(cmd, "--batch", a->batch, "batch size", core::range::kBatch)->capture_default_str();
+  add_bounded(cmd, "--warmup-batches", a->warmup, "untimed batches first", Bounds::closed(0, 1e6))
+      ->capture_default_str();
+  add_bounded(cmd, "--seconds", a->seconds, "stop measuring after this long", Bounds::above(0))
+      ->capture_default_str();
   cmd->add_option("--model-config", a->model_config, "model YAML")->capture_default_str();
   cmd->add_option("--json", a->json, "write the result as JSON");
   cmd->add_option("--cuda-graphs", a->cuda_graphs, "on | off: CUDA graph replay of the training step")
       ->check(CLI::IsMember({"on", "off"}))->capture_default_str();
   cmd->add_option("--fold-bn", a->fold_bn, "on | off: batchnorm folded into the next layer for scoring")
       ->check(CLI::IsMember({"on", "off"}))->capture_default_str();
-  cmd->add_option("--loss-every", a->loss_every, "train: read the loss back every N steps")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+  add_bounded(cmd, "--loss-every", a->loss_every, "train: read the loss back every N steps",
+              Bounds::closed(1, 1e9))->capture_default_str();
   add_compute_options(cmd, a->compute);
   cmd->callback([a] { run_bench(*a); });
 }

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "apps/app_common.h"
+#include "apps/cli_checks.h"
 #include "apps/commands.h"
 #include "apps/config_paths.h"
 #include "apps/evaluation.h"
@@ -59,7 +60,7 @@ void add_demo_command(CLI::App& app) {
   cmd->add_option("--out", a->out, "output directory")->capture_default_str();
   cmd->add_option("--model-config", a->model_config, "model YAML")->capture_default_str();
   cmd->add_option("--train-config", a->train_config, "training YAML")->capture_default_str();
-  cmd->add_option("--epochs", a->epochs, "override train.epochs");
+  add_bounded(cmd, "--epochs", a->epochs, "override train.epochs (0: the config's)", Bounds::closed(0, 1000000));
   cmd->add_flag("--quiet", a->quiet, "no progress lines");
   add_compute_options(cmd, a->compute);
   cmd->callback([a] { run_demo(*a); });

@@ -2,7 +2,9 @@
 #include <chrono>
 #include <cstdio>
 
+#include "apps/cli_checks.h"
 #include "apps/commands.h"
+#include "engine/io/output_guard.h"
 #include "engine/scoring/shard_file.h"
 
 namespace gener::app {
@@ -16,6 +18,9 @@ struct MergeArgs {
 
 void run_merge(const MergeArgs& a) {
   const auto t0 = std::chrono::steady_clock::now();
+  io::OutputGuard guard;  // merging into one of the shards would destroy it
+  for (const std::string& s : a.shards) guard.input("shard", s);
+  guard.output("--out", a.out);
   std::vector<std::string> genes;
   long long total = 0;
   const std::vector<scoring::Scored> rows = scoring::merge_shards(a.shards, a.top_k, &genes, &total);
@@ -31,8 +36,8 @@ void add_merge_command(CLI::App& app) {
   auto a = std::make_shared<MergeArgs>();
   CLI::App* cmd = app.add_subcommand("merge", "merge the shards of `gener score --shard i/n` into one scores TSV");
   cmd->add_option("shards", a->shards, "shard files, one per slice 0..n-1 (any order)")->required();
-  cmd->add_option("--top-k", a->top_k, "keep the k best pairs (default: the shards' own top k, or all)")
-      ->check(CLI::NonNegativeNumber);
+  add_bounded(cmd, "--top-k", a->top_k, "keep the k best pairs (default: the shards' own top k, or all)",
+              Bounds::at_least(0));
   cmd->add_option("--out", a->out, "output TSV")->capture_default_str();
   cmd->callback([a] { run_merge(*a); });
 }

@@ -4,6 +4,8 @@
 #include <cstdlib>
 
 #include "apps/app_common.h"
+#include "apps/cli_checks.h"
+#include "engine/io/output_guard.h"
 #include "apps/commands.h"
 #include "engine/scoring/digest.h"
 #include "engine/scoring/score_job.h"
@@ -50,11 +52,19 @@ void run_score(ScoreArgs& a, parallel::Comm& world) {
   const bool sharded = !a.shard.empty();
   const Slice sl = sharded ? parse_shard(a.shard) : Slice{};
   if (sharded && !a.out_given) a.out = "shard-" + std::to_string(sl.index) + "-of-" + std::to_string(sl.count) + ".gshard";
+  io::OutputGuard guard;  // the output is never one of the inputs (device and inode)
+  guard.input("--model", a.model);
+  guard.input("--expression", a.expr.path);
+  guard.input("--pairs", a.pairs);
+  guard.output("--out", a.out);
   const RankCompute rc = setup_rank_compute(a.compute, world);
   core::Checkpoint ck = core::load_checkpoint(a.model);
   data::Expression e = load_expression(a.expr);
   data::PairSet p;
-  if (!a.all_pairs) p = data::read_pairs(a.pairs, e);
+  if (!a.all_pairs) {
+    p = data::read_pairs(a.pairs, e);
+    GENER_CHECK(p.size() > 0, a.pairs << ": no pairs to score (only a header or blank lines)");
+  }
   const scoring::PairSpace space =
       a.all_pairs ? scoring::PairSpace::all_pairs(e.n_genes()) : scoring::PairSpace::pair_list(p.ab.data(), p.size());
   GENER_CHECK(!a.all_pairs || a.top_k > 0 || a.threshold >= 0 || space.size() <= 50'000'000,
@@ -137,12 +147,13 @@ void add_score_command(CLI::App& app, parallel::Comm& world) {
   cmd->add_flag("--all-pairs", a->all_pairs, "score all N(N-1)/2 pairs of the expression matrix (streamed)");
   CLI::Option* out = cmd->add_option("--out", a->out, "output TSV (with --shard: the shard file, default "
                                                        "shard-I-of-N.gshard)")->capture_default_str();
-  cmd->add_option("--top-k", a->top_k, "keep only the k best pairs (DREAM5 submissions keep 100000)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--threshold", a->threshold, "keep only pairs with score >= threshold");
+  add_bounded(cmd, "--top-k", a->top_k, "keep only the k best pairs (DREAM5 submissions keep 100000; 0: all)",
+              Bounds::at_least(0));
+  add_bounded(cmd, "--threshold", a->threshold, "keep only pairs with score >= threshold (a probability)",
+              Bounds::closed(0, 1));
   cmd->add_option("--shard", a->shard, "score slice i of n (0-based) into a shard file for `gener merge`; a "
                                        "complete shard is not scored again (job arrays)");
-  cmd->add_option("--batch", a->batch, "pairs per forward pass")->capture_default_str()->check(CLI::PositiveNumber);
+  add_bounded(cmd, "--batch", a->batch, "pairs per forward pass", core::range::kBatch)->capture_default_str();
   cmd->add_flag("--quiet", a->quiet, "no progress lines");
   add_compute_options(cmd, a->compute);
   cmd->callback([a, out, &world] {

@@ -3,6 +3,9 @@
 #include <cstdio>
 
 #include "apps/app_common.h"
+#include "apps/cli_checks.h"
+#include "base/resources.h"
+#include "engine/io/output_guard.h"
 #include "apps/commands.h"
 #include "apps/config_paths.h"
 #include "apps/experiment_common.h"
@@ -19,10 +22,14 @@ struct TrainArgs {
   std::string model_config = default_config("model/paper.yaml");
   std::string train_config = default_config("train/paper.yaml");
   std::string out = "runs/train", resume;
-  int epochs = 0, batch = 0, patience = -1;
+  // Overrides of the training config; each applies when given (its option's count), and is range-checked like
+  // the config key it overrides.
+  int epochs = 0, batch = 0, patience = 0;
   double lr = 0;
   std::string optimizer;
-  long long seed = -1;
+  long long seed = 0;
+  CLI::Option *epochs_opt = nullptr, *batch_opt = nullptr, *patience_opt = nullptr, *lr_opt = nullptr,
+              *seed_opt = nullptr;
   bool quiet = false;
 };
 
@@ -38,12 +45,23 @@ void run_train(TrainArgs& a, parallel::Comm& world) {
   const core::DeviceKind dev = rc.device;
   core::ModelConfig mc = core::load_model_config(a.model_config);
   core::TrainConfig tc = core::load_train_config(a.train_config);
-  if (a.epochs > 0) tc.epochs = a.epochs;
-  if (a.batch > 0) tc.batch_size = a.batch;
-  if (a.patience >= 0) tc.patience = a.patience;
-  if (a.lr > 0) tc.learning_rate = static_cast<float>(a.lr);
+  if (a.epochs_opt->count()) tc.epochs = a.epochs;
+  if (a.batch_opt->count()) tc.batch_size = a.batch;
+  if (a.patience_opt->count()) tc.patience = a.patience;
+  if (a.lr_opt->count()) tc.learning_rate = static_cast<float>(a.lr);
   if (!a.optimizer.empty()) tc.optimizer = a.optimizer;
-  if (a.seed >= 0) tc.seed = static_cast<uint64_t>(a.seed);
+  if (a.seed_opt->count()) tc.seed = static_cast<uint64_t>(a.seed);
+
+  // No output may be one of the inputs (device and inode); the run's final files are committed together.
+  io::OutputGuard guard;
+  guard.input("--expression", a.expr.path);
+  guard.input("--train", a.train_pairs);
+  guard.input("--val", a.val_pairs);
+  guard.input("--dataset", a.dataset);
+  guard.input("--model-config", a.model_config);
+  guard.input("--train-config", a.train_config);
+  guard.outputs_in("--out", a.out, {"model.safetensors", "last.safetensors", "train_log.json"});
+  io::CommitGroup outputs;
 
   data::Expression e;
   data::PairSet tr, va;
@@ -80,14 +98,20 @@ void run_train(TrainArgs& a, parallel::Comm& world) {
   fo.out_dir = a.out;
   fo.resume_from = a.resume;
   fo.progress = !a.quiet;
-  core::FitResult r = core::fit(mc, tc, e.values.data(), e.n_genes(), e.L, view(tr), view(va), fo);
+  fo.final_outputs = &outputs;
+  model_graph(mc, e.L, a.model_config);
+  core::FitResult r = with_memory_context(
+      "--batch-size / train.batch_size " + std::to_string(tc.batch_size) + " with " + std::to_string(rc.threads) +
+          " thread(s) and the model in " + a.model_config,
+      [&] { return core::fit(mc, tc, e.values.data(), e.n_genes(), e.L, view(tr), view(va), fo); });
   if (!world.is_root()) return;
   nlohmann::json log = nlohmann::json::array();
   for (const auto& h : r.history)
     log.push_back({{"epoch", h.epoch}, {"train_loss", h.train_loss}, {"val_loss", h.val_loss},
                    {"seconds", h.seconds}, {"pairs_per_s", h.pairs_per_s}});
   write_json(a.out + "/train_log.json", {{"best_epoch", r.best_epoch}, {"best_val_loss", r.best_val_loss},
-                                         {"steps", r.steps}, {"epochs", log}});
+                                         {"steps", r.steps}, {"epochs", log}}, &outputs);
+  outputs.commit();
   std::printf("trained: best epoch %d, validation loss %.4f, %lld steps; model written to %s/model.safetensors\n",
               r.best_epoch, r.best_val_loss, r.steps, a.out.c_str());
 }
@@ -106,12 +130,13 @@ void add_train_command(CLI::App& app, parallel::Comm& world) {
   cmd->add_option("--train-config", a->train_config, "training YAML")->capture_default_str();
   cmd->add_option("--out", a->out, "output directory")->capture_default_str();
   cmd->add_option("--resume", a->resume, "continue from a last.safetensors");
-  cmd->add_option("--epochs", a->epochs, "override train.epochs");
-  cmd->add_option("--batch-size", a->batch, "override train.batch_size");
-  cmd->add_option("--patience", a->patience, "override early_stopping.patience");
-  cmd->add_option("--lr", a->lr, "override train.learning_rate");
+  a->epochs_opt = add_bounded(cmd, "--epochs", a->epochs, "override train.epochs", core::range::kEpochs);
+  a->batch_opt = add_bounded(cmd, "--batch-size", a->batch, "override train.batch_size", core::range::kBatch);
+  a->patience_opt = add_bounded(cmd, "--patience", a->patience, "override early_stopping.patience (0: off)",
+                                core::range::kPatience);
+  a->lr_opt = add_bounded(cmd, "--lr", a->lr, "override train.learning_rate", core::range::kPositive);
   cmd->add_option("--optimizer", a->optimizer, "override train.optimizer")->check(CLI::IsMember({"sgd", "adam"}));
-  cmd->add_option("--seed", a->seed, "override train.seed");
+  a->seed_opt = add_bounded(cmd, "--seed", a->seed, "override train.seed", core::range::kSeed);
   cmd->add_flag("--quiet", a->quiet, "no progress lines");
   add_compute_options(cmd, a->compute);
   cmd->callback([a, &world] { run_train(*a, world); });

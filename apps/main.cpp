@@ -18,6 +18,12 @@ int main(int argc, char** argv) {
   }
   CLI::App app{"gener — train the GENER gene–gene interaction model and score gene pairs at genome scale"};
   app.require_subcommand(1);
+  // A usage error is one line too, naming the option and the value: "gener: error: --epochs: must be ...".
+  app.failure_message([](const CLI::App* a, const CLI::Error& e) {
+    const auto subs = a->get_subcommands();
+    return std::string("gener: error: ") + e.what() + " (see gener " + (subs.empty() ? "" : subs[0]->get_name() + " ") +
+           "--help)\n";
+  });
   app.set_version_flag("--version", "gener 0.1.0 (multi-process: " + gener::parallel::mpi_library() +
                                         (gener::parallel::have_nccl() ? ", NCCL" : "") + ")");
   gener::app::add_demo_command(app);

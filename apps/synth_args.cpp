@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include "apps/cli_checks.h"
+#include "engine/core/config.h"
 #include "kernels/check.h"
 
 namespace gener::app {
@@ -11,14 +13,19 @@ void add_synth_options(CLI::App* cmd, SynthOptions& o) {
   // The program's built-in dataset is noisier than the library default: at full size GENER then lands near
   // the paper's AUROC (~0.85-0.9) while signed correlation stays near 0.58, as on the real data.
   o.cfg.noise = 1.4;
-  cmd->add_option("--genes", o.cfg.genes, "genes (up to 5950 like DREAM5 yeast, or more)")->capture_default_str();
-  cmd->add_option("--samples", o.cfg.samples, "samples (chips) per gene")->capture_default_str();
-  cmd->add_option("--pairs", o.cfg.pairs, "labelled pairs in all, half interacting")->capture_default_str();
-  cmd->add_option("--programs", o.cfg.programs, "hidden regulatory programs (0 = automatic)")->capture_default_str();
-  cmd->add_option("--noise", o.cfg.noise, "noise standard deviation")->capture_default_str();
-  cmd->add_option("--seed", o.cfg.seed, "random seed")->capture_default_str();
-  cmd->add_option("--test-frac", o.test_frac, "test fraction")->capture_default_str();
-  cmd->add_option("--val-frac", o.val_frac, "validation fraction of the rest")->capture_default_str();
+  add_bounded(cmd, "--genes", o.cfg.genes, "genes (up to 5950 like DREAM5 yeast, or more)",
+              Bounds::closed(4, 1 << 24))->capture_default_str();
+  add_bounded(cmd, "--samples", o.cfg.samples, "samples (chips) per gene", Bounds::closed(4, 1 << 20))
+      ->capture_default_str();
+  add_bounded(cmd, "--pairs", o.cfg.pairs, "labelled pairs in all, half interacting", Bounds::closed(20, 1e12))
+      ->capture_default_str();
+  add_bounded(cmd, "--programs", o.cfg.programs, "hidden regulatory programs (0 = automatic)",
+              Bounds::closed(0, 1 << 24))->capture_default_str();
+  add_bounded(cmd, "--noise", o.cfg.noise, "noise standard deviation", Bounds::closed(0, 1e6))->capture_default_str();
+  add_bounded(cmd, "--seed", o.cfg.seed, "random seed", core::range::kSeed)->capture_default_str();
+  add_bounded(cmd, "--test-frac", o.test_frac, "test fraction", Bounds::half_open(0, 1))->capture_default_str();
+  add_bounded(cmd, "--val-frac", o.val_frac, "validation fraction of the rest", Bounds::half_open(0, 1))
+      ->capture_default_str();
 }
 
 data::Splits make_synth_splits(const SynthOptions& o, const std::string& dir, bool progress, data::Expression* expr) {

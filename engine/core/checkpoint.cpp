@@ -1,8 +1,13 @@
 // checkpoint.cpp — save/load GENER checkpoints through engine/io/safetensors.
 #include "engine/core/checkpoint.h"
 
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "base/check.h"
+#include "base/show.h"
 #include "engine/io/safetensors.h"
-#include "kernels/check.h"
 
 namespace gener::core {
 namespace {
@@ -26,7 +31,7 @@ void require(const io::SafeTensors& st, const std::string& path, const std::stri
   try {
     io::require_tensor(st, name, shape);
   } catch (const Error& e) {
-    GENER_THROW(path << ": " << e.what());
+    rethrow_with_context(path, e);
   }
 }
 
@@ -60,7 +65,7 @@ void unpack(const std::vector<ParamInfo>& infos, const std::vector<float>& packe
 
 }  // namespace
 
-void save_checkpoint(const std::string& path, const Graph& g, const Checkpoint& ck) {
+void save_checkpoint(const std::string& path, const Graph& g, const Checkpoint& ck, io::CommitGroup* group) {
   GENER_CHECK(ck.params.size() == g.n_params && ck.state.size() == g.n_state,
               path << ": checkpoint buffers do not match the graph");
   io::SafeTensors st;
@@ -83,24 +88,29 @@ void save_checkpoint(const std::string& path, const Graph& g, const Checkpoint& 
   st.metadata["model_config"] = model_config_to_yaml(g.config);
   st.metadata["input_length"] = std::to_string(g.L);
   st.metadata["n_params"] = std::to_string(g.n_trainable);
-  io::write_safetensors(path, st);
+  io::write_safetensors(path, st, group);
 }
 
 Checkpoint load_checkpoint(const std::string& path) {
   io::SafeTensors st = io::read_safetensors(path);
+  for (const auto& [name, t] : st.tensors) {
+    const auto bad = std::find_if(t.data.begin(), t.data.end(), [](float v) { return !std::isfinite(v); });
+    GENER_CHECK(bad == t.data.end(), path << ": tensor '" << show(name) << "' holds " << *bad << " at element "
+                                          << bad - t.data.begin() << " of " << t.data.size()
+                                          << ": the weights are not usable (a diverged run?)");
+  }
   auto meta = [&](const std::string& key) -> const std::string& {
     auto it = st.metadata.find(key);
     if (it == st.metadata.end()) GENER_THROW(path << ": not a gener checkpoint (metadata key '" << key << "' missing)");
     return it->second;
   };
-  GENER_CHECK(meta("format") == "gener-1", path << ": unsupported checkpoint format '" << meta("format") << "'");
+  GENER_CHECK(meta("format") == "gener-1", path << ": unsupported checkpoint format '" << show(meta("format")) << "'");
   Checkpoint ck;
   ck.model = model_config_from_yaml(meta("model_config"), path + " (metadata model_config)");
-  try {
-    ck.L = std::stoi(meta("input_length"));
-  } catch (const std::exception&) {
-    GENER_THROW(path << ": metadata input_length is not an integer: '" << meta("input_length") << "'");
-  }
+  const std::string& len = meta("input_length");
+  const auto [end, ec] = std::from_chars(len.data(), len.data() + len.size(), ck.L);
+  GENER_CHECK(ec == std::errc() && end == len.data() + len.size() && ck.L >= 1 && ck.L <= (1 << 24),
+              path << ": metadata input_length must be an integer in [1, 16777216], got '" << show(len) << "'");
   Graph g = build_gener_graph(ck.model, ck.L);
   ck.params = take_all(st, path, "", g.params, g.n_params);
   ck.state = take_all(st, path, "", g.state, g.n_state);

@@ -6,6 +6,10 @@
 
 #include "engine/core/graph.h"
 
+namespace gener::io {
+class CommitGroup;
+}
+
 namespace gener::core {
 
 // Everything a checkpoint holds. params/state follow Graph::params/state layout (one flat buffer each).
@@ -21,9 +25,12 @@ struct Checkpoint {
 
 // Tensor names: params and state under their graph names (e.g. "cnn.conv1.weight", "cnn.bn1.running_var"),
 // resume extras under "optimizer.m", "optimizer.v", "best.<name>". Metadata: "format" = "gener-1",
-// "model_config" (YAML), "input_length", plus `info`. Written atomically.
-void save_checkpoint(const std::string& path, const Graph& g, const Checkpoint& ck);
-// Validates names and shapes against the graph built from the stored config; errors name file and tensor.
+// "model_config" (YAML), "input_length", plus `info`. Written atomically; with `group`, together with the run's
+// other outputs.
+void save_checkpoint(const std::string& path, const Graph& g, const Checkpoint& ck, io::CommitGroup* group = nullptr);
+// Validates names and shapes against the graph built from the stored config, and that every weight, running
+// statistic and optimizer moment is finite (a NaN or Inf weight would score everything as nan); errors name the
+// file, the tensor and the first bad element.
 Checkpoint load_checkpoint(const std::string& path);
 
 }  // namespace gener::core

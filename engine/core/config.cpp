@@ -3,22 +3,10 @@
 
 #include <sstream>
 
-#include "kernels/check.h"
+#include "base/check.h"
+#include "base/show.h"
 
 namespace gener::core {
-namespace {
-
-void require_positive(const YamlReader& r, const std::string& key, double v) {
-  if (!(v > 0)) GENER_THROW(r.file() << ": key '" << r.key_path(key) << "': must be > 0, got " << v);
-}
-
-std::vector<int> dense_list(const YamlReader& r, const std::string& key) {
-  std::vector<int> units = r.get_int_list(key, {});
-  for (int u : units) require_positive(r, key, u);
-  return units;
-}
-
-}  // namespace
 
 ModelConfig parse_model_config(const YamlReader& r) {
   ModelConfig c;
@@ -26,25 +14,22 @@ ModelConfig parse_model_config(const YamlReader& r) {
   YamlReader cnn = r.child("cnn");
   for (const YamlReader& layer : cnn.child_list("conv")) {
     ConvLayerConfig l;
-    l.filters = layer.get_int("filters");
-    std::vector<int> k = layer.get_int_list("kernel", {});
+    l.filters = layer.get_int("filters", range::kFilters);
+    std::vector<int> k = layer.get_int_list("kernel", {}, range::kKernel);
     if (k.size() != 2)
       GENER_THROW(layer.file() << ": key '" << layer.key_path("kernel") << "': expected [height, width]");
     l.kh = k[0];
     l.kw = k[1];
-    require_positive(layer, "filters", l.filters);
-    require_positive(layer, "kernel", l.kh);
-    require_positive(layer, "kernel", l.kw);
     layer.finish();
     c.cnn_conv.push_back(l);
   }
   if (c.cnn_conv.empty()) GENER_THROW(r.file() << ": key '" << cnn.key_path("conv") << "': needs at least one layer");
-  c.cnn_dense = dense_list(cnn, "dense");
+  c.cnn_dense = cnn.get_int_list("dense", {}, range::kUnits);
   cnn.finish();
   c.use_mlp = r.has("mlp");
   if (c.use_mlp) {
     YamlReader mlp = r.child("mlp");
-    c.mlp_dense = dense_list(mlp, "dense");
+    c.mlp_dense = mlp.get_int_list("dense", {}, range::kUnits);
     if (c.mlp_dense.empty())
       GENER_THROW(r.file() << ": key '" << mlp.key_path("dense") << "': needs at least one layer");
     mlp.finish();
@@ -52,19 +37,14 @@ ModelConfig parse_model_config(const YamlReader& r) {
   c.activation = r.get_string("activation", c.activation);
   if (c.activation != "relu" && c.activation != "none")
     GENER_THROW(r.file() << ": key '" << r.key_path("activation") << "': expected relu or none, got '"
-                         << c.activation << "'");
+                         << show(c.activation) << "'");
   if (r.has("batchnorm")) {
     YamlReader bn = r.child("batchnorm");
-    c.bn_eps = static_cast<float>(bn.get_double("epsilon", c.bn_eps));
-    c.bn_momentum = static_cast<float>(bn.get_double("momentum", c.bn_momentum));
-    require_positive(bn, "epsilon", c.bn_eps);
-    if (c.bn_momentum < 0 || c.bn_momentum >= 1)
-      GENER_THROW(r.file() << ": key '" << bn.key_path("momentum") << "': must be in [0, 1), got " << c.bn_momentum);
+    c.bn_eps = static_cast<float>(bn.get_double("epsilon", c.bn_eps, range::kPositive));
+    c.bn_momentum = static_cast<float>(bn.get_double("momentum", c.bn_momentum, range::kUnitInterval));
     bn.finish();
   }
-  c.dropout = static_cast<float>(r.get_double("dropout", c.dropout));
-  if (c.dropout < 0 || c.dropout >= 1)
-    GENER_THROW(r.file() << ": key '" << r.key_path("dropout") << "': must be in [0, 1), got " << c.dropout);
+  c.dropout = static_cast<float>(r.get_double("dropout", c.dropout, range::kUnitInterval));
   c.classes = r.get_int("classes", c.classes);
   if (c.classes != 2)
     GENER_THROW(r.file() << ": key '" << r.key_path("classes") << "': only 2 classes are supported, got " << c.classes);
@@ -76,38 +56,33 @@ TrainConfig parse_train_config(const YamlReader& r) {
   TrainConfig c;
   c.optimizer = r.get_string("optimizer", c.optimizer);
   if (c.optimizer != "sgd" && c.optimizer != "adam")
-    GENER_THROW(r.file() << ": key '" << r.key_path("optimizer") << "': expected sgd or adam, got '" << c.optimizer
-                         << "'");
-  c.learning_rate = static_cast<float>(r.get_double("learning_rate", c.learning_rate));
-  require_positive(r, "learning_rate", c.learning_rate);
+    GENER_THROW(r.file() << ": key '" << r.key_path("optimizer") << "': expected sgd or adam, got '"
+                         << show(c.optimizer) << "'");
+  c.learning_rate = static_cast<float>(r.get_double("learning_rate", c.learning_rate, range::kPositive));
   if (r.has("lr_decay")) {
     YamlReader d = r.child("lr_decay");
-    c.lr_decay_rate = static_cast<float>(d.get_double("rate", c.lr_decay_rate));
-    c.lr_decay_steps = d.get_int("steps", c.lr_decay_steps);
+    c.lr_decay_rate = static_cast<float>(d.get_double("rate", c.lr_decay_rate, range::kPositive));
+    c.lr_decay_steps = d.get_int("steps", c.lr_decay_steps, range::kDecaySteps);
     c.lr_staircase = d.get_bool("staircase", c.lr_staircase);
-    require_positive(d, "rate", c.lr_decay_rate);
-    require_positive(d, "steps", c.lr_decay_steps);
     d.finish();
   }
-  c.momentum = static_cast<float>(r.get_double("momentum", c.momentum));
+  c.momentum = static_cast<float>(r.get_double("momentum", c.momentum, range::kUnitInterval));
   if (r.has("adam")) {
     YamlReader a = r.child("adam");
-    c.adam_beta1 = static_cast<float>(a.get_double("beta1", c.adam_beta1));
-    c.adam_beta2 = static_cast<float>(a.get_double("beta2", c.adam_beta2));
-    c.adam_eps = static_cast<float>(a.get_double("epsilon", c.adam_eps));
+    c.adam_beta1 = static_cast<float>(a.get_double("beta1", c.adam_beta1, range::kUnitInterval));
+    c.adam_beta2 = static_cast<float>(a.get_double("beta2", c.adam_beta2, range::kUnitInterval));
+    c.adam_eps = static_cast<float>(a.get_double("epsilon", c.adam_eps, range::kPositive));
     a.finish();
   }
-  c.batch_size = r.get_int("batch_size", c.batch_size);
-  require_positive(r, "batch_size", c.batch_size);
-  c.epochs = r.get_int("epochs", c.epochs);
-  require_positive(r, "epochs", c.epochs);
+  c.batch_size = r.get_int("batch_size", c.batch_size, range::kBatch);
+  c.epochs = r.get_int("epochs", c.epochs, range::kEpochs);
   if (r.has("early_stopping")) {
     YamlReader e = r.child("early_stopping");
-    c.patience = e.get_int("patience", c.patience);
+    c.patience = e.get_int("patience", c.patience, range::kPatience);
     c.restore_best = e.get_bool("restore_best", c.restore_best);
     e.finish();
   }
-  c.seed = static_cast<uint64_t>(r.get_int("seed", static_cast<int>(c.seed)));
+  c.seed = static_cast<uint64_t>(r.get_int64("seed", static_cast<int64_t>(c.seed), range::kSeed));
   r.finish();
   return c;
 }
@@ -144,13 +119,7 @@ std::string model_config_to_yaml(const ModelConfig& c) {
 }
 
 ModelConfig model_config_from_yaml(const std::string& text, const std::string& origin) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    GENER_THROW(origin << ": model config is not valid YAML: " << e.msg);
-  }
-  YamlReader top(root, origin, "");
+  YamlReader top(load_yaml_text(text, origin), origin, "");
   ModelConfig c = parse_model_config(top.child("model"));
   top.finish();
   return c;

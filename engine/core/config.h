@@ -4,9 +4,25 @@
 #include <string>
 #include <vector>
 
+#include "base/range.h"
 #include "engine/core/yaml_reader.h"
 
 namespace gener::core {
+
+// The allowed range of every numeric config value; the command-line options that override them use the same
+// (apps/cli_checks.h), so `--epochs -3` and `epochs: -3` fail alike.
+namespace range {
+inline const Bounds kFilters = Bounds::closed(1, 65536);        // conv filters
+inline const Bounds kKernel = Bounds::closed(1, 65536);         // conv kernel height/width (the graph checks the fit)
+inline const Bounds kUnits = Bounds::closed(1, 1 << 20);        // dense layer width
+inline const Bounds kUnitInterval = Bounds::half_open(0, 1);    // dropout, batchnorm / SGD momentum, Adam betas
+inline const Bounds kPositive = Bounds::open_closed(0, 1e30);  // epsilons, learning rate, decay rate (fit a float)
+inline const Bounds kDecaySteps = Bounds::closed(1, 2147483647);
+inline const Bounds kBatch = Bounds::closed(1, 1 << 24);
+inline const Bounds kEpochs = Bounds::closed(1, 1000000);
+inline const Bounds kPatience = Bounds::closed(0, 1000000);     // 0: no early stopping
+inline const Bounds kSeed = Bounds::closed(0, 9007199254740992.0);  // 2^53: every seed survives a JSON/float64 trip
+}  // namespace range
 
 struct ConvLayerConfig {
   int filters = 0, kh = 0, kw = 0;

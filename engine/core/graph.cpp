@@ -89,11 +89,13 @@ class GraphBuilder {
     return id;
   }
 
-  int conv(const std::string& name, int x, const ConvLayerConfig& l) {
+  int conv(const std::string& name, int x, const ConvLayerConfig& l, size_t index) {
     const TensorInfo& t = g_.tensors[x];
     if (l.kh > t.h || l.kw > t.w)
-      GENER_THROW("layer " << name << ": kernel " << l.kh << "x" << l.kw << " does not fit its input " << t.c << "x"
-                           << t.h << "x" << t.w << " (valid convolution; is the expression vector long enough?)");
+      GENER_THROW("key 'model.cnn.conv[" << index << "]' (layer " << name
+                                         << "): kernel " << l.kh << "x" << l.kw << " does not fit its input " << t.c
+                                         << "x" << t.h << "x" << t.w << " (valid convolution, vectors of L = " << g_.L
+                                         << " samples)");
     Node n;
     n.op = OpKind::Conv2d;
     n.name = name;
@@ -111,6 +113,8 @@ class GraphBuilder {
     Node n;
     n.op = OpKind::Dense;
     n.name = name;
+    GENER_CHECK(t.per_sample() <= (1LL << 30), "layer " << name << ": input of " << t.per_sample()
+                                                         << " features per pair is beyond the supported 2^30");
     n.dense_in = static_cast<int>(t.per_sample());
     n.dense_out = units;
     n.p_weight = param(name + ".weight", {units, n.dense_in});
@@ -161,7 +165,7 @@ class GraphBuilder {
     int h = x_cnn;
     for (size_t i = 0; i < c.cnn_conv.size(); ++i) {
       std::string k = std::to_string(i + 1);
-      h = act_bn_dropout("cnn.bn" + k, conv("cnn.conv" + k, h, c.cnn_conv[i]));
+      h = act_bn_dropout("cnn.bn" + k, conv("cnn.conv" + k, h, c.cnn_conv[i], i));
     }
     for (size_t i = 0; i < c.cnn_dense.size(); ++i) {
       std::string k = std::to_string(i + 1);

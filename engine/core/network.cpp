@@ -1,10 +1,16 @@
 // network.cpp — device selection, learning-rate schedule, parameter initialisation, network factory.
 #include "engine/core/network.h"
 
+#include <omp.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
+#include "base/resources.h"
+#include "engine/core/plan.h"
 #include "kernels/check.h"
+#include "kernels/conv2d.h"
 #include "kernels/hash.h"
 #include "kernels/cuda_probe.h"
 
@@ -103,9 +109,34 @@ std::vector<float> init_state(const Graph& g) {
   return s;
 }
 
+// Host memory a CPU network will hold, from the same plans it allocates by: parameters (and, training, gradients
+// and two optimizer moments), state, the batchnorm-folded copies, the training arena and workspace, and each
+// thread's inference lane (a micro-batch arena and the convolution scratch).
+uint64_t network_host_bytes(const Graph& g, const NetworkOptions& opt) {
+  if (opt.device != DeviceKind::Cpu) return uint64_t{4} * (g.n_params * 2 + g.n_state);  // host copies only
+  const bool train = opt.mode == PlanMode::Training;
+  const uint64_t threads = static_cast<uint64_t>(std::max(1, omp_get_max_threads()));
+  uint64_t conv_ws = 0, bn_ws = 0;
+  for (const Node& n : g.nodes) {
+    if (n.op == OpKind::Conv2d) conv_ws = std::max<uint64_t>(conv_ws, kernels::conv2d_workspace_floats_cpu(n.conv));
+    if (n.op == OpKind::ActBnDropout)
+      bn_ws = std::max<uint64_t>(bn_ws, static_cast<uint64_t>(opt.max_batch) * n.bn_c * n.bn_s);
+  }
+  uint64_t floats = g.n_params * (train ? 4 : 1) + g.n_state + g.n_aux + 2 * static_cast<uint64_t>(opt.max_batch);
+  if (opt.fold_bn) floats += g.n_params + g.n_state;
+  if (train) floats += static_cast<uint64_t>(plan_memory(g, opt.max_batch, opt.mode).arena_floats) + std::max(conv_ws, bn_ws);
+  const MemoryPlan lane = plan_memory(g, std::min(64, opt.max_batch), PlanMode::Inference);
+  floats += threads * (static_cast<uint64_t>(lane.arena_floats) + g.n_aux + conv_ws + 64);
+  return 4 * floats;
+}
+
 std::unique_ptr<Network> make_network(const Graph& g, const NetworkOptions& opt) {
   switch (opt.device) {
-    case DeviceKind::Cpu: return make_cpu_network(g, opt);
+    case DeviceKind::Cpu:
+      check_memory(network_host_bytes(g, opt), "the CPU network (batch " + std::to_string(opt.max_batch) + ", " +
+                                                  std::to_string(std::max(1, omp_get_max_threads())) + " thread(s), " +
+                                                  std::to_string(g.n_trainable) + " parameters)");
+      return make_cpu_network(g, opt);
     case DeviceKind::Cuda:
 #if defined(GENER_HAVE_CUDA)
       return make_cuda_network(g, opt);

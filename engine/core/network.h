@@ -119,6 +119,9 @@ struct NetworkOptions {
 };
 bool debug_nan_fill_requested(const NetworkOptions& opt);  // the option or the environment variable
 
+// Host memory the network of `g` with `opt` will hold (checked against the available memory before it is made;
+// make_network throws OutOfMemory naming the batch and threads rather than allocating more than there is).
+uint64_t network_host_bytes(const Graph& g, const NetworkOptions& opt);
 std::unique_ptr<Network> make_network(const Graph& g, const NetworkOptions& opt);
 std::unique_ptr<Network> make_cpu_network(const Graph& g, const NetworkOptions& opt);
 #if defined(GENER_HAVE_CUDA)

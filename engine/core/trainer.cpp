@@ -8,6 +8,8 @@
 
 #include "engine/core/data_parallel.h"
 #include "engine/core/progress.h"
+#include "base/resources.h"
+#include "base/show.h"
 #include "kernels/check.h"
 #include "kernels/hash.h"
 
@@ -32,7 +34,11 @@ std::string fmt(double v) {
 double info_double(const Checkpoint& ck, const std::string& key, const std::string& path) {
   auto it = ck.info.find(key);
   GENER_CHECK(it != ck.info.end(), path << ": resume state '" << key << "' missing (is this a last.safetensors?)");
-  return std::stod(it->second);
+  char* end = nullptr;
+  const double v = std::strtod(it->second.c_str(), &end);
+  GENER_CHECK(!it->second.empty() && end == it->second.c_str() + it->second.size() && !std::isnan(v) && v >= 0,
+              path << ": resume state '" << key << "' must be a non-negative number, got '" << show(it->second) << "'");
+  return v;
 }
 
 }  // namespace
@@ -45,7 +51,7 @@ FitResult fit(const ModelConfig& mc, const TrainConfig& tc_in, const float* expr
     // An exact continuation needs the original run's seed (shuffles and dropout masks derive from it).
     resume = load_checkpoint(opt.resume_from);
     auto it = resume.info.find("seed");
-    if (it != resume.info.end()) tc.seed = std::stoull(it->second);
+    if (it != resume.info.end()) tc.seed = static_cast<uint64_t>(info_double(resume, "seed", opt.resume_from));
   }
   GENER_CHECK(train.n > 0, "train: the training set is empty");
   GENER_CHECK(val.n > 0, "train: the validation set is empty (early stopping needs one)");
@@ -63,11 +69,18 @@ FitResult fit(const ModelConfig& mc, const TrainConfig& tc_in, const float* expr
   no.max_batch = tc.batch_size;
   no.mode = PlanMode::Training;
   no.train = tc;
-  std::unique_ptr<Network> net = make_network(g, no);
-  net->set_expression(expr, n_genes);
   NetworkOptions eo = no;
   eo.mode = PlanMode::Inference;
   eo.max_batch = std::max(tc.batch_size, 1024);
+  // The whole run, before anything is allocated: both networks with their copies of the expression matrix, and
+  // the weight copies of early stopping and of each checkpoint written (buffers and file image).
+  const uint64_t expr_bytes = uint64_t{4} * static_cast<uint64_t>(n_genes) * static_cast<uint64_t>(L);
+  check_memory(network_host_bytes(g, no) + network_host_bytes(g, eo) + 2 * expr_bytes +
+                   uint64_t{4} * 10 * (g.n_params + g.n_state),
+               "training (batch " + std::to_string(tc.batch_size) + ", " + std::to_string(g.n_trainable) +
+                   " parameters, " + std::to_string(n_genes) + " x " + std::to_string(L) + " expression values)");
+  std::unique_ptr<Network> net = make_network(g, no);
+  net->set_expression(expr, n_genes);
   std::unique_ptr<Network> eval_net = make_network(g, eo);
   eval_net->set_expression(expr, n_genes);
 
@@ -188,7 +201,8 @@ FitResult fit(const ModelConfig& mc, const TrainConfig& tc_in, const float* expr
   res.model.state = tc.restore_best ? best_state : net->get_state();
   res.model.info = {{"best_epoch", std::to_string(res.best_epoch)}, {"best_val_loss", fmt(best)},
                     {"steps", std::to_string(step)}};
-  if (!opt.out_dir.empty() && root) save_checkpoint(opt.out_dir + "/model.safetensors", g, res.model);
+  if (!opt.out_dir.empty() && root)
+    save_checkpoint(opt.out_dir + "/model.safetensors", g, res.model, opt.final_outputs);
   return res;
 }
 

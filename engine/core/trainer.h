@@ -28,6 +28,9 @@ struct FitOptions {
   // ranks hold the same weights throughout; rank 0 prints and writes the checkpoints.
   parallel::Comm* comm = nullptr;
   parallel::Comm* device_comm = nullptr;  // NCCL for GPU gradient buffers (nullptr: through comm)
+  // model.safetensors is committed with the run's other outputs (the app's train_log.json) when given; the
+  // per-epoch last.safetensors is resume state and always committed at once.
+  io::CommitGroup* final_outputs = nullptr;
 };
 
 struct FitResult {
