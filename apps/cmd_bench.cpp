@@ -11,6 +11,7 @@
 #include "base/resources.h"
 #include "apps/commands.h"
 #include "apps/config_paths.h"
+#include "engine/io/output_guard.h"
 #include "kernels/check.h"
 #include "kernels/hash.h"
 
@@ -27,6 +28,9 @@ struct BenchArgs {
 };
 
 void run_bench(BenchArgs& a) {
+  io::OutputGuard guard;
+  guard.input("--model-config", a.model_config);
+  if (!a.json.empty()) guard.output("--json", a.json);
   core::DeviceKind dev = setup_compute(a.compute);
   core::ModelConfig mc = core::load_model_config(a.model_config);
   core::Graph g = model_graph(mc, a.samples, a.model_config);

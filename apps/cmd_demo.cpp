@@ -8,6 +8,7 @@
 #include "apps/evaluation.h"
 #include "apps/synth_args.h"
 #include "engine/core/progress.h"
+#include "engine/io/output_guard.h"
 
 namespace gener::app {
 namespace {
@@ -24,6 +25,12 @@ struct DemoArgs {
 
 void run_demo(DemoArgs& a) {
   core::Progress clock("demo", 0, false);
+  io::OutputGuard guard;  // the configs are never among the outputs
+  guard.input("--model-config", a.model_config);
+  guard.input("--train-config", a.train_config);
+  guard.outputs_in("--out", a.out, evaluation_files());
+  guard.outputs_in("--out", a.out + "/model", {"model.safetensors", "last.safetensors"});
+  guard.outputs_in("--out", a.out + "/data", {"expression.tsv", "gene_ids.tsv", "train.tsv", "val.tsv", "test.tsv"});
   core::DeviceKind dev = setup_compute(a.compute);
   core::ModelConfig mc = core::load_model_config(a.model_config);
   core::TrainConfig tc = core::load_train_config(a.train_config);

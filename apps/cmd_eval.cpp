@@ -5,7 +5,9 @@
 #include "apps/commands.h"
 #include "apps/evaluation.h"
 #include "apps/experiment_common.h"
+#include "apps/cli_checks.h"
 #include "apps/report.h"
+#include "engine/io/output_guard.h"
 #include "kernels/check.h"
 
 namespace gener::app {
@@ -23,6 +25,15 @@ struct EvalArgs {
 };
 
 void run_eval(EvalArgs& a) {
+  io::OutputGuard guard;  // no output is one of the inputs (device and inode)
+  guard.input("--model", a.model);
+  guard.input("--expression", a.expr.path);
+  guard.input("--pairs", a.pairs);
+  guard.input("--dataset", a.dataset);
+  std::vector<std::string> outputs = evaluation_files();
+  if (a.report) outputs.push_back("report.md");
+  guard.outputs_in("--out", a.out, outputs);
+  io::CommitGroup written;  // metrics, curves and the report appear together or not at all
   core::DeviceKind dev = setup_compute(a.compute);
   core::Checkpoint ck = core::load_checkpoint(a.model);
   data::Expression e;
@@ -42,9 +53,8 @@ void run_eval(EvalArgs& a) {
     p = is_npy ? data::read_pairs_npy_by_id(a.pairs, e) : data::read_pairs(a.pairs, e);
   }
   auto net = inference_network(ck, dev, a.batch, e, a.model);
-  nlohmann::json m = evaluate_and_report(*net, e, p, a.pairs, a.out, !a.quiet);
+  nlohmann::json m = evaluate_and_report(*net, e, p, a.pairs, a.out, !a.quiet, &written);
   print_metrics(m);
-  std::printf("wrote %s/metrics.json, %s/roc.png, %s/pr.png\n", a.out.c_str(), a.out.c_str(), a.out.c_str());
   if (a.report) {
     // Without --dataset there is no dataset metadata (null JSON): Table 4 is the default layout.
     const int table = a.paper_table >= 0                ? a.paper_table
@@ -54,9 +64,11 @@ void run_eval(EvalArgs& a) {
     model.erase("baseline_correlation");
     const std::string on = a.dataset.empty() ? a.pairs : "the " + a.split + " split of " + a.dataset;
     write_report(a.out + "/report.md", "GENER — " + a.pairs, on, table, {{core::model_label(ck.model), model, "."}},
-                 m["baseline_correlation"], dataset_meta);
-    std::printf("wrote %s/report.md\n", a.out.c_str());
+                 m["baseline_correlation"], dataset_meta, &written);
   }
+  written.commit();
+  std::printf("wrote %s/metrics.json, %s/roc.png, %s/pr.png%s\n", a.out.c_str(), a.out.c_str(), a.out.c_str(),
+              a.report ? (", " + a.out + "/report.md").c_str() : "");
 }
 
 }  // namespace
@@ -76,7 +88,7 @@ void add_eval_command(CLI::App& app) {
       ->check(CLI::IsMember({0, 3, 4}));
   cmd->add_flag("--npy", a->npy, "read --pairs as an (N, 3) .npy split (implied by the .npy suffix)");
   cmd->add_option("--out", a->out, "output directory")->capture_default_str();
-  cmd->add_option("--batch", a->batch, "pairs per forward pass")->capture_default_str()->check(CLI::PositiveNumber);
+  add_bounded(cmd, "--batch", a->batch, "pairs per forward pass", core::range::kBatch)->capture_default_str();
   cmd->add_flag("--quiet", a->quiet, "no progress lines");
   add_compute_options(cmd, a->compute);
   cmd->callback([a] { run_eval(*a); });

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "apps/app_common.h"
+#include "apps/cli_checks.h"
 #include "apps/commands.h"
 #include "apps/evaluation.h"
 #include "apps/experiment_common.h"
@@ -27,6 +28,14 @@ void run_experiment(ExperimentArgs& a) {
   if (a.epochs > 0) cfg.train.epochs = a.epochs;
   core::DeviceKind dev = setup_compute(a.compute);
   const std::string out = a.out.empty() ? "runs/" + cfg.prepare.name : a.out;
+  io::OutputGuard guard;  // nothing written over the raw files or the configs
+  guard_prepare_inputs(guard, cfg.prepare, a.config);
+  guard.outputs_in("--out", out, {"dataset.gcache", "metrics.json", "report.md"});
+  for (const core::ExperimentModel& m : cfg.models) {
+    std::vector<std::string> files = evaluation_files();
+    files.insert(files.end(), {"model.safetensors", "last.safetensors"});
+    guard.outputs_in("--out", out + "/" + slug(m.label), files);
+  }
   std::fprintf(stderr, "[experiment] %s: data from %s, output in %s, device %s\n", cfg.prepare.name.c_str(),
                cfg.data_root.c_str(), out.c_str(), core::device_name(dev));
   data::PreparedDataset d = prepare_and_cache(cfg.prepare, out + "/dataset.gcache", false);  // always the counts
@@ -75,7 +84,7 @@ void add_experiment_command(CLI::App& app) {
       ->required();
   cmd->add_option("--data-root", a->data_root, "directory holding the raw files (replaces experiment.data_root)");
   cmd->add_option("--out", a->out, "output directory (default runs/NAME)");
-  cmd->add_option("--epochs", a->epochs, "override train.epochs");
+  add_bounded(cmd, "--epochs", a->epochs, "override train.epochs (0: the config's)", Bounds::closed(0, 1000000));
   cmd->add_flag("--quiet", a->quiet, "no progress lines");
   add_compute_options(cmd, a->compute);
   cmd->callback([a] { run_experiment(*a); });

@@ -3,7 +3,9 @@
 #include <sstream>
 
 #include "apps/commands.h"
+#include "apps/cli_checks.h"
 #include "apps/experiment_common.h"
+#include "engine/io/output_guard.h"
 #include "kernels/check.h"
 
 namespace gener::app {
@@ -46,6 +48,9 @@ void run_prepare(PrepareArgs& a, CLI::App* cmd) {
     spec.seed = static_cast<uint64_t>(a.seed);
   }
   const std::string out = a.out.empty() ? "runs/" + spec.name + "/dataset.gcache" : a.out;
+  io::OutputGuard guard;  // the cache is never written over one of the raw files
+  guard_prepare_inputs(guard, spec, a.config);
+  guard.output("--out", out);
   prepare_and_cache(spec, out, a.quiet);
 }
 
@@ -77,10 +82,14 @@ void add_prepare_command(CLI::App& app) {
   cmd->add_flag("--by-index", a->spec.by_index, "--edges names genes by 0-based matrix row");
   cmd->add_option("--organism", a->organism, "BioGRID organism (NCBI taxonomy id)")->capture_default_str();
   cmd->add_option("--systems", a->systems, "BioGRID experimental system types kept")->capture_default_str();
-  cmd->add_option("--negative-ratio", a->spec.negative_ratio, "sampled negatives per positive")->capture_default_str();
-  cmd->add_option("--test-frac", a->spec.test_frac, "test fraction")->capture_default_str();
-  cmd->add_option("--val-frac", a->spec.val_frac, "validation fraction of the rest")->capture_default_str();
-  cmd->add_option("--seed", a->seed, "seed of the negatives and the split")->capture_default_str();
+  add_bounded(cmd, "--negative-ratio", a->spec.negative_ratio, "sampled negatives per positive",
+              core::range::kRatio)->capture_default_str();
+  add_bounded(cmd, "--test-frac", a->spec.test_frac, "test fraction", core::range::kFraction)
+      ->capture_default_str();
+  add_bounded(cmd, "--val-frac", a->spec.val_frac, "validation fraction of the rest", core::range::kFraction)
+      ->capture_default_str();
+  add_bounded(cmd, "--seed", a->seed, "seed of the negatives and the split", core::range::kSeed)
+      ->capture_default_str();
   cmd->add_option("--validation-npy", a->spec.validation_npy, "the authors' validation_data.npy (used verbatim)");
   cmd->add_option("--test-npy", a->spec.test_npy, "the authors' testing_data.npy (used verbatim)");
   cmd->add_option("--paper-table", a->spec.paper_table, "paper table the report compares with (3, 4; 0 none)")

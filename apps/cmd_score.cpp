@@ -61,10 +61,7 @@ void run_score(ScoreArgs& a, parallel::Comm& world) {
   core::Checkpoint ck = core::load_checkpoint(a.model);
   data::Expression e = load_expression(a.expr);
   data::PairSet p;
-  if (!a.all_pairs) {
-    p = data::read_pairs(a.pairs, e);
-    GENER_CHECK(p.size() > 0, a.pairs << ": no pairs to score (only a header or blank lines)");
-  }
+  if (!a.all_pairs) p = data::read_pairs(a.pairs, e);
   const scoring::PairSpace space =
       a.all_pairs ? scoring::PairSpace::all_pairs(e.n_genes()) : scoring::PairSpace::pair_list(p.ab.data(), p.size());
   GENER_CHECK(!a.all_pairs || a.top_k > 0 || a.threshold >= 0 || space.size() <= 50'000'000,

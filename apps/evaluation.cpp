@@ -14,7 +14,8 @@
 namespace gener::app {
 
 nlohmann::json evaluate_and_report(core::Network& net, const data::Expression& expr, const data::PairSet& pairs,
-                                   const std::string& origin, const std::string& out_dir, bool progress) {
+                                   const std::string& origin, const std::string& out_dir, bool progress,
+                                   io::CommitGroup* group) {
   std::vector<int> labels = labels_of(pairs, origin);
   const size_t n_pos = static_cast<size_t>(std::count(labels.begin(), labels.end(), 1));
   GENER_CHECK(n_pos > 0 && n_pos < labels.size(), origin << ": " << n_pos << " of " << labels.size()
@@ -28,8 +29,8 @@ nlohmann::json evaluate_and_report(core::Network& net, const data::Expression& e
   nlohmann::json j = metrics::metrics_to_json(m);
   j["baseline_correlation"] = metrics::metrics_to_json(base);
   j["pairs_file"] = origin;
-  metrics::write_metric_curves(out_dir + "/", m, &base);
-  write_json(out_dir + "/metrics.json", j);
+  metrics::write_metric_curves(out_dir + "/", m, &base, group);
+  write_json(out_dir + "/metrics.json", j, group);
   return j;
 }
 

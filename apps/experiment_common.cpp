@@ -26,6 +26,15 @@ data::PreparedDataset prepare_and_cache(const data::PrepareSpec& spec, const std
   return d;
 }
 
+void guard_prepare_inputs(io::OutputGuard& guard, const data::PrepareSpec& spec, const std::string& config) {
+  guard.input("the experiment file", config);
+  guard.input("the expression file", spec.expression);
+  guard.input("the gene map", spec.gene_map);
+  guard.input("the interactions file", spec.interactions);
+  guard.input("the validation split", spec.validation_npy);
+  guard.input("the test split", spec.test_npy);
+}
+
 data::DatasetCache load_cache(const std::string& path, bool quiet) {
   data::DatasetCache c = data::read_dataset_cache(path);
   if (!quiet)

@@ -6,6 +6,7 @@
 #include "engine/core/experiment_config.h"
 #include "engine/data/dataset_cache.h"
 #include "engine/data/prepare.h"
+#include "engine/io/output_guard.h"
 
 namespace gener::app {
 
@@ -15,6 +16,9 @@ core::ExperimentConfig load_experiment(const std::string& path, const std::strin
 
 // Run prepare (timed, the summary printed to stdout) and write the cache atomically to `cache_path`.
 data::PreparedDataset prepare_and_cache(const data::PrepareSpec& spec, const std::string& cache_path, bool quiet);
+
+// Every raw file of `spec` (and the experiment file) as an input of the run, for the output guard.
+void guard_prepare_inputs(io::OutputGuard& guard, const data::PrepareSpec& spec, const std::string& config);
 
 // Load a cache written by prepare; one "[dataset] ..." line on stderr unless quiet.
 data::DatasetCache load_cache(const std::string& path, bool quiet);

@@ -59,7 +59,7 @@ std::vector<PaperRow> paper_rows(int table) {
 
 void write_report(const std::string& path, const std::string& title, const std::string& measured_on, int paper_table,
                   const std::vector<MeasuredRow>& measured, const nlohmann::json& correlation,
-                  const nlohmann::json& dataset) {
+                  const nlohmann::json& dataset, io::CommitGroup* group) {
   const std::vector<PaperRow> paper = paper_rows(paper_table);
   const bool with_mcc = paper_table == 3;
   std::string md = "# " + title + "\n\n";
@@ -110,7 +110,7 @@ void write_report(const std::string& path, const std::string& title, const std::
           "roc.png) ![" + r.method + " PR](" + d + "pr.png)\n\n";
   }
   io::ensure_parent_dir(path);
-  io::AtomicFile f(path);
+  io::AtomicFile f(path, false, group);
   f.stream() << md;
   f.commit();
 }

@@ -2,6 +2,8 @@
 #pragma once
 #include <nlohmann/json.hpp>
 
+#include "engine/io/atomic_file.h"
+
 #include <string>
 #include <vector>
 
@@ -29,6 +31,6 @@ struct MeasuredRow {
 // only the paper has; then links to the ROC/PR pictures.
 void write_report(const std::string& path, const std::string& title, const std::string& measured_on, int paper_table,
                   const std::vector<MeasuredRow>& measured, const nlohmann::json& correlation,
-                  const nlohmann::json& dataset);
+                  const nlohmann::json& dataset, io::CommitGroup* group = nullptr);
 
 }  // namespace gener::app

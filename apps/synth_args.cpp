@@ -23,8 +23,8 @@ void add_synth_options(CLI::App* cmd, SynthOptions& o) {
               Bounds::closed(0, 1 << 24))->capture_default_str();
   add_bounded(cmd, "--noise", o.cfg.noise, "noise standard deviation", Bounds::closed(0, 1e6))->capture_default_str();
   add_bounded(cmd, "--seed", o.cfg.seed, "random seed", core::range::kSeed)->capture_default_str();
-  add_bounded(cmd, "--test-frac", o.test_frac, "test fraction", Bounds::half_open(0, 1))->capture_default_str();
-  add_bounded(cmd, "--val-frac", o.val_frac, "validation fraction of the rest", Bounds::half_open(0, 1))
+  add_bounded(cmd, "--test-frac", o.test_frac, "test fraction", core::range::kFraction)->capture_default_str();
+  add_bounded(cmd, "--val-frac", o.val_frac, "validation fraction of the rest", core::range::kFraction)
       ->capture_default_str();
 }
 

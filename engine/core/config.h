@@ -21,6 +21,8 @@ inline const Bounds kDecaySteps = Bounds::closed(1, 2147483647);
 inline const Bounds kBatch = Bounds::closed(1, 1 << 24);
 inline const Bounds kEpochs = Bounds::closed(1, 1000000);
 inline const Bounds kPatience = Bounds::closed(0, 1000000);     // 0: no early stopping
+inline const Bounds kFraction = Bounds::half_open(0, 1);       // test / validation fractions of a split
+inline const Bounds kRatio = Bounds::open_closed(0, 1000);      // sampled negatives per positive
 inline const Bounds kSeed = Bounds::closed(0, 9007199254740992.0);  // 2^53: every seed survives a JSON/float64 trip
 }  // namespace range
 

@@ -53,9 +53,7 @@ std::string one_of(const YamlReader& r, const std::string& key, const std::strin
 }
 
 double fraction(const YamlReader& r, const std::string& key, double def) {
-  double v = r.get_double(key, def);
-  if (!(v >= 0 && v < 1)) GENER_THROW(r.file() << ": key '" << r.key_path(key) << "': must be in [0, 1), got " << v);
-  return v;
+  return r.get_double(key, def, range::kFraction);
 }
 
 void parse_expression(const YamlReader& x, const std::string& root, data::PrepareSpec& p) {
@@ -99,9 +97,7 @@ void parse_interactions(const YamlReader& x, const std::string& root, data::Prep
 void parse_split(const YamlReader& x, const std::string& root, data::PrepareSpec& p) {
   p.test_frac = fraction(x, "test", p.test_frac);
   p.val_frac = fraction(x, "validation", p.val_frac);
-  const int seed = x.get_int("seed", static_cast<int>(p.seed));
-  if (seed < 0) GENER_THROW(x.file() << ": key '" << x.key_path("seed") << "': must be >= 0, got " << seed);
-  p.seed = static_cast<uint64_t>(seed);
+  p.seed = static_cast<uint64_t>(x.get_int64("seed", static_cast<int64_t>(p.seed), range::kSeed));
   p.validation_npy = under(root, x.get_string("validation_npy", ""));
   p.test_npy = under(root, x.get_string("test_npy", ""));
   if (p.validation_npy.empty() != p.test_npy.empty())
@@ -135,9 +131,7 @@ ExperimentConfig load_experiment_config(const std::string& path, const std::stri
   parse_interactions(r.child("interactions"), c.data_root, p);
   if (r.has("negatives")) {
     YamlReader n = r.child("negatives");
-    p.negative_ratio = n.get_double("ratio", p.negative_ratio);
-    if (!(p.negative_ratio > 0))
-      GENER_THROW(path << ": key '" << n.key_path("ratio") << "': must be > 0, got " << p.negative_ratio);
+    p.negative_ratio = n.get_double("ratio", p.negative_ratio, range::kRatio);
     n.finish();
   }
   if (r.has("split")) parse_split(r.child("split"), c.data_root, p);

@@ -58,8 +58,8 @@ NamePairs read_edge_list_names(const std::string& path, const GeneResolver& gene
     double y = 0;
     const bool label_numeric = f.size() >= 3 && io::try_parse_double(f[2], y);
     if (first && f.size() >= 2 && f.size() <= 3) {
-      const bool none_resolves = genes.find(std::string(f[0])) < 0 && genes.find(std::string(f[1])) < 0;
-      if ((f.size() == 3 && !label_numeric) || (f.size() == 2 && none_resolves)) continue;  // header line
+      const bool any_resolves = genes.find(std::string(f[0])) >= 0 || genes.find(std::string(f[1])) >= 0;
+      if (is_pair_header(f, any_resolves)) continue;  // header line
     }
     GENER_CHECK(f.size() == 2 || f.size() == 3, path << ":" << ln << ": expected 2 or 3 columns (gene_a gene_b "
                                                      << "[label]), got " << f.size() << " in '" << line << "'");

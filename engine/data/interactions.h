@@ -43,7 +43,7 @@ class GeneResolver {
 
 // A plain edge list by gene name: "gene_a gene_b [label]" (TSV, CSV or blanks; plain or gzip), the same layout
 // read_pairs takes. Names are not resolved here (missing genes are counted later, not errors); line 1 is a
-// header when it has a non-numeric label field or when neither of its genes resolves. Labels must be 0 or 1 and
+// header as data::is_pair_header() says. Labels must be 0 or 1 and
 // every row must have the same column count; errors name the file, line and field.
 NamePairs read_edge_list_names(const std::string& path, const GeneResolver& genes);
 

@@ -2,6 +2,7 @@
 #include "engine/data/pairs.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <string_view>
 
@@ -34,7 +35,33 @@ int resolve_gene(std::string_view field, const Expression& expr, bool by_index) 
   return expr.find(std::string(field));
 }
 
+// "gene_a", "GeneB", "gene1", "a", "source", "TF", "protein_2", "#interactor_a", "\"target\"": a column name.
+bool is_column_name(std::string_view s) {
+  while (!s.empty() && (s.front() == '#' || s.front() == '"' || s.front() == '\'')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == '"' || s.back() == '\'')) s.remove_suffix(1);
+  std::string w;
+  for (char c : s) w += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const char* kStems[] = {"gene", "source", "target", "tf", "regulator", "node", "protein", "interactor",
+                                 "id", "name", "from", "to", "a", "b", "g", "official_symbol", "symbol", "orf"};
+  for (const char* stem : kStems) {
+    const std::string st(stem);
+    if (w.compare(0, st.size(), st) != 0) continue;
+    std::string_view rest = std::string_view(w).substr(st.size());
+    if (!rest.empty() && (rest.front() == '_' || rest.front() == '-' || rest.front() == ' ')) rest.remove_prefix(1);
+    if (rest.empty() && st != "g") return true;
+    if (rest == "a" || rest == "b" || rest == "1" || rest == "2" || rest == "one" || rest == "two") return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+bool is_pair_header(const std::vector<std::string_view>& f, bool any_gene_resolves) {
+  if (f.size() < 2 || f.size() > 3) return false;
+  double y = 0;
+  if (f.size() == 3 && !io::try_parse_double(f[2], y)) return true;
+  return !any_gene_resolves && is_column_name(f[0]) && is_column_name(f[1]);
+}
 
 PairSet read_pairs(const std::string& path, const Expression& expr, bool by_index) {
   io::LineReader r(path);
@@ -53,9 +80,7 @@ PairSet read_pairs(const std::string& path, const Expression& expr, bool by_inde
     int b = f.size() >= 2 ? resolve_gene(f[1], expr, by_index) : -1;
     double y = 0;
     bool label_numeric = f.size() >= 3 && io::try_parse_double(f[2], y);
-    if (first && f.size() >= 2 && f.size() <= 3 && ((a < 0 && b < 0) || (f.size() == 3 && !label_numeric))) {
-      continue;  // header line
-    }
+    if (first && is_pair_header(f, a >= 0 || b >= 0)) continue;  // header line
     GENER_CHECK(f.size() == 2 || f.size() == 3, path << ":" << ln << ": expected 2 or 3 columns (gene_a gene_b "
                                                      << "[label]), got " << f.size());
     if (ncol == 0) ncol = f.size();
@@ -67,7 +92,10 @@ PairSet read_pairs(const std::string& path, const Expression& expr, bool by_inde
         GENER_THROW(path << ":" << ln << ": column " << c + 1 << ": bad gene index '" << f[c]
                          << "' (expected an integer in [0, " << expr.n_genes() << "))");
       }
-      GENER_THROW(path << ":" << ln << ": column " << c + 1 << ": unknown gene '" << f[c] << "'");
+      GENER_THROW(path << ":" << ln << ": column " << c + 1 << ": unknown gene '" << f[c] << "'"
+                       << (pairs.size() == 0 && ln == 1 ? " (line 1 is data: a header names its columns, e.g. "
+                                                          "gene_a gene_b label)"
+                                                        : ""));
     }
     int8_t label = -1;
     if (ncol == 3) {
@@ -78,6 +106,7 @@ PairSet read_pairs(const std::string& path, const Expression& expr, bool by_inde
     pairs.push(a, b, label);
   }
   GENER_CHECK(delim != 0, path << ": empty file");
+  GENER_CHECK(pairs.size() > 0, path << ": no pairs (only a header line)");
   return pairs;
 }
 

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -27,10 +28,16 @@ struct PairSet {
 };
 
 // Read "gene_a gene_b [label]" rows (TSV, CSV or blank separated; plain or gzip). Genes are names looked up in
-// `expr`, or 0-based row indices when by_index. Line 1 is a header when it cannot be a pair: both gene fields
-// unresolvable, or a label field that is not a number (e.g. "gene_a\tgene_b\tlabel"). Labels are 0 or 1; all
-// rows must have the same column count (2 = unlabelled, label -1). Errors name file, line and the bad field.
+// `expr`, or 0-based row indices when by_index. Line 1 is a header as is_pair_header() says. Labels are 0 or 1;
+// all rows must have the same column count (2 = unlabelled, label -1). A file without a pair (only a header, or
+// blank) is an error. Errors name file, line and the bad field.
 PairSet read_pairs(const std::string& path, const Expression& expr, bool by_index = false);
+
+// Whether the first line of a pair list, split into `f`, is a header: three fields whose third is not a number
+// ("gene_a\tgene_b\tlabel"), or two or three fields where no gene resolves (`any_gene_resolves` false) and the
+// first two are column names (gene_a, GeneB, gene1, a, b, source, target, tf, regulator, node1, protein2,
+// interactor_a, id1, from, to ...). Two unknown genes are data (so they are reported, never dropped as a header).
+bool is_pair_header(const std::vector<std::string_view>& f, bool any_gene_resolves);
 
 // Write atomically as TSV with header "gene_a\tgene_b\tlabel" (just "gene_a\tgene_b" when every pair is unlabelled).
 void write_pairs_tsv(const std::string& path, const PairSet& pairs, const Expression& expr);

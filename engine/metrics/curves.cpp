@@ -154,14 +154,15 @@ std::string with_value(const char* name, const char* what, double v) {
 }  // namespace
 
 void draw_curves_png(const std::string& path, const std::string& title, const std::vector<CurveSeries>& series,
-                     bool diagonal, const std::string& x_label, const std::string& y_label) {
+                     bool diagonal, const std::string& x_label, const std::string& y_label,
+                     io::CommitGroup* group) {
   check_series(series);
   Canvas cv(kCurveImageSize, kCurveImageSize, kWhite);
   draw_frame(cv, title, diagonal, x_label, y_label);
   for (const CurveSeries& s : series) draw_series(cv, s);
   draw_legend(cv, series);
 
-  io::AtomicFile f(path, /*binary=*/true);
+  io::AtomicFile f(path, /*binary=*/true, group);
   PngError err{};
   std::strcpy(err.message, "cannot create the libpng writer");
   GENER_CHECK(encode_png(f.stream(), cv.data(), cv.width(), cv.height(), &err),
@@ -169,9 +170,9 @@ void draw_curves_png(const std::string& path, const std::string& title, const st
   f.commit();
 }
 
-void write_curves_tsv(const std::string& path, const std::vector<CurveSeries>& series) {
+void write_curves_tsv(const std::string& path, const std::vector<CurveSeries>& series, io::CommitGroup* group) {
   check_series(series);
-  io::AtomicFile f(path);
+  io::AtomicFile f(path, false, group);
   std::ostream& os = f.stream();
   os << "series\tx\ty\n" << std::setprecision(9);
   for (const CurveSeries& s : series) {
@@ -181,7 +182,8 @@ void write_curves_tsv(const std::string& path, const std::vector<CurveSeries>& s
   f.commit();
 }
 
-void write_metric_curves(const std::string& prefix, const Metrics& model, const Metrics* baseline) {
+void write_metric_curves(const std::string& prefix, const Metrics& model, const Metrics* baseline,
+                         io::CommitGroup* group) {
   const Rgb blue{31, 119, 180}, orange{255, 127, 14}, green{44, 160, 44};
   std::vector<CurveSeries> roc = {
       {with_value("GENER MICRO", "AUC", model.auroc_micro), model.roc_micro.x, model.roc_micro.y, blue},
@@ -195,10 +197,10 @@ void write_metric_curves(const std::string& prefix, const Metrics& model, const 
     pr.push_back({with_value("CORRELATION", "AP", baseline->aupr_micro), baseline->pr_micro.x,
                   baseline->pr_micro.y, green});
   }
-  draw_curves_png(prefix + "roc.png", "ROC", roc, true, "FALSE POSITIVE RATE", "TRUE POSITIVE RATE");
-  draw_curves_png(prefix + "pr.png", "PR", pr, false, "RECALL", "PRECISION");
-  write_curves_tsv(prefix + "roc.tsv", roc);
-  write_curves_tsv(prefix + "pr.tsv", pr);
+  draw_curves_png(prefix + "roc.png", "ROC", roc, true, "FALSE POSITIVE RATE", "TRUE POSITIVE RATE", group);
+  draw_curves_png(prefix + "pr.png", "PR", pr, false, "RECALL", "PRECISION", group);
+  write_curves_tsv(prefix + "roc.tsv", roc, group);
+  write_curves_tsv(prefix + "pr.tsv", pr, group);
 }
 
 }  // namespace gener::metrics
