@@ -60,7 +60,7 @@ void run_score(ScoreArgs& a) {
   GENER_CHECK(a.all_pairs != !a.pairs.empty(), "score: give exactly one of --pairs FILE or --all-pairs");
   core::DeviceKind dev = setup_compute(a.compute);
   core::Checkpoint ck = core::load_checkpoint(a.model);
-  data::Expression e = load_expression(a.expr);
+  data::Expression e = load_model_expression(a.expr, ck, a.model, a.quiet).expr;  // the model's preprocessing
   auto net = inference_network(ck, dev, a.batch, e, a.model);
   Collector keep(a.top_k, a.threshold);
   size_t total = 0;
@@ -118,7 +118,7 @@ void add_score_command(CLI::App& app) {
   auto a = std::make_shared<ScoreArgs>();
   CLI::App* cmd = app.add_subcommand("score", "score gene pairs with a trained model (TSV gene_a gene_b score, best first)");
   cmd->add_option("--model", a->model, "model.safetensors from `gener train`")->required();
-  add_expression_options(cmd, a->expr, true);
+  add_expression_options(cmd, a->expr, false);  // optional when the model records its files
   cmd->add_option("--pairs", a->pairs, "pair list: gene_a gene_b [label]");
   cmd->add_flag("--all-pairs", a->all_pairs, "score all N(N-1)/2 pairs of the expression matrix (streamed)");
   cmd->add_option("--out", a->out, "output TSV")->capture_default_str();

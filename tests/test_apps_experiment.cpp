@@ -109,12 +109,23 @@ TEST_F(AppExperiment, RawFilesToMetricsAndReportInOneCommand) {
     EXPECT_LE(m["baseline_correlation"][k].get<double>(), 1.0);
   }
   const std::string report = slurp(dir_ + "/out/run/report.md");
-  EXPECT_NE(report.find("| Method | AUROC | AUPR | AUROC (paper) | AUPR (paper) |"), std::string::npos) << report;
+  EXPECT_NE(report.find("| Method | AUROC | AUPR | MCC | AUROC (paper) | AUPR (paper) |"), std::string::npos) << report;
   EXPECT_NE(report.find("| 0.834 | 0.832 |"), std::string::npos) << report;
   EXPECT_NE(report.find("| Correlation |"), std::string::npos) << report;
   EXPECT_NE(report.find("| 0.582 | 0.579 |"), std::string::npos) << report;
-  EXPECT_NE(report.find("| GNE (topology) | — | — | 0.787 | 0.784 |"), std::string::npos) << report;
+  EXPECT_NE(report.find("| GNE (topology) | — | — | — | 0.787 | 0.784 |"), std::string::npos) << report;
   EXPECT_NE(report.find("(gener/roc.png)"), std::string::npos) << report;
+  // The gene-degree baseline and the C1/C2/C3 strata beside the model, in metrics.json and report.md.
+  ASSERT_TRUE(m["baseline_degree"].is_object()) << m.dump();
+  EXPECT_EQ(m["baseline_degree"]["n_pairs"].get<size_t>(), n_test);
+  int64_t strata_pairs = 0;
+  for (const char* k : {"C1", "C2", "C3"}) strata_pairs += m["strata_counts"][k]["pairs"].get<int64_t>();
+  EXPECT_EQ(strata_pairs, static_cast<int64_t>(n_test));
+  EXPECT_TRUE(m["models"]["GENER"]["strata"]["C1"].contains("auroc_micro"));
+  EXPECT_NE(report.find("| Gene degree |"), std::string::npos) << report;
+  EXPECT_NE(report.find("## By genes seen in training pairs"), std::string::npos) << report;
+  EXPECT_LT(report.find("| GENER |"), report.find("| Correlation |")) << report;
+  EXPECT_LT(report.find("| Correlation |"), report.find("| Gene degree |")) << report;
   char gener_row[64];
   std::snprintf(gener_row, sizeof(gener_row), "| GENER | %.4f | %.4f |", m["models"]["GENER"]["auroc_micro"].get<double>(),
                 m["models"]["GENER"]["aupr_micro"].get<double>());
@@ -147,7 +158,7 @@ TEST_F(AppExperiment, PrepareFromFlagsMatchesTheConfigAndIsDeterministic) {
   ASSERT_TRUE(ok("prepare --config exp.yaml --data-root raw --out c2.gcache --quiet"));
   ASSERT_TRUE(ok("prepare --expression raw/net4_expression_data.tsv --gene-map raw/net4_gene_ids.tsv --normalize "
                  "quantile --biogrid raw/BIOGRID-ORGANISM-Saccharomyces_cerevisiae_S288c-3.4.158.tab3.txt --seed 5 "
-                 "--name tiny_table4 --paper-table 4 --out c3.gcache --quiet"));
+                 "--name tiny_table4 --paper-table 4 --orientation samples-by-genes --out c3.gcache --quiet"));
   const std::string c1 = slurp(dir_ + "/c1.gcache");
   EXPECT_GT(c1.size(), 60u * 24u * 4u);
   EXPECT_TRUE(c1 == slurp(dir_ + "/c2.gcache")) << "--data-root changed the dataset";
@@ -177,7 +188,7 @@ TEST_F(AppExperiment, BadInputsStopWithOneLineAndNoOutput) {
   spit(dir_ + "/raw/t.npy", gener::testing::npy_pairs({{3, 4, 1}}));
   fails_cleanly(flags + "--expression raw/net4_expression_data.tsv --biogrid " + bg +
                     " --validation-npy raw/v.npy --test-npy raw/t.npy",
-                {"v.npy", "row 1", "G71"});
+                {"v.npy", "validation split has 1 positive and 0 negative", "pairs without data"});
   // A misspelt key or a wrong value in the experiment file is named with its line.
   const std::string yaml = slurp(dir_ + "/exp.yaml");
   spit(dir_ + "/bad.yaml", yaml + "  negatves: {ratio: 1.0}\n");
@@ -214,15 +225,16 @@ TEST(AppExperimentConfigs, ShippedExperimentFilesParseAndPointUnderTheDataRoot) 
     EXPECT_EQ(c.prepare.paper_table, w.table);
     ASSERT_EQ(c.models.size(), 1u);
     EXPECT_EQ(c.models[0].label, w.model);
-    EXPECT_EQ(c.prepare.normalize, w.normalize);
-    EXPECT_EQ(c.prepare.expression.rfind("data/real/", 0), 0u) << c.prepare.expression;
+    EXPECT_STREQ(data::normalization_name(c.prepare.expr.normalize), w.normalize);
+    ASSERT_FALSE(c.prepare.expr.files.empty());
+    EXPECT_EQ(c.prepare.expr.files[0].rfind("data/real/", 0), 0u) << c.prepare.expr.files[0];
     EXPECT_EQ(c.train.optimizer, "sgd");
     core::ExperimentConfig moved = core::load_experiment_config(dir + w.file, "/mnt/x", {GENER_SOURCE_DIR});
     EXPECT_EQ(moved.prepare.interactions.rfind("/mnt/x/", 0), 0u) << moved.prepare.interactions;
   }
   core::ExperimentConfig t4 = core::load_experiment_config(dir + "table4_biogrid_dream5.yaml", "d", {GENER_SOURCE_DIR});
   EXPECT_EQ(t4.prepare.test_npy, "d/testing_data.npy");
-  EXPECT_EQ(t4.prepare.gene_map, "d/net4_gene_ids.tsv");
+  EXPECT_EQ(t4.prepare.expr.gene_map, "d/net4_gene_ids.tsv");
   EXPECT_EQ(t4.prepare.biogrid.organism, 559292);
   EXPECT_TRUE(t4.prepare.biogrid.physical && t4.prepare.biogrid.genetic);
 }

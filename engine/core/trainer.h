@@ -1,6 +1,7 @@
 // trainer.h — the training loop: seeded shuffles, lr schedule, validation loss, early stopping, checkpoints, resume.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct FitOptions {
   std::string resume_from;   // a last.safetensors to continue from
   bool progress = true;
   long long max_steps = -1;  // stop early (benchmarks, tests); -1 = no limit
+  // Extra checkpoint metadata written into every checkpoint of the run (the expression preprocessing and the
+  // training-pair degree table, so score/eval can reapply and report them).
+  std::map<std::string, std::string> metadata;
 };
 
 struct FitResult {
