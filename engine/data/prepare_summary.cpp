@@ -52,8 +52,8 @@ void expression_lines(std::string& out, const nlohmann::json& ex) {
   const std::string norm = str(ex, "normalize"), miss = str(ex, "missing");
   const auto& files = ex["files"];
   const size_t n = files.is_array() ? files.size() : 0;
-  std::string how = str(ex, "format");
-  if (norm != "none" && !norm.empty()) how += ", " + norm + "-normalised" + (n > 1 ? " per file" : "");
+  std::string how = str(ex, "format") == "regulation_matrix" ? "regulation matrix, " : "";
+  how += norm == "none" || norm.empty() ? std::string("not normalised") : norm + "-normalised" + (n > 1 ? " per file" : "");
   how += ", missing values: " + miss;
   if (n == 1) {
     line(out, "expression", base_name(str(files[0], "file")) + " (" + how + ")");
@@ -68,7 +68,7 @@ void expression_lines(std::string& out, const nlohmann::json& ex) {
     if (f["dropped_genes"].get<int64_t>() > 0)
       t += "; " + num(f["dropped_genes"]) + " genes dropped (" + num(f["no_data_genes"]) + " without any value)" +
            examples(f["dropped_examples"]);
-    line(out, n == 1 ? "" : "  " + base_name(str(f, "file")), t);
+    out += "    " + (n == 1 ? std::string("values") : base_name(str(f, "file"))) + ": " + t + "\n";
   }
   std::string g = num(ex["genes"]);
   if (n > 1 && ex.contains("genes_in_any_file")) {
