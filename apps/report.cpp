@@ -95,7 +95,8 @@ std::string strata_table(const std::vector<MeasuredRow>& rows) {
     if (r.metrics.is_object() && r.metrics.contains("strata")) counts = &r.metrics["strata"];
   if (!counts) return "";
   std::string md = "## By genes seen in training pairs\n\nC1: both genes occur in a training pair; C2: one; C3: "
-                   "neither. AUROC / AUPR micro-averaged; n/a where a class is empty or holds one label.\n\n";
+                   "neither. Each cell: AUROC (micro-averaged) / AUROC+ (interacting class); n/a where a stratum is "
+                   "empty or holds one label.\n\n";
   md += "| Method |";
   for (const char* k : {"C1", "C2", "C3"}) {
     const auto& c = (*counts)[k];
@@ -107,7 +108,7 @@ std::string strata_table(const std::vector<MeasuredRow>& rows) {
     md += "| " + r.method + " |";
     for (const char* k : {"C1", "C2", "C3"}) {
       const auto& s = r.metrics["strata"][k];
-      const double a = num(s, "auroc_micro"), p = num(s, "aupr_micro");
+      const double a = num(s, "auroc_micro"), p = num(s, "auroc");
       md += " " + (std::isnan(a) ? std::string("n/a") : fmt(a, 4) + " / " + fmt(p, 4)) + " |";
     }
     md += "\n";
@@ -138,17 +139,19 @@ void write_report(const std::string& path, const std::string& title, const std::
   if (dataset.is_object() && dataset.contains("splits")) md += dataset_text(dataset);
   md += "Measured on " + measured_on +
         (with_paper ? " beside the numbers the paper reports (Table " + std::to_string(paper_table) + ")" : "") +
-        ". AUROC and AUPR are micro-averaged over both classes, as the paper reports them; MCC " +
+        ". AUROC and AUPR are micro-averaged over both classes, as the paper reports them; AUROC+ and AUPR+ are "
+        "those of the interacting class (the ranking alone, whatever the calibration); MCC " +
         (table3 ? "for class 0 / class 1" : "of the interacting class") +
         " at the argmax class. The gene-degree baseline scores a pair by its genes' positive degrees among the "
         "training pairs, with no expression at all.\n\n";
-  md += "| Method | AUROC | AUPR | MCC |";
+  md += "| Method | AUROC | AUPR | AUROC+ | AUPR+ | MCC |";
   if (with_paper) md += std::string(" AUROC (paper) | AUPR (paper) |") + (table3 ? " MCC (paper) |" : "");
-  md += "\n|---|---|---|---|" + std::string(with_paper ? (table3 ? "---|---|---|" : "---|---|") : "") + "\n";
+  md += "\n|---|---|---|---|---|---|" + std::string(with_paper ? (table3 ? "---|---|---|" : "---|---|") : "") + "\n";
   auto row = [&](const std::string& method, const nlohmann::json* m) {
     const PaperRow* p = find_row(paper, method);
     md += "| " + method + " | " + fmt(m ? num(*m, "auroc_micro") : kNone, 4) + " | " +
-          fmt(m ? num(*m, "aupr_micro") : kNone, 4) + " | ";
+          fmt(m ? num(*m, "aupr_micro") : kNone, 4) + " | " + fmt(m ? num(*m, "auroc") : kNone, 4) + " | " +
+          fmt(m ? num(*m, "aupr") : kNone, 4) + " | ";
     md += (m ? (table3 ? fmt(mcc(*m, 0), 4) + " / " + fmt(mcc(*m, 1), 4) : fmt(mcc(*m, 1), 4)) : std::string("—")) +
           " |";
     if (with_paper) {
@@ -163,8 +166,7 @@ void write_report(const std::string& path, const std::string& title, const std::
     for (const MeasuredRow& r : measured) shown = shown || r.method == p.method;
     if (!shown) row(p.method, nullptr);
   }
-  md += "\n— : not measured here / not reported in the paper. Positive-class AUROC/AUPR, accuracy and the pair counts "
-        "are in metrics.json.\n\n";
+  md += "\n— : not measured here / not reported in the paper. Accuracy and the pair counts are in metrics.json.\n\n";
   md += strata_table(measured);
   bool pictures = false;
   for (const MeasuredRow& r : measured) {

@@ -109,11 +109,12 @@ TEST_F(AppExperiment, RawFilesToMetricsAndReportInOneCommand) {
     EXPECT_LE(m["baseline_correlation"][k].get<double>(), 1.0);
   }
   const std::string report = slurp(dir_ + "/out/run/report.md");
-  EXPECT_NE(report.find("| Method | AUROC | AUPR | MCC | AUROC (paper) | AUPR (paper) |"), std::string::npos) << report;
+  EXPECT_NE(report.find("| Method | AUROC | AUPR | AUROC+ | AUPR+ | MCC | AUROC (paper) | AUPR (paper) |"), std::string::npos)
+      << report;
   EXPECT_NE(report.find("| 0.834 | 0.832 |"), std::string::npos) << report;
   EXPECT_NE(report.find("| Correlation |"), std::string::npos) << report;
   EXPECT_NE(report.find("| 0.582 | 0.579 |"), std::string::npos) << report;
-  EXPECT_NE(report.find("| GNE (topology) | — | — | — | 0.787 | 0.784 |"), std::string::npos) << report;
+  EXPECT_NE(report.find("| GNE (topology) | — | — | — | — | — | 0.787 | 0.784 |"), std::string::npos) << report;
   EXPECT_NE(report.find("(gener/roc.png)"), std::string::npos) << report;
   // The gene-degree baseline and the C1/C2/C3 strata beside the model, in metrics.json and report.md.
   ASSERT_TRUE(m["baseline_degree"].is_object()) << m.dump();
@@ -145,10 +146,11 @@ TEST_F(AppExperiment, RawFilesToMetricsAndReportInOneCommand) {
   ASSERT_TRUE(ok("eval --model out/t/model.safetensors --dataset out/run/dataset.gcache --report --paper-table 3 "
                  "--out out/e3 --quiet --threads 2"));
   const std::string r3 = slurp(dir_ + "/out/e3/report.md");
-  EXPECT_NE(r3.find("| Method | AUROC | AUPR | MCC | AUROC (paper) | AUPR (paper) | MCC (paper) |"), std::string::npos)
+  EXPECT_NE(r3.find("| Method | AUROC | AUPR | AUROC+ | AUPR+ | MCC | AUROC (paper) | AUPR (paper) | MCC (paper) |"),
+            std::string::npos)
       << r3;
   EXPECT_NE(r3.find("| 0.8634 | 0.8525 | 0.5746 / 0.5783 |"), std::string::npos) << r3;
-  EXPECT_NE(r3.find("| CNN only | — | — | — | 0.8274 | 0.8203 | 0.4920 / 0.4920 |"), std::string::npos) << r3;
+  EXPECT_NE(r3.find("| CNN only | — | — | — | — | — | 0.8274 | 0.8203 | 0.4920 / 0.4920 |"), std::string::npos) << r3;
   EXPECT_EQ(r3.find("GNE"), std::string::npos) << r3;
 }
 
