@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/core/experiment_config.h"
+#include "kernels/check.h"
 #include "realdata_fixtures.h"
 #include "test_apps_util.h"
 
@@ -217,20 +218,30 @@ TEST(AppExperimentConfigs, ShippedExperimentFilesParseAndPointUnderTheDataRoot) 
     int table;
     const char* model;
     const char* normalize;
+    const char* optimizer = "sgd";
+    size_t models = 1;
   };
   for (const Want& w : {Want{"table4_biogrid_dream5.yaml", 4, "GENER", "quantile"},
                         Want{"table4_biogrid_dream5_cnn_only.yaml", 4, "CNN only", "quantile"},
                         Want{"table3_yeastract.yaml", 3, "GENER", "zscore"},
-                        Want{"table3_yeastract_cnn_only.yaml", 3, "CNN only", "zscore"}}) {
+                        Want{"table3_yeastract_cnn_only.yaml", 3, "CNN only", "zscore"},
+                        Want{"real_yeast_paper_split.yaml", 0, "GENER", "zscore", "adam", 2},
+                        Want{"real_yeast_degree_matched.yaml", 0, "GENER", "zscore", "adam", 2},
+                        Want{"real_yeast_gene_disjoint.yaml", 0, "GENER", "zscore", "adam", 2}}) {
     SCOPED_TRACE(w.file);
     core::ExperimentConfig c = core::load_experiment_config(dir + w.file, "", {GENER_SOURCE_DIR});
     EXPECT_EQ(c.prepare.paper_table, w.table);
-    ASSERT_EQ(c.models.size(), 1u);
+    ASSERT_EQ(c.models.size(), w.models);
     EXPECT_EQ(c.models[0].label, w.model);
+    if (w.models == 2) {
+      EXPECT_EQ(c.models[1].label, "CNN only");
+      EXPECT_EQ(c.prepare.expr.files.size(), 3u);
+      EXPECT_EQ(c.prepare.expr.missing, data::MissingPolicy::Impute);
+    }
     EXPECT_STREQ(data::normalization_name(c.prepare.expr.normalize), w.normalize);
     ASSERT_FALSE(c.prepare.expr.files.empty());
     EXPECT_EQ(c.prepare.expr.files[0].rfind("data/real/", 0), 0u) << c.prepare.expr.files[0];
-    EXPECT_EQ(c.train.optimizer, "sgd");
+    EXPECT_EQ(c.train.optimizer, w.optimizer);
     core::ExperimentConfig moved = core::load_experiment_config(dir + w.file, "/mnt/x", {GENER_SOURCE_DIR});
     EXPECT_EQ(moved.prepare.interactions.rfind("/mnt/x/", 0), 0u) << moved.prepare.interactions;
   }
@@ -239,6 +250,49 @@ TEST(AppExperimentConfigs, ShippedExperimentFilesParseAndPointUnderTheDataRoot) 
   EXPECT_EQ(t4.prepare.expr.gene_map, "d/net4_gene_ids.tsv");
   EXPECT_EQ(t4.prepare.biogrid.organism, 559292);
   EXPECT_TRUE(t4.prepare.biogrid.physical && t4.prepare.biogrid.genetic);
+  const auto protocol = [&](const char* f) {
+    return core::load_experiment_config(dir + f, "d", {GENER_SOURCE_DIR}).prepare;
+  };
+  EXPECT_EQ(protocol("real_yeast_paper_split.yaml").test_npy, "d/gener-biogrid-dream5/testing_data.npy");
+  EXPECT_EQ(protocol("real_yeast_degree_matched.yaml").negatives, data::NegativeSampling::DegreeMatched);
+  const data::PrepareSpec gd = protocol("real_yeast_gene_disjoint.yaml");
+  EXPECT_EQ(gd.split_by, data::SplitBy::Genes);
+  EXPECT_EQ(gd.test_frac, 0.2);
+  EXPECT_TRUE(gd.test_npy.empty());
+}
+
+TEST(AppExperimentConfigs, ShortFormsAndBadProtocolKeysAreNamed) {
+  const std::string dir = make_temp_dir();
+  const std::string head = "experiment:\n  expression: {file: e.tsv}\n  interactions: {file: i.tsv, format: edges}\n"
+                           "  model: configs/model/paper.yaml\n  train: configs/train/demo.yaml\n";
+  spit(dir + "/a.yaml", head + "  negatives: degree_matched\n  split: genes\n");
+  const data::PrepareSpec a = core::load_experiment_config(dir + "/a.yaml", "", {GENER_SOURCE_DIR}).prepare;
+  EXPECT_EQ(a.negatives, data::NegativeSampling::DegreeMatched);
+  EXPECT_EQ(a.split_by, data::SplitBy::Genes);
+  EXPECT_EQ(a.val_frac, 0.2);
+  auto fails = [&](const std::string& extra, std::initializer_list<std::string> parts) {
+    spit(dir + "/b.yaml", head + extra);
+    try {
+      core::load_experiment_config(dir + "/b.yaml", "", {GENER_SOURCE_DIR});
+      ADD_FAILURE() << "accepted: " << extra;
+    } catch (const Error& e) {
+      for (const std::string& p : parts) EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
+    }
+  };
+  fails("  negatives: {sampling: degree_matched, ratio: 2}\n", {"'experiment.negatives.ratio'", "must be 1"});
+  fails("  negatives: hubs\n", {"'experiment.negatives'", "'hubs'", "degree_matched"});
+  fails("  split: {by: genes, validation_npy: v.npy, test_npy: t.npy}\n", {"'experiment.split.by'", "remove"});
+  fails("  split: {by: genes, test: 0.6, validation: 0.5}\n", {"'experiment.split.test'", "0.6"});
+  spit(dir + "/c.yaml",
+       "experiment:\n  expression: {file: e.tsv, missing: drop-genes, max_missing: 1.5}\n  interactions: {file: i.tsv}\n"
+       "  model: configs/model/paper.yaml\n  train: configs/train/demo.yaml\n");
+  try {
+    core::load_experiment_config(dir + "/c.yaml", "", {GENER_SOURCE_DIR});
+    ADD_FAILURE() << "max_missing 1.5 accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'experiment.expression.max_missing'"), std::string::npos) << e.what();
+  }
+  remove_tree(dir);
 }
 
 TEST_F(AppExperiment, HelpNamesTheOptions) {
