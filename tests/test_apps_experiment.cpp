@@ -227,7 +227,8 @@ TEST(AppExperimentConfigs, ShippedExperimentFilesParseAndPointUnderTheDataRoot) 
                         Want{"table3_yeastract_cnn_only.yaml", 3, "CNN only", "zscore"},
                         Want{"real_yeast_paper_split.yaml", 0, "GENER", "zscore", "adam", 2},
                         Want{"real_yeast_degree_matched.yaml", 0, "GENER", "zscore", "adam", 2},
-                        Want{"real_yeast_gene_disjoint.yaml", 0, "GENER", "zscore", "adam", 2}}) {
+                        Want{"real_yeast_gene_disjoint.yaml", 0, "GENER", "zscore", "adam", 2},
+                        Want{"real_yeast_gene_disjoint_degree_matched.yaml", 0, "GENER", "zscore", "adam", 2}}) {
     SCOPED_TRACE(w.file);
     core::ExperimentConfig c = core::load_experiment_config(dir + w.file, "", {GENER_SOURCE_DIR});
     EXPECT_EQ(c.prepare.paper_table, w.table);
