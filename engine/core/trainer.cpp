@@ -177,6 +177,7 @@ FitResult fit(const ModelConfig& mc, const TrainConfig& tc_in, const float* expr
       ck.info = {{"epoch", std::to_string(epoch)}, {"step", std::to_string(step)}, {"best_val_loss", fmt(best)},
                  {"best_epoch", std::to_string(res.best_epoch)}, {"bad_epochs", std::to_string(bad_epochs)},
                  {"seed", std::to_string(tc.seed)}};
+      ck.info.insert(opt.metadata.begin(), opt.metadata.end());
       save_checkpoint(opt.out_dir + "/last.safetensors", g, ck);
     }
   }
@@ -188,6 +189,7 @@ FitResult fit(const ModelConfig& mc, const TrainConfig& tc_in, const float* expr
   res.model.state = tc.restore_best ? best_state : net->get_state();
   res.model.info = {{"best_epoch", std::to_string(res.best_epoch)}, {"best_val_loss", fmt(best)},
                     {"steps", std::to_string(step)}};
+  res.model.info.insert(opt.metadata.begin(), opt.metadata.end());
   if (!opt.out_dir.empty() && root) save_checkpoint(opt.out_dir + "/model.safetensors", g, res.model);
   return res;
 }
