@@ -79,8 +79,7 @@ void run_eval(EvalArgs& a) {
     const int table_no = a.paper_table >= 0          ? a.paper_table
                          : dataset_meta.is_object() ? dataset_meta.value("paper_table", 4)
                                                     : 4;
-    nlohmann::json model = m;
-    for (const char* k : {"baseline_correlation", "baseline_degree", "strata_counts"}) model.erase(k);
+    const nlohmann::json model = model_part(m);
     std::vector<MeasuredRow> rows = {{label, model, "."}, {eval::kCorrelation, m["baseline_correlation"], ""}};
     if (m["baseline_degree"].is_object()) rows.push_back({eval::kGeneDegree, m["baseline_degree"], ""});
     const std::string on = a.dataset.empty() ? a.pairs : "the " + a.split + " split of " + a.dataset;
