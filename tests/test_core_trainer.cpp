@@ -14,6 +14,7 @@
 #include "engine/data/split.h"
 #include "engine/data/synth.h"
 #include "kernels/check.h"
+#include "tests/test_util.h"
 
 namespace gener::core {
 namespace {
@@ -119,6 +120,14 @@ TEST(CoreTrainer, FitIsDeterministicForASeedAndLearns) {
   other.seed = 43;
   FitResult c = run(other);
   EXPECT_NE(a.model.params, c.model.params) << "a different seed gave identical weights";
+}
+
+TEST(CoreTrainer, DivergingLossStopsWithAnErrorNamingTheSteps) {
+  // The loss is read back every few steps (no host synchronisation per step); a blown-up run still stops there.
+  TrainConfig tc = small_train(5, 2);
+  tc.learning_rate = 1e30f;
+  tc.momentum = 0.f;
+  gener::test::expect_error([&] { run(tc); }, {"train: loss became", "between steps", "smaller learning_rate"});
 }
 
 TEST(CoreTrainer, RestoreBestReturnsTheBestEpochsWeights) {
