@@ -13,6 +13,7 @@
 #include "engine/core/trainer.h"
 #include "engine/data/split.h"
 #include "engine/data/synth.h"
+#include "tests/test_core_problem.h"
 #include "kernels/check.h"
 #include "tests/test_util.h"
 
@@ -39,31 +40,8 @@ std::string temp_dir(const std::string& name) {
   return dir.string();
 }
 
-// 300 genes x 64 samples x 4000 pairs, split 10% / 10%; built once for the whole suite.
-struct Problem {
-  data::SynthDataset ds;
-  data::Splits splits;
-  Problem() {
-    data::SynthConfig sc;
-    sc.genes = 300;
-    sc.samples = 64;
-    sc.pairs = 4000;
-    sc.seed = 3;
-    ds = data::make_synth(sc);
-    splits = data::split_pairs(ds.pairs, 0.1, 0.1, 3);
-  }
-  PairView view(const data::PairSet& p) const { return {p.ab.data(), p.label.data(), p.size()}; }
-  PairView train() const { return view(splits.train); }
-  PairView val() const { return view(splits.val); }
-  const float* expr() const { return ds.expr.values.data(); }
-  int genes() const { return ds.expr.n_genes(); }
-  int L() const { return ds.expr.L; }
-};
-
-const Problem& problem() {
-  static const Problem p;
-  return p;
-}
+using test_problem::Problem;
+using test_problem::problem;
 
 ModelConfig small_model() {
   ModelConfig c = load_model_config(std::string(GENER_SOURCE_DIR) + "/configs/model/paper.yaml");
