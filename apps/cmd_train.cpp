@@ -35,11 +35,11 @@ struct TrainArgs {
 
 void run_train(TrainArgs& a, parallel::Comm& world) {
   if (!a.data_dir.empty()) {
-    if (a.expr.path.empty()) a.expr.path = a.data_dir + "/expression.tsv";
+    if (a.expr.paths.empty()) a.expr.paths = {a.data_dir + "/expression.tsv"};
     if (a.train_pairs.empty()) a.train_pairs = a.data_dir + "/train.tsv";
     if (a.val_pairs.empty()) a.val_pairs = a.data_dir + "/val.tsv";
   }
-  GENER_CHECK(!a.dataset.empty() || (!a.expr.path.empty() && !a.train_pairs.empty() && !a.val_pairs.empty()),
+  GENER_CHECK(!a.dataset.empty() || (!a.expr.paths.empty() && !a.train_pairs.empty() && !a.val_pairs.empty()),
               "train: give --dataset CACHE, --data DIR, or --expression, --train and --val");
   const RankCompute rc = setup_rank_compute(a.compute, world);
   const core::DeviceKind dev = rc.device;
@@ -54,7 +54,7 @@ void run_train(TrainArgs& a, parallel::Comm& world) {
 
   // No output may be one of the inputs (device and inode); the run's final files are committed together.
   io::OutputGuard guard;
-  guard.input("--expression", a.expr.path);
+  guard_expression_inputs(guard, a.expr);
   guard.input("--train", a.train_pairs);
   guard.input("--val", a.val_pairs);
   guard.input("--dataset", a.dataset);
@@ -65,15 +65,19 @@ void run_train(TrainArgs& a, parallel::Comm& world) {
 
   data::Expression e;
   data::PairSet tr, va;
+  nlohmann::json expression_spec;  // the preprocessing the model records
   if (!a.dataset.empty()) {
     data::DatasetCache c = load_cache(a.dataset, a.quiet);
     e = std::move(c.expr);
+    if (c.meta.is_object() && c.meta.contains("expression_spec")) expression_spec = c.meta["expression_spec"];
     tr = std::move(c.splits.train);
     va = std::move(c.splits.val);
     a.train_pairs = a.dataset + " (train)";
     a.val_pairs = a.dataset + " (val)";
   } else {
-    e = load_expression(a.expr);
+    data::ExpressionSet es = load_expression_set(a.expr);
+    expression_spec = data::expression_spec_to_json(es.spec);
+    e = std::move(es.expr);
     tr = data::read_pairs(a.train_pairs, e);
     va = data::read_pairs(a.val_pairs, e);
   }
@@ -98,6 +102,7 @@ void run_train(TrainArgs& a, parallel::Comm& world) {
   fo.out_dir = a.out;
   fo.resume_from = a.resume;
   fo.progress = !a.quiet;
+  fo.metadata = model_metadata(expression_spec, e, tr);
   fo.final_outputs = &outputs;
   model_graph(mc, e.L, a.model_config);
   core::FitResult r = with_memory_context(

@@ -2,6 +2,7 @@
 // data-parallel over the ranks of a job.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,9 @@ struct FitOptions {
   // model.safetensors is committed with the run's other outputs (the app's train_log.json) when given; the
   // per-epoch last.safetensors is resume state and always committed at once.
   io::CommitGroup* final_outputs = nullptr;
+  // Extra checkpoint metadata written into every checkpoint of the run (the expression preprocessing and the
+  // training-pair degree table, so score/eval can reapply and report them).
+  std::map<std::string, std::string> metadata;
 };
 
 struct FitResult {

@@ -14,7 +14,12 @@ void OutputGuard::input(const std::string& role, const std::string& path) {
   if (path.empty()) return;
   Entry e{role, path, {}, false};
   e.exists = file_id(path, &e.id);
-  if (e.exists) inputs_.push_back(std::move(e));
+  if (!e.exists) return;
+  for (const Entry& out : outputs_)
+    GENER_CHECK(!(out.exists && out.id == e.id), out.role << " " << show(out.path, 200) << " is the same file as "
+                                                          << role << " " << show(path, 200)
+                                                          << ": refusing to overwrite an input");
+  inputs_.push_back(std::move(e));
 }
 
 void OutputGuard::output(const std::string& role, const std::string& path) {

@@ -12,7 +12,8 @@ namespace gener::io {
 // Roles name the options, so the error says which two collide.
 class OutputGuard {
  public:
-  // An input of the run; a path that does not exist (yet) or is empty is ignored (its reader reports it).
+  // An input of the run; a path that does not exist (yet) or is empty is ignored (its reader reports it). An input
+  // named after the outputs (the files a model recorded, known once it is read) is checked against them alike.
   void input(const std::string& role, const std::string& path);
   // Throws "ROLE PATH is the same file as INPUT_ROLE INPUT_PATH: refusing to overwrite an input" when `path` exists
   // and is an input; "ROLE PATH: is a directory (expected a file name)" when it is a directory; and when two
