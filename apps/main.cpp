@@ -9,6 +9,7 @@
 #include "kernels/check.h"
 
 int main(int argc, char** argv) {
+  gener::app::apply_process_defaults(argv);
   std::unique_ptr<gener::parallel::Comm> world;
   try {
     world = gener::parallel::make_world();  // MPI when a launcher started us, else one rank
