@@ -46,10 +46,14 @@ void run_demo(DemoArgs& a) {
   fo.out_dir = a.out + "/model";
   fo.progress = !a.quiet;
   fo.metadata = model_metadata(nullptr, e, s.train);
+  io::CommitGroup written;  // the model, metrics and curves appear together
+  fo.final_outputs = &written;
   core::FitResult r = core::fit(mc, tc, e.values.data(), e.n_genes(), e.L, view(s.train), view(s.val), fo);
   auto net = inference_network(r.model, dev, 4096, e, fo.out_dir);
   const eval::GeneTraining training = eval::gene_training(eval::training_pairs_table(e, s.train), e);
-  nlohmann::json m = evaluate_and_report(*net, "GENER", e, s.test, &training, a.out + "/data/test.tsv", a.out, false);
+  nlohmann::json m = evaluate_and_report(*net, "GENER", e, s.test, &training, a.out + "/data/test.tsv", a.out, false,
+                                         nlohmann::json::object(), &written);
+  written.commit();
   std::printf("GENER demo: %d genes x %d samples, trained %zu epochs (best %d) in %s on %s\n", e.n_genes(), e.L,
               r.history.size(), r.best_epoch, core::Progress::format_duration(clock.elapsed_s()).c_str(),
               core::device_name(dev));

@@ -44,6 +44,9 @@ void run_experiment(ExperimentArgs& a) {
   const eval::GeneTraining training = eval::gene_training(eval::training_pairs_table(e, d.splits.train), e);
   const auto metadata = model_metadata(d.summary["expression_spec"], e, d.splits.train);
 
+  // The models, their metrics and curves, metrics.json and report.md appear together when every model is done, or
+  // not at all (the dataset cache stays: it is complete and a rerun reads the same).
+  io::CommitGroup written;
   nlohmann::json all = {{"experiment", cfg.prepare.name}, {"config", cfg.file}, {"dataset", d.summary}};
   nlohmann::json baselines;
   std::vector<MeasuredRow> rows;
@@ -56,11 +59,13 @@ void run_experiment(ExperimentArgs& a) {
     fo.out_dir = dir;
     fo.progress = !a.quiet;
     fo.metadata = metadata;
+    fo.final_outputs = &written;
     core::FitResult r = core::fit(m.model, cfg.train, e.values.data(), e.n_genes(), e.L, view(d.splits.train),
                                   view(d.splits.val), fo);
     auto net = inference_network(r.model, dev, cfg.eval_batch, e, dir);
     nlohmann::json mj = evaluate_and_report(*net, m.label, e, d.splits.test, &training,
-                                            cfg.prepare.name + " test split", dir, !a.quiet);
+                                            cfg.prepare.name + " test split", dir, !a.quiet,
+                                            nlohmann::json::object(), &written);
     mj["best_epoch"] = r.best_epoch;
     mj["epochs_run"] = r.history.size();
     mj["validation"] = model_metrics(*net, d.splits.val, cfg.prepare.name + " validation split");
@@ -79,9 +84,10 @@ void run_experiment(ExperimentArgs& a) {
   all["strata_positive_counts"] = baselines["strata_positive_counts"];
   rows.push_back({eval::kCorrelation, baselines["baseline_correlation"], ""});
   rows.push_back({eval::kGeneDegree, baselines["baseline_degree"], ""});
-  write_json(out + "/metrics.json", all);
+  write_json(out + "/metrics.json", all, &written);
   write_report(out + "/report.md", "GENER — " + cfg.prepare.name, "the test set", cfg.prepare.paper_table, rows,
-               d.summary);
+               d.summary, &written);
+  written.commit();
   std::printf("experiment %s done in %s: wrote %s/report.md, %s/metrics.json\n", cfg.prepare.name.c_str(),
               core::Progress::format_duration(clock.elapsed_s()).c_str(), out.c_str(), out.c_str());
 }

@@ -12,6 +12,7 @@ Usage: bench/contention.sh [options]
   --threads T        threads per run (default: 2)
   --repeats R        rounds over every setting and run count (default: 3)
   --seconds S        measured seconds per run (default: 6)
+  --pairs N          random pairs each run draws from (default: 1000000; the run stops after --seconds)
   --modes "train score"
   --runs "1 2 3"     how many copies run at once
   --out FILE         TSV of every run (default: build/contention.tsv); a summary of medians is printed
@@ -19,7 +20,7 @@ EOF
 }
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-gener="$root/build/gener"; threads=2; repeats=3; seconds=6; modes="train score"; runs="1 2 3"
+gener="$root/build/gener"; threads=2; repeats=3; seconds=6; pairs=1000000; modes="train score"; runs="1 2 3"
 out="$root/build/contention.tsv"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -27,6 +28,7 @@ while [ $# -gt 0 ]; do
     --threads) threads="$2"; shift 2 ;;
     --repeats) repeats="$2"; shift 2 ;;
     --seconds) seconds="$2"; shift 2 ;;
+    --pairs) pairs="$2"; shift 2 ;;
     --modes) modes="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
@@ -43,8 +45,8 @@ echo -e "mode\tsetting\truns\trepeat\tload1\tpairs_per_s" >"$out"
 
 bench_args() {  # the paper model at L = 536 on 5,950 genes; the paper's training batch, a scoring batch of 1024
   case "$1" in
-    train) echo "--mode train --batch 64 --pairs 100000000 --seconds $seconds --warmup-batches 5" ;;
-    score) echo "--mode score --batch 1024 --pairs 100000000 --seconds $seconds --warmup-batches 2" ;;
+    train) echo "--mode train --batch 64 --pairs $pairs --seconds $seconds --warmup-batches 5" ;;
+    score) echo "--mode score --batch 1024 --pairs $pairs --seconds $seconds --warmup-batches 2" ;;
   esac
 }
 
