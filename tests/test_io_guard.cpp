@@ -197,5 +197,16 @@ TEST(Npy, ShapesThatOverflowTheSizeArithmeticAreErrors) {
   EXPECT_EQ(read_npy(p).values.size(), 4u);
 }
 
+// Found by fuzz/fuzz_npy.cpp: a shape that is no tuple ("'shape':," is empty) threw std::out_of_range.
+TEST(Npy, AShapeThatIsNotATupleIsAnError) {
+  ScratchDir d;
+  const std::string p = d.file("notuple.npy");
+  for (const std::string shape : {"", "3", ")", "L"}) {
+    SCOPED_TRACE(shape);
+    write_text(p, npy_with_shape(shape));
+    expect_error([&] { read_npy(p); }, {p, "npy shape must be a tuple"});
+  }
+}
+
 }  // namespace
 }  // namespace gener::io

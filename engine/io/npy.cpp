@@ -68,6 +68,8 @@ std::string dict_value(const std::string& header, const std::string& key, const 
 
 std::vector<int64_t> parse_shape(const std::string& tuple, const std::string& path, size_t off) {
   std::vector<int64_t> shape;
+  GENER_CHECK(tuple.size() >= 2 && tuple.front() == '(' && tuple.back() == ')',
+              path << ": byte " << off << ": npy shape must be a tuple like (3, 4), got '" << show(tuple) << "'");
   std::string inner = tuple.substr(1, tuple.size() - 2);
   std::istringstream is(inner);
   std::string tok;
