@@ -16,6 +16,7 @@ printf '%-12s %12s %10s  %s\n' target execs exec/s findings
 status=0
 for t in "${targets[@]}"; do
   corpus="$build/corpus/$t"; findings="$build/findings/$t"
+  rm -rf "$findings"  # what this run finds (a crash found before is a regression test by now)
   mkdir -p "$corpus" "$findings"
   log="$build/fuzz_$t.log"
   # -rss_limit_mb: a parser asked for more memory than that is a finding too (readers bound sizes by the file)
