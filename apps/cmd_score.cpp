@@ -128,6 +128,7 @@ void add_score_command(CLI::App& app) {
   cmd->add_option("--batch", a->batch, "pairs per forward pass")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_flag("--quiet", a->quiet, "no progress lines");
   add_compute_options(cmd, a->compute);
+  add_precision_option(cmd, a->compute);
   cmd->callback([a] { run_score(*a); });
 }
 

@@ -1,11 +1,18 @@
 // main.cpp — the gener program: subcommand dispatch; every error ends as one clear line and exit status 1.
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 
 #include "apps/commands.h"
 #include "kernels/check.h"
+#include "kernels/threads.h"
 
 int main(int argc, char** argv) {
+  // OpenBLAS chose SSE3 kernels on an AVX-512 CPU it does not know: start again with the right ones (once).
+  const char* core = gener::kernels::blas_coretype_override();
+  if (*core && setenv("OPENBLAS_CORETYPE", core, 1) == 0) execv("/proc/self/exe", argv);  // returns only on failure
   CLI::App app{"gener — train the GENER gene–gene interaction model and score gene pairs at genome scale"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "gener 0.1.0");
