@@ -41,7 +41,7 @@ void run_eval(EvalArgs& a) {
     bool is_npy = a.npy || (a.pairs.size() > 4 && a.pairs.compare(a.pairs.size() - 4, 4, ".npy") == 0);
     p = is_npy ? data::read_pairs_npy_by_id(a.pairs, e) : data::read_pairs(a.pairs, e);
   }
-  auto net = inference_network(ck, dev, a.batch, e, a.model);
+  auto net = inference_network(ck, dev, a.batch, e, a.model, &a.compute);
   nlohmann::json m = evaluate_and_report(*net, e, p, a.pairs, a.out, !a.quiet);
   print_metrics(m);
   std::printf("wrote %s/metrics.json, %s/roc.png, %s/pr.png\n", a.out.c_str(), a.out.c_str(), a.out.c_str());
@@ -79,6 +79,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--batch", a->batch, "pairs per forward pass")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_flag("--quiet", a->quiet, "no progress lines");
   add_compute_options(cmd, a->compute);
+  add_precision_option(cmd, a->compute);
   cmd->callback([a] { run_eval(*a); });
 }
 
