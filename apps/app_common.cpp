@@ -1,10 +1,18 @@
 // app_common.cpp — shared subcommand plumbing.
 #include "apps/app_common.h"
 
+<<<<<<< HEAD
 #include <cstdio>
+=======
+#include <sched.h>
+
+#include <algorithm>
+#include <thread>
+>>>>>>> main
 
 #include "engine/io/atomic_file.h"
 #include "kernels/check.h"
+#include "kernels/cuda_probe.h"
 #include "kernels/threads.h"
 
 namespace gener::app {
@@ -81,13 +89,31 @@ core::DeviceKind setup_compute(const ComputeArgs& a) {
   return core::resolve_device(a.device);
 }
 
+RankCompute setup_rank_compute(const ComputeArgs& a, const parallel::Comm& world) {
+  RankCompute rc;
+  int threads = a.threads;
+  if (threads <= 0) {
+    cpu_set_t set;
+    const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int allowed = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : hw;
+    threads = allowed;
+    if (world.local_size() > 1 && allowed >= hw) threads = std::max(1, allowed / world.local_size());
+  }
+  rc.threads = kernels::set_cpu_threads(threads);
+  rc.device = core::resolve_device(a.device);
+  const int gpus = kernels::cuda_device_count_safe();
+  rc.gpu = gpus > 0 ? world.local_rank() % gpus : 0;
+  return rc;
+}
+
 std::unique_ptr<core::Network> inference_network(const core::Checkpoint& ck, core::DeviceKind dev, int batch,
                                                  const data::Expression& expr, const std::string& model_path,
-                                                 const ComputeArgs* compute) {
+                                                 const ComputeArgs* compute, int gpu) {
   GENER_CHECK(ck.L == expr.L, model_path << ": model expects expression vectors of length " << ck.L
                                          << " but the expression matrix has " << expr.L << " samples");
   core::NetworkOptions no;
   no.device = dev;
+  no.gpu = gpu;
   no.max_batch = batch;
   no.mode = core::PlanMode::Inference;
   if (compute != nullptr && dev == core::DeviceKind::Cuda) {

@@ -10,6 +10,7 @@
 #include "engine/core/trainer.h"
 #include "engine/data/expression.h"
 #include "engine/data/pairs.h"
+#include "engine/parallel/comm.h"
 
 namespace gener::app {
 
@@ -41,11 +42,21 @@ void add_precision_option(CLI::App* cmd, ComputeArgs& a);
 kernels::Precision scoring_precision(const ComputeArgs& a, core::DeviceKind dev);
 core::DeviceKind setup_compute(const ComputeArgs& a);
 
+// The same for one rank of a job: --threads 0 takes the cores this rank may run on (its CPU affinity, shared
+// evenly with the other ranks of its node when the launcher did not bind them apart); the GPU is the rank's
+// local rank modulo the GPUs it sees.
+struct RankCompute {
+  core::DeviceKind device = core::DeviceKind::Cpu;
+  int gpu = 0;
+  int threads = 1;
+};
+RankCompute setup_rank_compute(const ComputeArgs& a, const parallel::Comm& world);
+
 // An inference network holding a checkpoint's weights, for `batch` pairs at a time.
 // `compute`, when given, selects the CUDA score path and TF32.
 std::unique_ptr<core::Network> inference_network(const core::Checkpoint& ck, core::DeviceKind dev, int batch,
                                                  const data::Expression& expr, const std::string& model_path,
-                                                 const ComputeArgs* compute = nullptr);
+                                                 const ComputeArgs* compute = nullptr, int gpu = 0);
 
 // Atomic JSON file.
 void write_json(const std::string& path, const nlohmann::json& j);

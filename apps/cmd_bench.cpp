@@ -6,6 +6,7 @@
 
 #include "apps/app_common.h"
 #include "apps/commands.h"
+#include "apps/config_paths.h"
 #include "kernels/check.h"
 #include "kernels/hash.h"
 
@@ -14,7 +15,7 @@ namespace {
 
 struct BenchArgs {
   ComputeArgs compute;
-  std::string mode = "score", json, model_config = std::string(GENER_CONFIG_DIR) + "/model/paper.yaml";
+  std::string mode = "score", json, model_config = default_config("model/paper.yaml");
   std::string cuda_graphs = "on", fold_bn = "on";  // --score-path and --tf32 are compute options
   int genes = 5950, samples = 536, batch = 1024, warmup = 3, loss_every = 100;
   long long pairs = 100000;

@@ -3,6 +3,7 @@
 
 #include "apps/app_common.h"
 #include "apps/commands.h"
+#include "apps/config_paths.h"
 #include "apps/evaluation.h"
 #include "apps/synth_args.h"
 #include "engine/core/progress.h"
@@ -14,8 +15,8 @@ struct DemoArgs {
   SynthOptions synth;
   ComputeArgs compute;
   std::string out = "runs/demo";
-  std::string model_config = std::string(GENER_CONFIG_DIR) + "/model/paper.yaml";
-  std::string train_config = std::string(GENER_CONFIG_DIR) + "/train/demo.yaml";
+  std::string model_config = default_config("model/paper.yaml");
+  std::string train_config = default_config("train/demo.yaml");
   int epochs = 0;
   bool quiet = false;
 };

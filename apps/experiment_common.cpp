@@ -5,12 +5,13 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "apps/config_paths.h"
 #include "engine/core/progress.h"
 
 namespace gener::app {
 
 core::ExperimentConfig load_experiment(const std::string& path, const std::string& data_root) {
-  const std::string repo = (std::filesystem::path(GENER_CONFIG_DIR) / "..").lexically_normal().string();
+  const std::string repo = (std::filesystem::path(config_dir()) / "..").lexically_normal().string();
   return core::load_experiment_config(path, data_root, {"", repo});
 }
 

@@ -92,6 +92,8 @@ class CpuNetwork final : public Network {
     fold_stale_ = true;
   }
   std::vector<float> get_grads() const override { return grads_; }
+  float* gradient_buffer() override { return grads_.data(); }
+  bool gradients_on_device() const override { return false; }
   std::vector<float> get_state() const override { return state_; }
   void set_state(const std::vector<float>& s) override {
     GENER_CHECK(s.size() == state_.size(), "set_state: expected " << state_.size() << " floats, got " << s.size());
@@ -109,15 +111,24 @@ class CpuNetwork final : public Network {
     n_genes_ = n_genes;
   }
 
-  float forward_backward(const int32_t* pairs, const int32_t* labels, int B, uint64_t step) override {
+  float forward_backward(const int32_t* pairs, const int32_t* labels, int B, uint64_t step,
+                         const BatchShare& share) override {
     GENER_CHECK(plan_.mode == PlanMode::Training, "forward_backward: network was planned for inference only");
+    GENER_CHECK(share.row0 >= 0 && share.global_batch >= B,
+                "forward_backward: rows [" << share.row0 << ", +" << B << ") of a batch of " << share.global_batch);
+    if (B == 0) {  // a rank without rows in this global batch contributes nothing
+      std::fill(grads_.begin(), grads_.end(), 0.f);
+      return 0.f;
+    }
     check_batch(pairs, B);
     check_labels(labels, B);
+    share_ = share;
     Buffers buf = main_buffers();
     fold_stale_ = true;  // running statistics move
     if (nan_fill_) poison(arena_);
     forward(buf, pairs, labels, B, /*train=*/true, step);
     backward(buf, labels, B, step);
+    share_ = BatchShare{};
     double sum = 0;
     for (int i = 0; i < B; ++i) sum += losses_[i];
     return static_cast<float>(sum / B);
@@ -208,7 +219,11 @@ class CpuNetwork final : public Network {
                                                                 << " outside [0, " << n_genes_ << ")");
   }
 
-  k::BnDropoutParams bn_params(const Node& n, uint64_t step) const { return bn_dropout_params(n, train_.seed, step); }
+  k::BnDropoutParams bn_params(const Node& n, uint64_t step) const {
+    return bn_dropout_params(n, train_.seed, step, share_.row0);
+  }
+  // Scale of the loss gradient: 1 / rows of the global batch (this batch's B outside data-parallel training).
+  float grad_scale(int B) const { return 1.f / static_cast<float>(share_.global_batch > 0 ? share_.global_batch : B); }
 
   void forward(const Buffers& b, const int32_t* pairs, const int32_t* labels, int B, bool train, uint64_t step) {
     bool skip_next = false;
@@ -268,8 +283,8 @@ class CpuNetwork final : public Network {
         }
         case OpKind::SoftmaxXent:
           if (labels)
-            k::softmax_xent_cpu(B, graph_.config.classes, b.value(n.in[0]), labels, 1.f / B, b.value(n.out[0]),
-                                b.losses, nullptr);
+            k::softmax_xent_cpu(B, graph_.config.classes, b.value(n.in[0]), labels, grad_scale(B),
+                                b.value(n.out[0]), b.losses, nullptr);
           else
             k::softmax_cpu(B, graph_.config.classes, b.value(n.in[0]), b.value(n.out[0]));
           break;
@@ -318,8 +333,8 @@ class CpuNetwork final : public Network {
         }
         case OpKind::SoftmaxXent:
           // Recomputes the probabilities from the logits (kept alive by the plan) and writes dlogits.
-          k::softmax_xent_cpu(B, graph_.config.classes, b.value(n.in[0]), labels, 1.f / B, b.value(n.out[0]), nullptr,
-                              b.grad(n.in[0]));
+          k::softmax_xent_cpu(B, graph_.config.classes, b.value(n.in[0]), labels, grad_scale(B), b.value(n.out[0]),
+                              nullptr, b.grad(n.in[0]));
           break;
       }
     }
@@ -336,6 +351,7 @@ class CpuNetwork final : public Network {
   std::vector<float> expr_;
   std::vector<Lane> lanes_;
   std::vector<double> chunk_losses_;  // per micro-batch loss sums of one predict()
+  BatchShare share_;                  // the training batch's place in the global batch, during forward_backward
   int n_genes_ = 0;
 };
 

@@ -52,7 +52,7 @@ class CudaNetwork final : public Network {
         training_(opt.mode == PlanMode::Training),
         nan_fill_(debug_nan_fill_requested(opt)),
         use_graphs_(opt.cuda_graphs && !GENER_CUDA_LAUNCH_SYNC_),  // debug builds synchronise per launch
-        ctx_(k::GpuContextOptions{0, opt.allow_tf32}),  // device 0; TF32 off unless asked: fp32 like the CPU
+        ctx_(k::GpuContextOptions{opt.gpu, opt.allow_tf32}),  // the rank's GPU; TF32 off unless asked: fp32 like the CPU
         convs_(k::ConvPlanOptions{false, /*deterministic=*/training_, /*forward_only=*/!training_}) {
     const Graph& gr = graph_;
     const long long mb = plan_.max_batch;
@@ -195,6 +195,8 @@ class CudaNetwork final : public Network {
     fold_stale_ = true;
   }
   std::vector<float> get_grads() const override { return download(grads_); }
+  float* gradient_buffer() override { return grads_.get(); }
+  bool gradients_on_device() const override { return true; }
   std::vector<float> get_state() const override { return download(state_); }
   void set_state(const std::vector<float>& s) override {
     GENER_CHECK(s.size() == state_.size(), "set_state: expected " << state_.size() << " floats, got " << s.size());
@@ -218,15 +220,25 @@ class CudaNetwork final : public Network {
     n_genes_ = n_genes;
   }
 
-  float forward_backward(const int32_t* pairs, const int32_t* labels, int B, uint64_t step) override {
+  float forward_backward(const int32_t* pairs, const int32_t* labels, int B, uint64_t step,
+                         const BatchShare& share) override {
     GENER_CHECK(training_, "forward_backward: network was planned for inference only");
     GENER_CHECK(labels != nullptr, "forward_backward: labels are required");
+    GENER_CHECK(share.row0 >= 0 && share.global_batch >= B,
+                "forward_backward: rows [" << share.row0 << ", +" << B << ") of a batch of " << share.global_batch);
+    if (B == 0) {  // a rank without rows in this global batch contributes nothing
+      zero(grads_.get(), grads_.size());
+      ctx_.synchronize();
+      return 0.f;
+    }
+    share_ = share;
     stage_batch(pairs, labels, B);
     const int32_t* d_pairs = in_.get();
     const int32_t* d_labels = in_.get() + 2 * static_cast<size_t>(B);
     float* d_losses = out_.get() + B;
     forward(d_pairs, d_labels, d_losses, B, /*train=*/true, step);
     backward(d_labels, B, step);
+    share_ = BatchShare{};
     eval_affine_stale_ = true;  // running statistics moved
     fold_stale_ = true;
     const float* losses = fetch(d_losses, static_cast<size_t>(B));
@@ -385,7 +397,11 @@ class CudaNetwork final : public Network {
     folded_now_ = false;
   }
 
-  k::BnDropoutParams bn_params(const Node& n, uint64_t step) const { return bn_dropout_params(n, train_.seed, step); }
+  k::BnDropoutParams bn_params(const Node& n, uint64_t step) const {
+    return bn_dropout_params(n, train_.seed, step, share_.row0);
+  }
+  // Scale of the loss gradient: 1 / rows of the global batch (this batch's B outside data-parallel training).
+  float grad_scale(int B) const { return 1.f / static_cast<float>(share_.global_batch > 0 ? share_.global_batch : B); }
 
   // Inference epilogue of layer i: its batchnorm's output = act(raw + bias) * scale + shift.
   void epilogue(size_t i, int B, const float* raw) {
@@ -444,7 +460,7 @@ class CudaNetwork final : public Network {
           break;
         }
         case OpKind::SoftmaxXent:
-          k::softmax_xent_cuda(B, graph_.config.classes, value(n.in[0]), d_labels, 1.f / B, value(n.out[0]),
+          k::softmax_xent_cuda(B, graph_.config.classes, value(n.in[0]), d_labels, grad_scale(B), value(n.out[0]),
                                d_labels ? d_losses : nullptr, nullptr, st);
           break;
       }
@@ -486,7 +502,7 @@ class CudaNetwork final : public Network {
         }
         case OpKind::SoftmaxXent:
           // Recomputes the probabilities from the logits (kept alive by the plan) and writes dlogits.
-          k::softmax_xent_cuda(B, graph_.config.classes, value(n.in[0]), d_labels, 1.f / B, value(n.out[0]),
+          k::softmax_xent_cuda(B, graph_.config.classes, value(n.in[0]), d_labels, grad_scale(B), value(n.out[0]),
                                nullptr, grad(n.in[0]), st);
           break;
       }
@@ -526,6 +542,7 @@ class CudaNetwork final : public Network {
   bool fold_stale_ = true, folded_now_ = false;
   StepGraph step_graph_;                  // train_step's CUDA graph
   std::unique_ptr<FusedCnnPlan> fused_cnn_;  // --score-path fused: the nodes the fused CNN kernel replaces
+  BatchShare share_;  // the training batch's place in the global batch, during forward_backward
 };
 
 }  // namespace

@@ -60,13 +60,14 @@ float learning_rate_at(const TrainConfig& c, long long step) {
   return static_cast<float>(c.learning_rate * std::pow(static_cast<double>(c.lr_decay_rate), e));
 }
 
-kernels::BnDropoutParams bn_dropout_params(const Node& n, uint64_t run_seed, uint64_t step) {
+kernels::BnDropoutParams bn_dropout_params(const Node& n, uint64_t run_seed, uint64_t step, long long row0) {
   kernels::BnDropoutParams p;
   p.eps = n.bn_eps;
   p.momentum = n.bn_momentum;
   p.drop_rate = n.dropout;
   p.seed = (static_cast<uint64_t>(kernels::hash3(run_seed, n.dropout_salt, 0)) << 32) | n.dropout_salt;
   p.step = step;
+  p.index0 = static_cast<uint64_t>(row0) * static_cast<uint64_t>(n.bn_c) * static_cast<uint64_t>(n.bn_s);
   return p;
 }
 

@@ -21,6 +21,14 @@ DeviceKind resolve_device(const std::string& name);
 // Learning rate at a 0-based step: lr0 * rate^(step / steps), floored exponent when staircase.
 float learning_rate_at(const TrainConfig& c, long long step);
 
+// This rank's part of a global training batch: rows [row0, row0 + B) of `global_batch` rows. The loss gradient
+// carries 1 / global_batch, so the sum of every rank's gradient buffers is the mean gradient of the global batch,
+// and dropout masks are keyed by the global row, so they do not depend on how many ranks share the batch.
+struct BatchShare {
+  long long row0 = 0;
+  int global_batch = 0;
+};
+
 // One network instance on one device. Built once; no allocation happens inside train_step / predict.
 class Network {
  public:
@@ -43,7 +51,17 @@ class Network {
 
   // Training: forward + backward on one batch (pairs (B, 2), labels (B)); fills the gradient buffer and
   // returns the mean cross-entropy. `step` selects the dropout masks.
-  virtual float forward_backward(const int32_t* pairs, const int32_t* labels, int B, uint64_t step) = 0;
+  float forward_backward(const int32_t* pairs, const int32_t* labels, int B, uint64_t step) {
+    return forward_backward(pairs, labels, B, step, BatchShare{0, B});
+  }
+  // The same on a share of a global batch (data-parallel ranks); B may be 0 (zero gradients, loss 0).
+  virtual float forward_backward(const int32_t* pairs, const int32_t* labels, int B, uint64_t step,
+                                 const BatchShare& share) = 0;
+  // The gradient buffer (n_params floats, Graph::params layout) where the backend keeps it: host memory on the
+  // CPU, device memory on a GPU. Data-parallel training sums it over ranks between forward_backward and
+  // apply_update.
+  virtual float* gradient_buffer() = 0;
+  virtual bool gradients_on_device() const = 0;
   // Optimizer update from the gradient buffer; `t` is the 1-based update count (Adam bias correction).
   virtual void apply_update(float lr, long long t) = 0;
   // Inference (batchnorm running statistics, no dropout): P(interacting) per pair into p_pos (B).
@@ -101,6 +119,7 @@ struct NetworkOptions {
   // Debug: fill the activation arena with NaN before every pass, so an op that reads what nothing wrote yields
   // NaN and fails a parity test. Also on when the environment has GENER_DEBUG_NAN_ARENA=1.
   bool debug_nan_fill = false;
+  int gpu = 0;        // CUDA device (one GPU per rank: its local rank)
 };
 bool debug_nan_fill_requested(const NetworkOptions& opt);  // the option or the environment variable
 
@@ -112,8 +131,9 @@ std::unique_ptr<Network> make_cuda_network(const Graph& g, const NetworkOptions&
 #endif
 
 // The batchnorm/dropout parameters of an ActBnDropout node at a training step: every backend derives the
-// dropout stream the same way from the run seed and the node, so masks agree element by element.
-kernels::BnDropoutParams bn_dropout_params(const Node& n, uint64_t run_seed, uint64_t step);
+// dropout stream the same way from the run seed and the node, so masks agree element by element. `row0` is the
+// batch's first row in the global batch: element indices count from there.
+kernels::BnDropoutParams bn_dropout_params(const Node& n, uint64_t run_seed, uint64_t step, long long row0 = 0);
 
 // Keras-style initialisation from a seed: Glorot-uniform weights, zero biases, batchnorm gamma 1 / beta 0,
 // running mean 0 / variance 1.
