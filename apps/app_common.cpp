@@ -1,14 +1,11 @@
 // app_common.cpp — shared subcommand plumbing.
 #include "apps/app_common.h"
 
-<<<<<<< HEAD
-#include <cstdio>
-=======
 #include <sched.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <thread>
->>>>>>> main
 
 #include "engine/io/atomic_file.h"
 #include "kernels/check.h"
