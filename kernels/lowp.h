@@ -22,8 +22,12 @@ bool precision_supported(Precision p);
 // The precision to run when p is asked for: p, or Fp32 where the CPU lacks it; `note` then says why.
 Precision resolve_precision(Precision p, std::string* note);
 
-// Values per 32-bit group along the reduction dimension: 2 (bf16) or 4 (int8).
+// Values per 32-bit group along the reduction dimension: 1 (fp32), 2 (bf16) or 4 (int8).
 int lowp_group(Precision p);
+
+// The fp32 dense kernel below (Precision::Fp32 weights) runs here: AVX-512F present and not disabled. It computes
+// each row on its own in a fixed order, so a row's result never depends on the rows beside it (sgemm's may).
+bool fp32_dense_fast_available();
 
 // A layer's weights packed for its kernel (built once per parameter set).
 struct LowpWeights {
@@ -52,7 +56,7 @@ LowpWeights conv1row_lowp_pack(Precision p, int c_out, int c_in, int kw, const f
 void conv1row_lowp_convert(const LowpWeights& lw, int n, int w, const float* x, LowpActs& a);
 void conv1row_lowp_forward(const LowpWeights& lw, int n, int w, const LowpActs& a, Activation act, float* y);
 
-// ---- dense: x (N, K) → y (N, out), y = act(x · Wᵀ + b) ----
+// ---- dense: x (N, K) → y (N, out), y = act(x · Wᵀ + b); also fp32 (Precision::Fp32, see above) ----
 LowpWeights dense_lowp_pack(Precision p, int out, int in, const float* w, const float* b);
 void dense_lowp_convert(const LowpWeights& lw, int n, const float* x, LowpActs& a);
 void dense_lowp_forward(const LowpWeights& lw, int n, const LowpActs& a, Activation act, float* y);

@@ -57,7 +57,9 @@ Precision resolve_precision(Precision p, std::string* note) {
   return Precision::Fp32;
 }
 
-int lowp_group(Precision p) { return p == Precision::Int8 ? 4 : 2; }
+int lowp_group(Precision p) { return p == Precision::Int8 ? 4 : p == Precision::Bf16 ? 2 : 1; }
+
+bool fp32_dense_fast_available() { return cpu_has("avx512f"); }
 
 uint16_t float_to_bf16(float f) {
   uint32_t u;
@@ -99,7 +101,9 @@ void pack_groups(LowpWeights& lw, int groups, int padded_out, Value value) {
       uint32_t word = 0;
       for (int e = 0; e < G; ++e) {
         const float v = value(o, g, e);
-        if (lw.prec == Precision::Int8) {
+        if (lw.prec == Precision::Fp32) {
+          std::memcpy(&word, &v, 4);
+        } else if (lw.prec == Precision::Int8) {
           const int q = static_cast<int>(std::clamp(std::nearbyint(v / lw.w_scale[o]), -127.f, 127.f));
           lw.w_sum[o] += q;
           word |= static_cast<uint32_t>(static_cast<uint8_t>(static_cast<int8_t>(q))) << (8 * e);
@@ -141,7 +145,6 @@ LowpWeights conv1row_lowp_pack(Precision p, int c_out, int c_in, int kw, const f
 }
 
 LowpWeights dense_lowp_pack(Precision p, int out, int in, const float* w, const float* b) {
-  GENER_CHECK(p != Precision::Fp32, "dense_lowp_pack: fp32 has no packed form");
   LowpWeights lw;
   lw.prec = p;
   lw.out = out;

@@ -27,6 +27,13 @@ struct Bf16Dot {
     return _mm512_dpbf16_ps(c, (__m512bh)a, (__m512bh)b);
   }
 };
+struct Fp32Dot {  // the fp32 dense kernel: one value per group, plain FMA
+  using Acc = __m512;
+  GENER_LOWP_TARGET static inline Acc zero() { return _mm512_setzero_ps(); }
+  GENER_LOWP_TARGET static inline Acc dot(Acc c, __m512i a, __m512i b) {
+    return _mm512_fmadd_ps(_mm512_castsi512_ps(a), _mm512_castsi512_ps(b), c);
+  }
+};
 struct Int8Dot {  // a: unsigned 8-bit activations, b: signed 8-bit weights
   using Acc = __m512i;
   GENER_LOWP_TARGET static inline Acc zero() { return _mm512_setzero_si512(); }
@@ -148,7 +155,7 @@ GENER_LOWP_TARGET void conv_convert(const LowpWeights& lw, int n, int w, const f
 
 template <Precision P>
 GENER_LOWP_TARGET void dense_convert(const LowpWeights& lw, int n, const float* x, LowpActs& a) {
-  constexpr int G = P == Precision::Int8 ? 4 : 2;
+  constexpr int G = P == Precision::Int8 ? 4 : P == Precision::Bf16 ? 2 : 1;
   const int groups = (lw.k + G - 1) / G;
   const int rows = (n + kRowPad - 1) / kRowPad * kRowPad;
   a.stride = (static_cast<size_t>(groups) * 4 + 63) / 64 * 64;
@@ -169,11 +176,13 @@ GENER_LOWP_TARGET void dense_convert(const LowpWeights& lw, int n, const float* 
         const __m512 v = _mm512_maskz_loadu_ps(tail_mask(K - i), xs + i);
         _mm_mask_storeu_epi8(row + i, tail_mask(Kp - i), _mm512_cvtepi32_epi8(quantize16(v, inv, zp)));
       }
-    } else {
+    } else if constexpr (P == Precision::Bf16) {
       for (int i = 0; i < Kp; i += 16) {
         const __m512 v = _mm512_maskz_loadu_ps(tail_mask(K - i), xs + i);
         _mm256_mask_storeu_epi16(row + 2 * i, tail_mask(Kp - i), (__m256i)_mm512_cvtneps_pbh(v));
       }
+    } else {
+      std::memcpy(row, xs, static_cast<size_t>(K) * sizeof(float));
     }
   }
 }
@@ -230,7 +239,7 @@ GENER_LOWP_TARGET void conv_forward(const LowpWeights& lw, int n, int w, const L
 template <class D, int R, int V>
 GENER_LOWP_TARGET void dense_block(const LowpWeights& lw, const LowpActs& a, int b0, int o0, int n, Activation act,
                                    float* y) {
-  const int G = std::is_same_v<D, Int8Dot> ? 4 : 2, groups = (lw.k + G - 1) / G;
+  const int G = std::is_same_v<D, Int8Dot> ? 4 : std::is_same_v<D, Bf16Dot> ? 2 : 1, groups = (lw.k + G - 1) / G;
   const int po = (lw.out + 15) / 16 * 16;
   typename D::Acc acc[R][V];
 #pragma GCC unroll 24
@@ -296,14 +305,21 @@ void conv1row_lowp_forward(const LowpWeights& lw, int n, int w, const LowpActs& 
 }
 
 void dense_lowp_convert(const LowpWeights& lw, int n, const float* x, LowpActs& a) {
-  GENER_CHECK(precision_supported(lw.prec), "dense_lowp_convert: " << precision_name(lw.prec) << " unsupported here");
-  if (lw.prec == Precision::Int8) dense_convert<Precision::Int8>(lw, n, x, a);
-  else dense_convert<Precision::Bf16>(lw, n, x, a);
+  GENER_CHECK(lw.prec == Precision::Fp32 ? fp32_dense_fast_available() : precision_supported(lw.prec),
+              "dense_lowp_convert: " << precision_name(lw.prec) << " kernels unsupported here");
+  switch (lw.prec) {
+    case Precision::Int8: dense_convert<Precision::Int8>(lw, n, x, a); break;
+    case Precision::Bf16: dense_convert<Precision::Bf16>(lw, n, x, a); break;
+    case Precision::Fp32: dense_convert<Precision::Fp32>(lw, n, x, a); break;
+  }
 }
 
 void dense_lowp_forward(const LowpWeights& lw, int n, const LowpActs& a, Activation act, float* y) {
-  if (lw.prec == Precision::Int8) dense_forward<Int8Dot>(lw, n, a, act, y);
-  else dense_forward<Bf16Dot>(lw, n, a, act, y);
+  switch (lw.prec) {
+    case Precision::Int8: dense_forward<Int8Dot>(lw, n, a, act, y); break;
+    case Precision::Bf16: dense_forward<Bf16Dot>(lw, n, a, act, y); break;
+    case Precision::Fp32: dense_forward<Fp32Dot>(lw, n, a, act, y); break;
+  }
 }
 
 }  // namespace gener::kernels

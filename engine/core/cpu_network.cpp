@@ -46,11 +46,13 @@ class CpuNetwork final : public Network {
       fparams_.assign(gr.n_params, 0.f);
       fstate_.assign(gr.n_state, 0.f);
     }
+    // Folded inference runs the planned layers on the AVX-512 kernels of kernels/lowp.h: fp32 dense layers, or bf16 /
+    // int8 convolutions and dense layers when asked for.
     const kernels::Precision prec = kernels::resolve_precision(opt.precision, nullptr);
-    if (prec != kernels::Precision::Fp32) {
-      GENER_CHECK(opt.fold_bn, "precision " << kernels::precision_name(prec) << " needs batchnorm folding (fold_bn on)");
+    GENER_CHECK(prec == kernels::Precision::Fp32 || opt.fold_bn,
+                "precision " << kernels::precision_name(prec) << " needs batchnorm folding (fold_bn on)");
+    if (opt.fold_bn && (prec != kernels::Precision::Fp32 || kernels::fp32_dense_fast_available()))
       lowp_ = std::make_unique<LowpPlan>(gr, fold_, prec);
-    }
     // The planned arena serves training steps; inference runs in the per-thread lanes below.
     if (plan_.mode == PlanMode::Training) arena_.assign(static_cast<size_t>(plan_.arena_floats), 0.f);
     aux_.assign(gr.n_aux, 0.f);
@@ -68,7 +70,8 @@ class CpuNetwork final : public Network {
         bn_ws = std::max(bn_ws, static_cast<size_t>(plan_.max_batch) * n.bn_c * n.bn_s);
     }
     if (plan_.mode == PlanMode::Training) workspace_.assign(std::max(conv_ws, bn_ws), 0.f);
-    const int mb = std::min(lowp_ ? kLowpMicroBatch : kMicroBatch, plan_.max_batch);
+    const bool reduced = lowp_ && lowp_->precision() != kernels::Precision::Fp32;
+    const int mb = std::min(reduced ? kLowpMicroBatch : kMicroBatch, plan_.max_batch);
     lanes_.resize(static_cast<size_t>(std::max(1, omp_get_max_threads())));
     for (Lane& l : lanes_) {
       l.plan = plan_memory(gr, mb, PlanMode::Inference);
@@ -346,7 +349,7 @@ class CpuNetwork final : public Network {
   BnFoldPlan fold_;                                  // empty without fold_bn
   std::vector<float> fparams_, fstate_;              // batchnorm-folded copies for inference
   bool fold_stale_ = true, folded_now_ = false;
-  std::unique_ptr<LowpPlan> lowp_;                   // reduced-precision scoring (NetworkOptions::precision)
+  std::unique_ptr<LowpPlan> lowp_;                   // folded inference's kernel plan (NetworkOptions::precision)
   std::vector<float> arena_, aux_, workspace_, losses_;
   std::vector<float> expr_;
   std::vector<Lane> lanes_;

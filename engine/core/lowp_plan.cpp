@@ -10,8 +10,8 @@ namespace gener::core {
 namespace k = gener::kernels;
 
 LowpPlan::LowpPlan(const Graph& g, const BnFoldPlan& fold, k::Precision p) : prec_(p) {
-  GENER_CHECK(p != k::Precision::Fp32 && k::precision_supported(p),
-              "LowpPlan: precision " << k::precision_name(p) << " is not a supported reduced precision here");
+  GENER_CHECK(p == k::Precision::Fp32 ? k::fp32_dense_fast_available() : k::precision_supported(p),
+              "LowpPlan: precision " << k::precision_name(p) << " has no kernels on this CPU");
   slot_.assign(g.nodes.size(), -1);
   for (size_t i = 0; i + 1 < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];
@@ -28,7 +28,7 @@ LowpPlan::LowpPlan(const Graph& g, const BnFoldPlan& fold, k::Precision p) : pre
     Layer l;
     l.node = i;
     l.act = next.act;
-    if (n.op == OpKind::Conv2d && n.conv.h == 1 && n.conv.kh == 1 && n.conv.c_in >= 2) {
+    if (n.op == OpKind::Conv2d && p != k::Precision::Fp32 && n.conv.h == 1 && n.conv.kh == 1 && n.conv.c_in >= 2) {
       l.conv = true;
       l.width = n.conv.w;
     } else if (!(n.op == OpKind::Dense && n.dense_in >= 32)) {

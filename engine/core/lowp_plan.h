@@ -15,7 +15,8 @@ namespace gener::core {
 
 class LowpPlan {
  public:
-  // p must be Bf16 or Int8 and supported by this CPU (kernels::resolve_precision).
+  // p: Bf16 or Int8 supported by this CPU (kernels::resolve_precision), or Fp32 where fp32_dense_fast_available():
+  // then only the dense layers run here (AVX-512 fp32, each row on its own), the convolutions on the direct kernel.
   LowpPlan(const Graph& g, const BnFoldPlan& fold, kernels::Precision p);
   kernels::Precision precision() const { return prec_; }
   int layers() const { return static_cast<int>(layers_.size()); }
