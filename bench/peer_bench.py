@@ -82,14 +82,11 @@ class Worker:
 
 
 def read_tsv_expression(path):
-    names, rows = [], []
-    for i, line in enumerate(open(path)):
-        cols = line.rstrip("\n").split("\t")
-        if i == 0:
-            continue  # header of sample names
-        names.append(cols[0])
-        rows.append([float(v) for v in cols[1:]])
-    return names, np.asarray(rows, dtype=np.float32)
+    """`gener synth`'s expression.tsv: samples x genes (DREAM5 layout: a header of gene names, one row per chip)."""
+    lines = open(path).read().split("\n")
+    names = lines[0].split("\t")
+    rows = [[float(v) for v in l.split("\t")] for l in lines[1:] if l.strip()]
+    return names, np.ascontiguousarray(np.asarray(rows, dtype=np.float32).T)
 
 
 def prepare_model(args, work):
