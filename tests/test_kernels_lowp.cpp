@@ -185,6 +185,43 @@ TEST(LowpKernels, DeterministicAndBatchIndependent) {
   }
 }
 
+// The fp32 dense kernel of folded inference (Precision::Fp32 weights): the reference dense op within fp32 rounding of
+// a reordered sum (|dy| <= 1e-6 · Σ|x||w| + 1e-6 · |y|), at batch 1, 7, 1000 and widths no multiple of 16; every row
+// computed alone (bit-identical when scored by itself) and the same bits on a rerun.
+TEST(LowpKernels, Fp32DenseMatchesReferenceRowByRow) {
+  if (!fp32_dense_fast_available()) GTEST_SKIP() << "this CPU lacks AVX-512F (or it is disabled)";
+  struct Case { int n, in, out; };
+  for (Case c : {Case{1, 4264, 32}, Case{7, 536, 128}, Case{1000, 130, 17}, Case{7, 33, 70}, Case{1000, 160, 2}}) {
+    SCOPED_TRACE("n=" + std::to_string(c.n) + " " + std::to_string(c.in) + "->" + std::to_string(c.out));
+    std::vector<float> x = random_uniform(static_cast<size_t>(c.n) * c.in, -3.f, 3.f, 31);
+    std::vector<float> w = random_uniform(static_cast<size_t>(c.out) * c.in, -0.2f, 0.2f, 32);
+    std::vector<float> b = random_uniform(c.out, -0.5f, 0.5f, 33);
+    for (float& v : b) v += 100.f;  // every output positive: the ReLU passes all of them
+    const std::vector<float> got = low_dense(Precision::Fp32, c.n, c.in, c.out, x, w, b);
+    const std::vector<float> ref = ref_dense(c.n, c.in, c.out, x, w, b);
+    size_t bad = 0;
+    for (int s = 0; s < c.n; ++s)
+      for (int o = 0; o < c.out; ++o) {
+        double mag = 0;
+        for (int i = 0; i < c.in; ++i)
+          mag += std::fabs(x[static_cast<size_t>(s) * c.in + i]) * std::fabs(w[static_cast<size_t>(o) * c.in + i]);
+        const size_t i = static_cast<size_t>(s) * c.out + o;
+        bad += !(std::fabs(got[i] - ref[i]) <= 1e-6 * mag + 1e-6 * std::fabs(ref[i]));
+      }
+    EXPECT_EQ(bad, 0u);
+    EXPECT_EQ(low_dense(Precision::Fp32, c.n, c.in, c.out, x, w, b), got) << "rerun";
+    const int s = c.n - 1;  // the last row (a partial block in every case but n = 1) scored alone
+    std::vector<float> xs(x.begin() + static_cast<long>(s) * c.in, x.begin() + static_cast<long>(s + 1) * c.in);
+    EXPECT_TRUE(all_close(low_dense(Precision::Fp32, 1, c.in, c.out, xs, w, b).data(),
+                          got.data() + static_cast<size_t>(s) * c.out, c.out, 0, 0, "last row alone vs in its batch"));
+  }
+  // The test can fail: a weight moved by one fp32 step at the far end of a row changes that output.
+  std::vector<float> x(33, 1.f), w = random_uniform(70 * 33, 0.1f, 0.2f, 34), b(70, 1.f);
+  const std::vector<float> y0 = low_dense(Precision::Fp32, 1, 33, 70, x, w, b);
+  w[32] = std::nextafter(w[32], 1.f) + 1e-3f;
+  EXPECT_NE(low_dense(Precision::Fp32, 1, 33, 70, x, w, b)[0], y0[0]);
+}
+
 TEST(LowpKernels, DisabledFeatureFallsBackToFp32) {
   const char* old = std::getenv("GENER_CPU_DISABLE");
   const std::string saved = old ? old : "";
