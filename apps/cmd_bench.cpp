@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "apps/app_common.h"
@@ -98,7 +99,8 @@ void run_bench(BenchArgs& a) {
                         {"params", g.n_trainable}, {"macs_per_pair", g.multiply_adds_per_pair()},
                         {"score_path", a.compute.score_path}, {"tf32", a.compute.tf32}, {"fold_bn", a.fold_bn},
                         {"precision", kernels::precision_name(no.precision)},
-                        {"cuda_graphs", a.cuda_graphs}});
+                        {"cuda_graphs", a.cuda_graphs},
+                        {"omp_wait_policy", std::getenv("OMP_WAIT_POLICY") ? std::getenv("OMP_WAIT_POLICY") : ""}});
 }
 
 }  // namespace

@@ -32,4 +32,9 @@ const char* blas_coretype_override() {
   return "";
 }
 
+const char* omp_wait_policy_override() {
+  if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return "";
+  return "PASSIVE";
+}
+
 }  // namespace gener::kernels
