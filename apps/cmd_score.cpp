@@ -52,7 +52,7 @@ void run_score(ScoreArgs& a, parallel::Comm& world) {
   if (sharded && !a.out_given) a.out = "shard-" + std::to_string(sl.index) + "-of-" + std::to_string(sl.count) + ".gshard";
   const RankCompute rc = setup_rank_compute(a.compute, world);
   core::Checkpoint ck = core::load_checkpoint(a.model);
-  data::Expression e = load_expression(a.expr);
+  data::Expression e = load_model_expression(a.expr, ck, a.model, a.quiet).expr;  // the model's preprocessing
   data::PairSet p;
   if (!a.all_pairs) p = data::read_pairs(a.pairs, e);
   const scoring::PairSpace space =
@@ -132,7 +132,7 @@ void add_score_command(CLI::App& app, parallel::Comm& world) {
   auto a = std::make_shared<ScoreArgs>();
   CLI::App* cmd = app.add_subcommand("score", "score gene pairs with a trained model (TSV gene_a gene_b score, best first)");
   cmd->add_option("--model", a->model, "model.safetensors from `gener train`")->required();
-  add_expression_options(cmd, a->expr, true);
+  add_expression_options(cmd, a->expr, false);  // optional when the model records its files
   cmd->add_option("--pairs", a->pairs, "pair list: gene_a gene_b [label]");
   cmd->add_flag("--all-pairs", a->all_pairs, "score all N(N-1)/2 pairs of the expression matrix (streamed)");
   CLI::Option* out = cmd->add_option("--out", a->out, "output TSV (with --shard: the shard file, default "

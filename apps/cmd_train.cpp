@@ -28,11 +28,11 @@ struct TrainArgs {
 
 void run_train(TrainArgs& a, parallel::Comm& world) {
   if (!a.data_dir.empty()) {
-    if (a.expr.path.empty()) a.expr.path = a.data_dir + "/expression.tsv";
+    if (a.expr.paths.empty()) a.expr.paths = {a.data_dir + "/expression.tsv"};
     if (a.train_pairs.empty()) a.train_pairs = a.data_dir + "/train.tsv";
     if (a.val_pairs.empty()) a.val_pairs = a.data_dir + "/val.tsv";
   }
-  GENER_CHECK(!a.dataset.empty() || (!a.expr.path.empty() && !a.train_pairs.empty() && !a.val_pairs.empty()),
+  GENER_CHECK(!a.dataset.empty() || (!a.expr.paths.empty() && !a.train_pairs.empty() && !a.val_pairs.empty()),
               "train: give --dataset CACHE, --data DIR, or --expression, --train and --val");
   const RankCompute rc = setup_rank_compute(a.compute, world);
   const core::DeviceKind dev = rc.device;
@@ -47,15 +47,19 @@ void run_train(TrainArgs& a, parallel::Comm& world) {
 
   data::Expression e;
   data::PairSet tr, va;
+  nlohmann::json expression_spec;  // the preprocessing the model records
   if (!a.dataset.empty()) {
     data::DatasetCache c = load_cache(a.dataset, a.quiet);
     e = std::move(c.expr);
+    if (c.meta.is_object() && c.meta.contains("expression_spec")) expression_spec = c.meta["expression_spec"];
     tr = std::move(c.splits.train);
     va = std::move(c.splits.val);
     a.train_pairs = a.dataset + " (train)";
     a.val_pairs = a.dataset + " (val)";
   } else {
-    e = load_expression(a.expr);
+    data::ExpressionSet es = load_expression_set(a.expr);
+    expression_spec = data::expression_spec_to_json(es.spec);
+    e = std::move(es.expr);
     tr = data::read_pairs(a.train_pairs, e);
     va = data::read_pairs(a.val_pairs, e);
   }
@@ -80,6 +84,7 @@ void run_train(TrainArgs& a, parallel::Comm& world) {
   fo.out_dir = a.out;
   fo.resume_from = a.resume;
   fo.progress = !a.quiet;
+  fo.metadata = model_metadata(expression_spec, e, tr);
   core::FitResult r = core::fit(mc, tc, e.values.data(), e.n_genes(), e.L, view(tr), view(va), fo);
   if (!world.is_root()) return;
   nlohmann::json log = nlohmann::json::array();

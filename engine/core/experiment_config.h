@@ -27,12 +27,15 @@ struct ExperimentConfig {
 
 // Layout (every key under `experiment:`; unknown keys are errors naming the key and line):
 //   name, paper_table (0, 3 or 4), data_root (default data/real; `data_root_override` wins when not empty),
-//   expression:   {file, format: matrix | regulation_matrix, orientation: auto | genes-by-samples |
-//                  samples-by-genes, gene_map, normalize: none | quantile | zscore}
+//   expression:   {file (or files: a list, stacked), format: matrix | regulation_matrix, orientation: auto |
+//                  genes-by-samples | samples-by-genes, gene_map, normalize: none | center | zscore | quantile (each
+//                  file on its own), missing: error | impute | drop-genes, max_missing (drop-genes, in [0, 1]),
+//                  genes: intersection | union}
 //   interactions: {file (may be a glob pattern), format: biogrid | edges, by_index, organism, systems: [physical,
 //                  genetic]}
-//   negatives:    {ratio}
-//   split:        {test, validation, seed, validation_npy, test_npy}
+//   negatives:    {sampling: uniform | degree_matched, ratio} (or just the sampling name)
+//   split:        {by: pairs | genes, test, validation (fractions of pairs, or of genes: 0.2 each by default),
+//                  seed, validation_npy, test_npy} (or just pairs / genes)
 //   model:        a model file (with top-level `model:`) or an inline model mapping; or
 //   models:       a list of {label, config: file or mapping}
 //   train:        a training file (with top-level `train:`) or an inline train mapping

@@ -2,6 +2,7 @@
 // data-parallel over the ranks of a job.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ struct FitOptions {
   // ranks hold the same weights throughout; rank 0 prints and writes the checkpoints.
   parallel::Comm* comm = nullptr;
   parallel::Comm* device_comm = nullptr;  // NCCL for GPU gradient buffers (nullptr: through comm)
+  // Extra checkpoint metadata written into every checkpoint of the run (the expression preprocessing and the
+  // training-pair degree table, so score/eval can reapply and report them).
+  std::map<std::string, std::string> metadata;
 };
 
 struct FitResult {
