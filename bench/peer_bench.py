@@ -135,9 +135,56 @@ def spread(v):
     return f"{min(v):,.0f}–{max(v):,.0f}"
 
 
+def ratio_cell(num, den):
+    """Median and range of the per-round ratios num[i] / den[i] (the rounds interleave, so pairs share conditions)."""
+    if not num or not den or len(num) != len(den):
+        return ""
+    r = [x / y for x, y in zip(num, den)]
+    return f" · {statistics.median(r):.2f}× ({min(r):.2f}–{max(r):.2f})"
+
+
+def render(saved):
+    """The Markdown table of one run (also from a saved JSON: --from-json)."""
+    res = {tuple(k.rsplit("|", 2)[:1]) + (k.rsplit("|", 2)[1], int(k.rsplit("|", 2)[2])): v
+           for k, v in saved["results"].items()}
+    configs = [(c.split(":")[0], int(c.split(":")[1])) for c in saved["configs"]]
+    low, (l0, l1) = saved["gener_precision_max_abs_diff"], saved["load"]
+    head = [f"{m} @{b}" for m, b in configs]
+    lines = [f"{saved['date']}, {saved['cpu']}, {saved['threads']} threads on every side, {saved['rounds']} "
+             f"interleaved rounds of {saved['seconds']:g} s per cell; load average {l0[0]:.1f} before, {l1[0]:.1f} "
+             "after. pairs/s: median (min–max) · median of the per-round ratios (min–max): for a peer, gener fp32 / "
+             "peer; for gener bf16 / int8, its speed-up over gener fp32 and, after /, its ratio to OpenVINO bf16.", "",
+             "| engine | " + " | ".join(head) + " |", "|---" * (len(head) + 1) + "|"]
+    rows = [(f"gener {p}", f"gener {p}" + (f" (max \\|dP\\| {low[p]:.1e})" if p in low else "")) for p in saved["precisions"]]
+    rows += list(saved["labels"].items())
+    for key, label in rows:
+        cells = []
+        for m, b in configs:
+            v, g = res.get((key, m, b)), res.get(("gener fp32", m, b))
+            if not v:
+                cells.append("—")
+                continue
+            cell = f"{statistics.median(v):,.0f} ({spread(v)})"
+            if key == "gener fp32":
+                pass
+            elif key.startswith("gener "):
+                cell += ratio_cell(v, g)
+                ov = res.get(("openvino-bf16", m, b))
+                if ov:
+                    cell += " /" + ratio_cell(v, ov)[2:]
+            else:
+                cell += ratio_cell(g, v)
+            cells.append(cell)
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    notes = [f"- {peer}: {note}" for peer, note in saved.get("notes", {}).items()]
+    if notes:
+        lines += ["", "Skipped:"] + notes
+    return "\n".join(lines)
+
+
 def main():
     ap = argparse.ArgumentParser(description="gener vs peer engines, interleaved (see bench/peer_bench.sh --help)")
-    ap.add_argument("--gener", required=True)
+    ap.add_argument("--gener")
     ap.add_argument("--python", default=sys.executable, help="python with the peer engines")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--genes", type=int, default=5950)
@@ -148,11 +195,17 @@ def main():
     ap.add_argument("--configs", default="score:1024,score:8192,train:64,train:256")
     ap.add_argument("--precisions", default="fp32", help="gener rows, e.g. fp32,bf16,int8")
     ap.add_argument("--out", default="build/bench-results")
+    ap.add_argument("--from-json", help="print the table of a saved run (peers_*.json) and exit")
     a = ap.parse_args()
+    if a.from_json:
+        print(render(json.load(open(a.from_json))))
+        return
     os.makedirs(a.out, exist_ok=True)
     work = tempfile.mkdtemp(prefix="peer-bench-")
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads), MKL_NUM_THREADS=str(a.threads),
                OPENBLAS_NUM_THREADS="1", TF_NUM_INTRAOP_THREADS=str(a.threads), TF_NUM_INTEROP_THREADS="1")
+    # gener's OpenMP threads wait passively by default (kernels/threads.h); the OpenMP peers (PyTorch) get the same.
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     configs = [(c.split(":")[0], int(c.split(":")[1])) for c in a.configs.split(",")]
     precisions = a.precisions.split(",")
     load0 = os.getloadavg()
@@ -193,36 +246,18 @@ def main():
         w.close()
 
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-    head = [f"{m} @{b}" for m, b in configs]
-    lines = [f"{a.threads} threads, {a.rounds} interleaved rounds of {a.seconds:g} s per cell, {cpu}; load average "
-             f"{load0[0]:.1f} before, {load1[0]:.1f} after. pairs/s: median (min–max); × = gener fp32 / peer, "
-             "median of the per-round ratios (min–max).", "",
-             "| engine | " + " | ".join(head) + " |", "|---" * (len(head) + 1) + "|"]
-    rows = [(f"gener {p}", f"gener {p}" + (f" (max |dP| {low[p]:.1e})" if p in low else "")) for p in precisions]
-    rows += [(w.peer, f"{w.name} {w.version}") for w in workers if not w.note]
-    for key, label in rows:
-        cells = []
-        for m, b in configs:
-            v, g = res.get((key, m, b)), res.get(("gener fp32", m, b))
-            if not v:
-                cells.append("—")
-                continue
-            cell = f"{statistics.median(v):,.0f} ({spread(v)})"
-            if key != "gener fp32" and g and len(g) == len(v):
-                ratios = [x / y for x, y in zip(g, v)]
-                cell += f" · {statistics.median(ratios):.2f}× ({min(ratios):.2f}–{max(ratios):.2f})"
-            cells.append(cell)
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    notes = [f"- {w.peer}: {w.note}" for w in workers if w.note]
-    if notes:
-        lines += ["", "Skipped:"] + notes
-    table = "\n".join(lines)
+    saved = {"host": platform.node(), "cpu": cpu, "threads": a.threads, "rounds": a.rounds, "seconds": a.seconds,
+             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "load": [load0, load1],
+             "configs": [f"{m}:{b}" for m, b in configs], "precisions": precisions,
+             "labels": {w.peer: f"{w.name} {w.version}" for w in workers if not w.note},
+             "notes": {w.peer: w.note for w in workers if w.note},
+             "results": {f"{k[0]}|{k[1]}|{k[2]}": v for k, v in res.items()}, "gener_precision_max_abs_diff": low}
+    table = render(saved)
+    saved["table"] = table
     print(table)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     with open(os.path.join(a.out, f"peers_{stamp}.json"), "w") as f:
-        json.dump({"host": platform.node(), "cpu": cpu, "threads": a.threads, "load": [load0, load1],
-                   "results": {f"{k[0]}|{k[1]}|{k[2]}": v for k, v in res.items()},
-                   "gener_precision_max_abs_diff": low, "table": table}, f, indent=1)
+        json.dump(saved, f, indent=1)
     with open(os.path.join(a.out, f"peers_{stamp}.md"), "w") as f:
         f.write(table + "\n")
 
