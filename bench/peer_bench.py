@@ -249,7 +249,7 @@ def main():
     saved = {"host": platform.node(), "cpu": cpu, "threads": a.threads, "rounds": a.rounds, "seconds": a.seconds,
              "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "load": [load0, load1],
              "configs": [f"{m}:{b}" for m, b in configs], "precisions": precisions,
-             "labels": {w.peer: f"{w.name} {w.version}" for w in workers if not w.note},
+             "labels": {w.peer: f"{w.name} {w.version.split('-')[0]}" for w in workers if not w.note},
              "notes": {w.peer: w.note for w in workers if w.note},
              "results": {f"{k[0]}|{k[1]}|{k[2]}": v for k, v in res.items()}, "gener_precision_max_abs_diff": low}
     table = render(saved)
