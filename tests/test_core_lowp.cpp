@@ -91,6 +91,15 @@ TEST(CoreLowp, PlanCoversConvAndDenseLayersOfThePaperModel) {
     for (size_t i = 0; i < g.nodes.size(); ++i)
       if (plan.runs(i)) names.push_back(g.nodes[i].name);
     EXPECT_EQ(names, (std::vector<std::string>{"cnn.conv2", "cnn.conv3", "cnn.fc1", "mlp.fc1", "mlp.fc2", "head"}));
+    // Packed precisions: the head in fp32; at int8 also mlp.fc1, which reads the pair features themselves.
+    std::vector<std::string> fp32_layers;
+    for (size_t i = 0; i < g.nodes.size(); ++i) {
+      if (!plan.runs(i)) continue;
+      if (plan.layer_precision(i) == k::Precision::Fp32) fp32_layers.push_back(g.nodes[i].name);
+      else EXPECT_EQ(plan.layer_precision(i), p) << g.nodes[i].name;
+    }
+    EXPECT_EQ(fp32_layers, p == k::Precision::Int8 ? (std::vector<std::string>{"mlp.fc1", "head"})
+                                                  : (std::vector<std::string>{"head"}));
   }
 }
 

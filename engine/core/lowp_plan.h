@@ -2,7 +2,9 @@
 // in bf16 or int8 (kernels/lowp.h), with their weights packed once per parameter set. Every 1-row convolution and
 // every dense layer followed by a folded batchnorm qualifies (conv2, conv3, cnn.fc1, mlp.fc1, mlp.fc2 in the paper
 // model); the pair gather, conv1 (2 rows, 4 taps) and the softmax stay fp32, and so does the head, computed here row
-// by row so that a pair's score never depends on the rows beside it (sgemm's blocking may).
+// by row so that a pair's score never depends on the rows beside it (sgemm's blocking may). At int8, a dense layer
+// that reads the pair features themselves (mlp.fc1) stays fp32: one scale per row of z-scored expression with its
+// outliers leaves too few levels for the bulk (real data: 98.98% of fp32's top 10,000 kept at int8, 99.61% so).
 #pragma once
 #include <cstddef>
 #include <vector>
@@ -25,6 +27,8 @@ class LowpPlan {
   // i + 1, whose folded affine is the identity, so the forward writes node i + 1's output; else (the head) node i's.
   bool runs(size_t i) const { return i < slot_.size() && slot_[i] >= 0; }
   bool fuses_next(size_t i) const { return !layers_[static_cast<size_t>(slot_[i])].head; }
+  // The precision node i's weights are packed in (the plan's, or Fp32: the head, and int8's input layer).
+  kernels::Precision layer_precision(size_t i) const;
   // Packs every planned layer's weights from the folded parameter buffer (fold_bn's fparams).
   void pack(const Graph& g, const float* fparams);
   // Sizes a per-thread scratch for micro-batches of up to max_batch pairs (no allocation in forward after this).
@@ -36,6 +40,7 @@ class LowpPlan {
   struct Layer {
     size_t node = 0;
     bool conv = false, head = false;
+    kernels::Precision prec = kernels::Precision::Fp32;  // of the packed weights
     int width = 0;  // conv: input width W
     kernels::Activation act = kernels::Activation::Relu;
     kernels::LowpWeights w;
