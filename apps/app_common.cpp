@@ -139,6 +139,26 @@ int apply_threads(int requested, int ranks_sharing, bool note) {
   return kernels::set_cpu_threads(t.threads);
 }
 
+void add_precision_option(CLI::App* cmd, ComputeArgs& a) {
+  cmd->add_option("--precision", a.precision,
+                  "CPU scoring arithmetic: fp32 | bf16 (AVX512-BF16) | int8 (AVX-512 VNNI); fp32 where the CPU lacks it")
+      ->check(CLI::IsMember({"fp32", "bf16", "int8"}))
+      ->capture_default_str();
+}
+
+kernels::Precision scoring_precision(const ComputeArgs& a, core::DeviceKind dev) {
+  const kernels::Precision p = kernels::parse_precision(a.precision);
+  if (p == kernels::Precision::Fp32) return p;
+  if (dev != core::DeviceKind::Cpu) {
+    std::fprintf(stderr, "note: --precision %s is CPU-only; the GPU scores in fp32\n", a.precision.c_str());
+    return kernels::Precision::Fp32;
+  }
+  std::string note;
+  const kernels::Precision r = kernels::resolve_precision(p, &note);
+  if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
+  return r;
+}
+
 core::DeviceKind setup_compute(const ComputeArgs& a) {
   apply_threads(a.threads, 1, true);
   return core::resolve_device(a.device);
@@ -170,6 +190,7 @@ std::unique_ptr<core::Network> inference_network(const core::Checkpoint& ck, cor
     no.score_path = core::parse_score_path(compute->score_path);
     no.allow_tf32 = compute->tf32;
   }
+  if (compute != nullptr) no.precision = scoring_precision(*compute, dev);
   const int threads = omp_get_max_threads();
   auto net = with_memory_context(
       "--batch " + std::to_string(batch) + " with " + std::to_string(threads) + " thread(s) and the model " + model_path,

@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include <omp.h>
@@ -53,6 +54,7 @@ void run_bench(BenchArgs& a) {
   no.allow_tf32 = a.compute.tf32;
   no.cuda_graphs = a.cuda_graphs == "on";
   no.fold_bn = a.fold_bn == "on";
+  if (a.mode == "score") no.precision = scoring_precision(a.compute, dev);
   auto net = with_memory_context("bench: --batch " + std::to_string(a.batch) + " with " +
                                      std::to_string(omp_get_max_threads()) + " thread(s)",
                                  [&] { return core::make_network(g, no); });
@@ -97,10 +99,10 @@ void run_bench(BenchArgs& a) {
   el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   double pps = done / el;
   std::printf("gener %s %s: %lld pairs in %.3f s = %.0f pairs/s (batch %d, %d params, %.3f GFLOP/s forward, "
-              "score path %s, tf32 %s, fold_bn %s, cuda graphs %s%s)\n",
+              "score path %s, tf32 %s, fold_bn %s, precision %s, cuda graphs %s%s)\n",
               core::device_name(dev), a.mode.c_str(), done, el, pps, a.batch, static_cast<int>(g.n_trainable),
               2.0 * g.multiply_adds_per_pair() * pps * 1e-9, a.compute.score_path.c_str(), a.compute.tf32 ? "on" : "off",
-              a.fold_bn.c_str(), a.cuda_graphs.c_str(),
+              a.fold_bn.c_str(), kernels::precision_name(no.precision), a.cuda_graphs.c_str(),
               loss_pairs ? (", mean loss " + std::to_string(loss_sum / loss_pairs)).c_str() : "");
   if (!a.json.empty())
     write_json(a.json, {{"impl", "gener"}, {"device", core::device_name(dev)}, {"mode", a.mode}, {"batch", a.batch},
@@ -108,7 +110,9 @@ void run_bench(BenchArgs& a) {
                         {"threads", omp_get_max_threads()},
                         {"params", g.n_trainable}, {"macs_per_pair", g.multiply_adds_per_pair()},
                         {"score_path", a.compute.score_path}, {"tf32", a.compute.tf32}, {"fold_bn", a.fold_bn},
-                        {"cuda_graphs", a.cuda_graphs}});
+                        {"precision", kernels::precision_name(no.precision)},
+                        {"cuda_graphs", a.cuda_graphs},
+                        {"omp_wait_policy", std::getenv("OMP_WAIT_POLICY") ? std::getenv("OMP_WAIT_POLICY") : ""}});
 }
 
 }  // namespace
@@ -136,6 +140,7 @@ void add_bench_command(CLI::App& app) {
   add_bounded(cmd, "--loss-every", a->loss_every, "train: read the loss back every N steps",
               Bounds::closed(1, 1e9))->capture_default_str();
   add_compute_options(cmd, a->compute);
+  add_precision_option(cmd, a->compute);
   cmd->callback([a] { run_bench(*a); });
 }
 

@@ -80,7 +80,7 @@ void run_eval(EvalArgs& a) {
   }
   std::optional<eval::GeneTraining> training;
   if (table) training = eval::gene_training(*table, e);
-  auto net = inference_network(ck, dev, a.batch, e, a.model);
+  auto net = inference_network(ck, dev, a.batch, e, a.model, &a.compute);
   const std::string label = core::model_label(ck.model);
   nlohmann::json m = evaluate_and_report(*net, label, e, p, training ? &*training : nullptr, a.pairs, a.out, !a.quiet,
                                          extra, &written);
@@ -125,6 +125,7 @@ void add_eval_command(CLI::App& app) {
   add_bounded(cmd, "--batch", a->batch, "pairs per forward pass", core::range::kBatch)->capture_default_str();
   cmd->add_flag("--quiet", a->quiet, "no progress lines");
   add_compute_options(cmd, a->compute);
+  add_precision_option(cmd, a->compute);
   cmd->callback([a] { run_eval(*a); });
 }
 

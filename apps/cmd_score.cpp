@@ -155,6 +155,7 @@ void add_score_command(CLI::App& app, parallel::Comm& world) {
   add_bounded(cmd, "--batch", a->batch, "pairs per forward pass", core::range::kBatch)->capture_default_str();
   cmd->add_flag("--quiet", a->quiet, "no progress lines");
   add_compute_options(cmd, a->compute);
+  add_precision_option(cmd, a->compute);
   cmd->callback([a, out, &world] {
     a->out_given = out->count() > 0;
     run_score(*a, world);

@@ -12,10 +12,6 @@ void add_train_command(CLI::App& app, parallel::Comm& world);
 void add_score_command(CLI::App& app, parallel::Comm& world);
 void add_merge_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
-// Passive OpenMP waiting unless the user chose a wait policy or spin count: sets OMP_WAIT_POLICY and runs the
-// program again (execv of itself) so libgomp starts with it; call first in main (process_defaults.cpp).
-void apply_process_defaults(char** argv);
-
 void add_demo_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_prepare_command(CLI::App& app);
