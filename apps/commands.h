@@ -12,5 +12,6 @@ void add_demo_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_prepare_command(CLI::App& app);
 void add_experiment_command(CLI::App& app);
+void add_baseline_command(CLI::App& app);
 
 }  // namespace gener::app

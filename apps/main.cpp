@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   gener::app::add_bench_command(app);
   gener::app::add_prepare_command(app);
   gener::app::add_experiment_command(app);
+  gener::app::add_baseline_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config libopenblas-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
-          zlib1g-dev libpng-dev libgtest-dev)
+          zlib1g-dev libpng-dev libgtest-dev libeigen3-dev libspectra-dev liblbfgspp-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
