@@ -6,14 +6,25 @@
 #include "apps/commands.h"
 #include "apps/experiment_common.h"
 #include "engine/embed/baseline.h"
+#include "engine/io/atomic_file.h"
 #include "kernels/check.h"
 
 namespace gener::app {
 namespace {
 
+// The training graph as an edge list other node2vec tools read (PecanPy, the reference node2vec): one
+// "gene_a<TAB>gene_b" line per undirected edge, no header.
+void write_graph_edg(const std::string& path, const data::TrainingGraph& g, const std::vector<std::string>& genes) {
+  io::AtomicFile f(path);
+  for (int u = 0; u < g.n_nodes; ++u)
+    for (const int32_t* v = g.begin(u); v != g.end(u); ++v)
+      if (u < *v) f.stream() << genes[u] << '\t' << genes[*v] << '\n';
+  f.commit();
+}
+
 struct BaselineArgs {
   std::string method, dataset, out, config;
-  bool with_expression = false, quiet = false;
+  bool with_expression = false, quiet = false, write_graph = false;
   long long seed = -1;
   ComputeArgs compute;
 };
@@ -31,6 +42,7 @@ void run_baseline_command(const BaselineArgs& a) {
   const std::string out =
       a.out.empty() ? "runs/baseline/" + embed::method_name(method) + (a.with_expression ? "_plus" : "") : a.out;
   embed::write_baseline_outputs(r, ds, out);
+  if (a.write_graph) write_graph_edg(out + "/training_graph.edg", embed::baseline_training_graph(ds), ds.expr.genes);
   const nlohmann::json& m = r.metrics;
   std::printf("%-16s %10s %10s %10s %10s %8s\n", "", "AUROC", "AUPR", "AUROC+", "AUPR+", "MCC");
   std::printf("%-16s %10.4f %10.4f %10.4f %10.4f %8.4f\n", r.label.c_str(), m["auroc_micro"].get<double>(),
@@ -59,6 +71,9 @@ void add_baseline_command(CLI::App& app) {
                   "YAML with a top-level `baselines:` mapping of settings (default: the built-in GNE-protocol "
                   "values, as in configs/baselines/gne_protocol.yaml)");
   cmd->add_option("--seed", a->seed, "seed of every random draw (replaces the config's `seed`)");
+  cmd->add_flag("--write-graph", a->write_graph,
+                "also write DIR/training_graph.edg, the training graph as a gene_a<TAB>gene_b edge list (for other "
+                "node2vec tools)");
   cmd->add_flag("--quiet", a->quiet, "no progress lines");
   cmd->add_option("--threads", a->compute.threads, "CPU threads (0 = all cores)")->capture_default_str();
   cmd->callback([a] { run_baseline_command(*a); });
