@@ -6,10 +6,21 @@
 #include <set>
 #include <string>
 
+#include <gtest/gtest.h>
+
 #include "engine/data/random.h"
 #include "engine/metrics/metrics.h"
+#include "kernels/threads.h"
 
 namespace gener::embedtest {
+namespace {
+// The suite runs the way the gener program does: OpenMP threads around single-threaded OpenBLAS calls
+// (kernels::set_cpu_threads), not OpenBLAS's own thread pool inside OpenMP's.
+struct EngineThreads : ::testing::Environment {
+  void SetUp() override { kernels::set_cpu_threads(0); }
+};
+[[maybe_unused]] ::testing::Environment* const kEngineThreads = ::testing::AddGlobalTestEnvironment(new EngineThreads);
+}  // namespace
 
 data::DatasetCache planted_partition(int half, double p_in, double p_out, int L, uint64_t seed) {
   const int n = 2 * half;

@@ -74,6 +74,21 @@ void write_scores(const std::string& path, const std::vector<float>& s, const da
 
 }  // namespace
 
+BaselineSpec parse_baseline_spec(const std::string& name, const std::string& where) {
+  const bool plus = !name.empty() && name.back() == '+';
+  const Method m = parse_method(plus ? name.substr(0, name.size() - 1) : name, where);
+  GENER_CHECK(!plus || (m != Method::Gne && m != Method::GneTopology),
+              where << ": '" << name << "': the \"+\" variants are isomap+, line+ and node2vec+");
+  return {m, plus};
+}
+
+std::string baseline_spec_name(const BaselineSpec& s) { return method_name(s.method) + (s.with_expression ? "+" : ""); }
+
+std::vector<BaselineSpec> table4_baselines() {
+  return {{Method::Gne, false},      {Method::GneTopology, false}, {Method::Node2vec, true}, {Method::Line, true},
+          {Method::Isomap, true},    {Method::Node2vec, false},    {Method::Line, false},    {Method::Isomap, false}};
+}
+
 data::TrainingGraph baseline_training_graph(const data::DatasetCache& ds) {
   return data::build_training_graph(ds.splits.train, ds.expr.n_genes());
 }

@@ -19,6 +19,15 @@ struct BaselineSpec {
   bool with_expression = false;  // the "+" variants (Isomap+, LINE+, node2vec+)
 };
 
+// "isomap", "isomap+", "line", "line+", "node2vec", "node2vec+", "gne", "gne-topology" (a trailing "+" is the
+// expression variant); anything else is an error naming `where` and the value.
+BaselineSpec parse_baseline_spec(const std::string& name, const std::string& where);
+// The name parse_baseline_spec reads back: method_name plus "+" for the expression variant.
+std::string baseline_spec_name(const BaselineSpec& s);
+// The eight baseline rows of the paper's Table 4 in its order: GNE, GNE (topology), node2vec+, LINE+, Isomap+,
+// node2vec, LINE, Isomap (GENER and Correlation are the other two rows).
+std::vector<BaselineSpec> table4_baselines();
+
 struct BaselineResult {
   std::string label;          // the Table 4 row: "node2vec+", "GNE (topology)", ...
   BaselineSpec spec;

@@ -28,7 +28,8 @@ Embedding concat_columns(const Embedding& a, const Embedding& b);
 // when `normalize` is "zscore", copied as is for "none".
 Embedding expression_features(const data::Expression& expr, const std::string& normalize);
 
-// TSV: header "gene\tdim1\t...\tdimD", then one row per gene: its id and D values (shortest round-trip form).
+// TSV: header "gene\tdim1\t...\tdimD", then one row per gene: its id and D values (9 significant digits: they
+// read back bit-identical).
 // Written atomically.
 void write_embedding_tsv(const std::string& path, const Embedding& e, const std::vector<std::string>& genes);
 
