@@ -1,26 +1,41 @@
-// app_common.h — what several subcommands share: data loading, normalisation, model loading, JSON output.
+// app_common.h — what several subcommands share: expression loading (stacked files, missing values, the model's
+// recorded preprocessing), model loading, JSON output.
 #pragma once
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 #include "engine/core/checkpoint.h"
 #include "engine/core/network.h"
 #include "engine/core/trainer.h"
+#include "engine/data/compendium.h"
 #include "engine/data/expression.h"
 #include "engine/data/pairs.h"
+#include "engine/parallel/comm.h"
 
 namespace gener::app {
 
-// Options naming the expression matrix and how to prepare it.
+// Options naming the expression matrix (one or several files, stacked) and how to prepare it. Empty strings (and a
+// negative max_missing) mean "not given": the model's recorded choice in score/eval, else the default.
 struct ExpressionArgs {
-  std::string path;
-  std::string normalize = "none";  // none | quantile | zscore
-  std::string orientation = "auto";
+  std::vector<std::string> paths;
+  std::string normalize, orientation, missing, genes, gene_map;
+  double max_missing = -1;
 };
-data::Expression load_expression(const ExpressionArgs& a);
 void add_expression_options(CLI::App* cmd, ExpressionArgs& a, bool required);
+
+// The spec the flags ask for, over `recorded` (a model's) where a flag is not given.
+data::ExpressionSpec expression_spec(const ExpressionArgs& a, const data::ExpressionSpec* recorded = nullptr);
+data::ExpressionSet load_expression_set(const ExpressionArgs& a);
+data::Expression load_expression(const ExpressionArgs& a);
+
+// score / eval: the files and preprocessing a model recorded (checkpoint metadata "expression") fill in what the
+// flags leave out, so a model scores its data the way it was trained without the user repeating flags; the arrays
+// must be the model's (same names in the same order, when both have names).
+data::ExpressionSet load_model_expression(const ExpressionArgs& a, const core::Checkpoint& ck,
+                                          const std::string& model_path, bool quiet);
 
 core::PairView view(const data::PairSet& p);
 std::vector<int> labels_of(const data::PairSet& p, const std::string& origin);
@@ -29,13 +44,27 @@ std::vector<int> labels_of(const data::PairSet& p, const std::string& origin);
 struct ComputeArgs {
   std::string device = "auto";
   int threads = 0;
+  std::string score_path = "layers";  // CUDA inference: layers | fused (the CNN branch in one kernel)
+  bool tf32 = false;                  // CUDA: TF32 tensor cores
 };
 void add_compute_options(CLI::App* cmd, ComputeArgs& a);
 core::DeviceKind setup_compute(const ComputeArgs& a);
 
+// The same for one rank of a job: --threads 0 takes the cores this rank may run on (its CPU affinity, shared
+// evenly with the other ranks of its node when the launcher did not bind them apart); the GPU is the rank's
+// local rank modulo the GPUs it sees.
+struct RankCompute {
+  core::DeviceKind device = core::DeviceKind::Cpu;
+  int gpu = 0;
+  int threads = 1;
+};
+RankCompute setup_rank_compute(const ComputeArgs& a, const parallel::Comm& world);
+
 // An inference network holding a checkpoint's weights, for `batch` pairs at a time.
+// `compute`, when given, selects the CUDA score path and TF32.
 std::unique_ptr<core::Network> inference_network(const core::Checkpoint& ck, core::DeviceKind dev, int batch,
-                                                 const data::Expression& expr, const std::string& model_path);
+                                                 const data::Expression& expr, const std::string& model_path,
+                                                 const ComputeArgs* compute = nullptr, int gpu = 0);
 
 // Atomic JSON file.
 void write_json(const std::string& path, const nlohmann::json& j);

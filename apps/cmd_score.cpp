@@ -1,11 +1,13 @@
-// cmd_score.cpp — `gener score`: a pair list or all N(N-1)/2 pairs → TSV gene_a gene_b score, best first.
-#include <algorithm>
+// cmd_score.cpp — `gener score`: a pair list or all N(N-1)/2 pairs → TSV gene_a gene_b score, best first; across
+// the ranks of an MPI job, and as one slice of a job array (`--shard i/n`, merged later by `gener merge`).
 #include <cstdio>
+#include <cstdlib>
 
 #include "apps/app_common.h"
 #include "apps/commands.h"
-#include "engine/core/progress.h"
-#include "engine/io/atomic_file.h"
+#include "engine/scoring/digest.h"
+#include "engine/scoring/score_job.h"
+#include "engine/scoring/shard_file.h"
 #include "kernels/check.h"
 
 namespace gener::app {
@@ -14,121 +16,139 @@ namespace {
 struct ScoreArgs {
   ExpressionArgs expr;
   ComputeArgs compute;
-  std::string model, pairs, out = "scores.tsv";
-  bool all_pairs = false, quiet = false;
+  std::string model, pairs, out = "scores.tsv", shard;
+  bool all_pairs = false, quiet = false, out_given = false;
   long long top_k = 0;
   double threshold = -1;
   int batch = 4096;
 };
 
-struct Scored {
-  float score;
-  int32_t a, b;
+struct Slice {
+  int index = 0, count = 1;
 };
-bool better(const Scored& x, const Scored& y) {
-  if (x.score != y.score) return x.score > y.score;
-  return x.a != y.a ? x.a < y.a : x.b < y.b;
+
+Slice parse_shard(const std::string& s) {
+  Slice sl;
+  const size_t slash = s.find('/');
+  char* end = nullptr;
+  bool ok = slash != std::string::npos && slash > 0 && slash + 1 < s.size();
+  if (ok) {
+    sl.index = static_cast<int>(std::strtol(s.c_str(), &end, 10));
+    ok = end == s.c_str() + slash;
+    sl.count = static_cast<int>(std::strtol(s.c_str() + slash + 1, &end, 10));
+    ok = ok && *end == '\0';
+  }
+  GENER_CHECK(ok, "--shard: expected i/n (slice i of n, 0-based), got '" << s << "'");
+  GENER_CHECK(sl.count >= 1, "--shard " << s << ": the slice count n must be at least 1");
+  GENER_CHECK(sl.index >= 0 && sl.index < sl.count, "--shard " << s << ": slice i must be in [0, " << sl.count
+                                                               << ") (job arrays: --array=0-" << sl.count - 1 << ")");
+  return sl;
 }
 
-// Keeps what the output asks for (everything, the top k, or those above a threshold) with bounded memory.
-class Collector {
- public:
-  Collector(long long top_k, double threshold) : k_(top_k), t_(threshold) {}
-  void add(const int32_t* ab, const float* s, size_t n) {
-    for (size_t i = 0; i < n; ++i)
-      if (t_ < 0 || s[i] >= t_) kept_.push_back({s[i], ab[2 * i], ab[2 * i + 1]});
-    if (k_ > 0 && kept_.size() > static_cast<size_t>(2 * k_) + 65536) trim();
-  }
-  std::vector<Scored> finish() {
-    if (k_ > 0) trim();
-    std::sort(kept_.begin(), kept_.end(), better);
-    return std::move(kept_);
-  }
-
- private:
-  void trim() {
-    if (kept_.size() <= static_cast<size_t>(k_)) return;
-    std::nth_element(kept_.begin(), kept_.begin() + k_, kept_.end(), better);
-    kept_.resize(static_cast<size_t>(k_));
-  }
-  long long k_;
-  double t_;
-  std::vector<Scored> kept_;
-};
-
-void run_score(ScoreArgs& a) {
+void run_score(ScoreArgs& a, parallel::Comm& world) {
   GENER_CHECK(a.all_pairs != !a.pairs.empty(), "score: give exactly one of --pairs FILE or --all-pairs");
-  core::DeviceKind dev = setup_compute(a.compute);
+  const bool sharded = !a.shard.empty();
+  const Slice sl = sharded ? parse_shard(a.shard) : Slice{};
+  if (sharded && !a.out_given) a.out = "shard-" + std::to_string(sl.index) + "-of-" + std::to_string(sl.count) + ".gshard";
+  const RankCompute rc = setup_rank_compute(a.compute, world);
   core::Checkpoint ck = core::load_checkpoint(a.model);
-  data::Expression e = load_expression(a.expr);
-  auto net = inference_network(ck, dev, a.batch, e, a.model);
-  Collector keep(a.top_k, a.threshold);
-  size_t total = 0;
-  if (!a.all_pairs) {
-    data::PairSet p = data::read_pairs(a.pairs, e);
-    std::vector<float> s(p.size());
-    core::predict_pairs(*net, p.ab.data(), p.size(), s.data(), !a.quiet);
-    keep.add(p.ab.data(), s.data(), p.size());
-    total = p.size();
+  data::Expression e = load_model_expression(a.expr, ck, a.model, a.quiet).expr;  // the model's preprocessing
+  data::PairSet p;
+  if (!a.all_pairs) p = data::read_pairs(a.pairs, e);
+  const scoring::PairSpace space =
+      a.all_pairs ? scoring::PairSpace::all_pairs(e.n_genes()) : scoring::PairSpace::pair_list(p.ab.data(), p.size());
+  GENER_CHECK(!a.all_pairs || a.top_k > 0 || a.threshold >= 0 || space.size() <= 50'000'000,
+              "score --all-pairs: " << space.size() << " pairs; give --top-k or --threshold to bound the output");
+
+  scoring::ShardHeader h;
+  if (sharded || world.size() > 1) {  // digests say which job this is (ranks and shards must agree)
+    h.model_sha256 = scoring::sha256_file(a.model);
+    h.expression_sha256 = scoring::expression_digest(e);
+    h.pairs_sha256 = a.all_pairs ? "" : scoring::pairs_digest(p.ab.data(), p.size());
+  }
+  const parallel::Range range =
+      parallel::split_range({0, space.size()}, sl.count, sl.index, a.batch);  // the whole space without --shard
+  if (sharded) {
+    h.space = scoring::space_name(space.kind());
+    h.total = space.size();
+    h.slices = sl.count;
+    h.top_k = a.top_k;
+    h.threshold = a.threshold;
+    h.genes = e.genes;
+    h.slice = sl.index;
+    h.begin = range.begin;
+    h.end = range.end;
+    // A rerun of a finished task (a preempted array job resubmitted) has nothing to do.
+    scoring::ShardHeader done;
+    char complete = 0;
+    if (world.is_root() && scoring::read_complete_shard_header(a.out, &done)) {
+      const std::string diff = scoring::job_difference(h, done);
+      GENER_CHECK(diff.empty() && done.slice == h.slice,
+                  a.out << ": exists and holds slice " << done.slice << "/" << done.slices << " of another job ("
+                        << (diff.empty() ? "another slice" : diff) << "); remove it or choose another --out");
+      complete = 1;
+    }
+    world.broadcast(&complete, 1, 0);
+    if (complete) {
+      if (world.is_root())
+        std::printf("shard %d/%d already complete in %s; nothing to do\n", sl.index, sl.count, a.out.c_str());
+      return;
+    }
+  }
+  auto short_hash = [](const std::string& d) { return d.substr(0, 12) + "…"; };
+  scoring::check_same_job(world, {{"model", short_hash(h.model_sha256)},
+                                  {"expression matrix", short_hash(h.expression_sha256)},
+                                  {"pair list", a.all_pairs ? "all pairs" : short_hash(h.pairs_sha256)},
+                                  {"pair count", std::to_string(space.size())},
+                                  {"--batch", std::to_string(a.batch)},
+                                  {"--top-k", std::to_string(a.top_k)},
+                                  {"--threshold", std::to_string(a.threshold)},
+                                  {"--shard", sharded ? a.shard : "none"}});
+  if (!a.quiet && world.is_root() && (world.size() > 1 || sharded))
+    std::fprintf(stderr, "[score] %s, %d thread(s) per rank, device %s%s: pairs [%lld, %lld) of %lld\n",
+                 world.name().c_str(), rc.threads, core::device_name(rc.device),
+                 sharded ? (", slice " + a.shard).c_str() : "", range.begin, range.end, space.size());
+  auto net = inference_network(ck, rc.device, a.batch, e, a.model, &a.compute, rc.gpu);
+  scoring::ScoreJobOptions so;
+  so.top_k = a.top_k;
+  so.threshold = a.threshold;
+  so.progress = !a.quiet;
+  so.label = a.all_pairs ? "score all pairs" : "score";
+  scoring::ScoreJobResult r = scoring::score_across_ranks(world, *net, space, range, so);
+  if (!world.is_root()) return;
+  if (sharded) {
+    scoring::write_shard(a.out, h, r.rows);
+    std::printf("scored slice %d/%d (%lld pairs); wrote %zu to shard %s\n", sl.index, sl.count, r.scored,
+                r.rows.size(), a.out.c_str());
   } else {
-    // Genome-wide: stream every unordered pair (i < j) in chunks with constant memory.
-    const long long G = e.n_genes();
-    const long long n_all = G * (G - 1) / 2;
-    GENER_CHECK(a.top_k > 0 || a.threshold >= 0 || n_all <= 50'000'000,
-                "score --all-pairs: " << n_all << " pairs; give --top-k or --threshold to bound the output");
-    core::Progress prog("score all pairs", n_all, !a.quiet);
-    const size_t chunk = static_cast<size_t>(std::max(a.batch, 1)) * 64;
-    std::vector<int32_t> ab;
-    ab.reserve(2 * chunk);
-    std::vector<float> s(chunk);
-    long long done = 0;
-    auto flush = [&] {
-      size_t n = ab.size() / 2;
-      core::predict_pairs(*net, ab.data(), n, s.data(), false);
-      keep.add(ab.data(), s.data(), n);
-      done += static_cast<long long>(n);
-      ab.clear();
-      prog.update(done);
-    };
-    for (int32_t i = 0; i < G; ++i)
-      for (int32_t j = i + 1; j < G; ++j) {
-        ab.push_back(i);
-        ab.push_back(j);
-        if (ab.size() == 2 * chunk) flush();
-      }
-    if (!ab.empty()) flush();
-    prog.update(done, "", true);
-    total = static_cast<size_t>(n_all);
+    scoring::write_scores_tsv(a.out, r.rows, e.genes);
+    std::printf("scored %lld pairs; wrote %zu to %s\n", r.scored, r.rows.size(), a.out.c_str());
   }
-  std::vector<Scored> out = keep.finish();
-  io::AtomicFile f(a.out);
-  f.stream() << "gene_a\tgene_b\tscore\n";
-  char buf[32];
-  for (const Scored& r : out) {
-    std::snprintf(buf, sizeof buf, "%.9g", r.score);  // round-trips the float: ranks stay distinct
-    f.stream() << e.genes[r.a] << '\t' << e.genes[r.b] << '\t' << buf << '\n';
-  }
-  f.commit();
-  std::printf("scored %zu pairs; wrote %zu to %s\n", total, out.size(), a.out.c_str());
 }
 
 }  // namespace
 
-void add_score_command(CLI::App& app) {
+void add_score_command(CLI::App& app, parallel::Comm& world) {
   auto a = std::make_shared<ScoreArgs>();
   CLI::App* cmd = app.add_subcommand("score", "score gene pairs with a trained model (TSV gene_a gene_b score, best first)");
   cmd->add_option("--model", a->model, "model.safetensors from `gener train`")->required();
-  add_expression_options(cmd, a->expr, true);
+  add_expression_options(cmd, a->expr, false);  // optional when the model records its files
   cmd->add_option("--pairs", a->pairs, "pair list: gene_a gene_b [label]");
   cmd->add_flag("--all-pairs", a->all_pairs, "score all N(N-1)/2 pairs of the expression matrix (streamed)");
-  cmd->add_option("--out", a->out, "output TSV")->capture_default_str();
+  CLI::Option* out = cmd->add_option("--out", a->out, "output TSV (with --shard: the shard file, default "
+                                                       "shard-I-of-N.gshard)")->capture_default_str();
   cmd->add_option("--top-k", a->top_k, "keep only the k best pairs (DREAM5 submissions keep 100000)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--threshold", a->threshold, "keep only pairs with score >= threshold");
+  cmd->add_option("--shard", a->shard, "score slice i of n (0-based) into a shard file for `gener merge`; a "
+                                       "complete shard is not scored again (job arrays)");
   cmd->add_option("--batch", a->batch, "pairs per forward pass")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_flag("--quiet", a->quiet, "no progress lines");
   add_compute_options(cmd, a->compute);
-  cmd->callback([a] { run_score(*a); });
+  cmd->callback([a, out, &world] {
+    a->out_given = out->count() > 0;
+    run_score(*a, world);
+  });
 }
 
 }  // namespace gener::app

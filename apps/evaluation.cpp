@@ -1,49 +1,99 @@
-// evaluation.cpp — metrics of GENER and of the Pearson baseline on one labelled split.
+// evaluation.cpp — a model beside the Pearson and gene-degree baselines on one labelled split, with strata.
 #include "apps/evaluation.h"
 
-#include <algorithm>
 #include <cstdio>
 
 #include "apps/app_common.h"
 #include "engine/core/trainer.h"
-#include "engine/metrics/correlation.h"
+#include "engine/eval/beside.h"
 #include "engine/metrics/curves.h"
 #include "engine/metrics/metrics.h"
 #include "kernels/check.h"
 
 namespace gener::app {
 
-nlohmann::json evaluate_and_report(core::Network& net, const data::Expression& expr, const data::PairSet& pairs,
-                                   const std::string& origin, const std::string& out_dir, bool progress) {
-  std::vector<int> labels = labels_of(pairs, origin);
-  const size_t n_pos = static_cast<size_t>(std::count(labels.begin(), labels.end(), 1));
-  GENER_CHECK(n_pos > 0 && n_pos < labels.size(), origin << ": " << n_pos << " of " << labels.size()
-                                                         << " pairs are labelled 1: evaluation needs both classes");
+nlohmann::json evaluate_and_report(core::Network& net, const std::string& model_name, const data::Expression& expr,
+                                   const data::PairSet& pairs, const eval::GeneTraining* training,
+                                   const std::string& origin, const std::string& out_dir, bool progress,
+                                   const nlohmann::json& extra) {
+  labels_of(pairs, origin);
   std::vector<float> scores(pairs.size());
   core::predict_pairs(net, pairs.ab.data(), pairs.size(), scores.data(), progress);
-  metrics::Metrics m = metrics::compute_metrics(scores, labels);
-  std::vector<float> r = metrics::pearson_scores(expr.values.data(), expr.n_genes(), expr.L, pairs.ab.data(),
-                                                 pairs.size());
-  metrics::Metrics base = metrics::compute_metrics(metrics::correlation_to_probability(r), labels);
-  nlohmann::json j = metrics::metrics_to_json(m);
-  j["baseline_correlation"] = metrics::metrics_to_json(base);
+  const eval::Beside b = eval::evaluate_beside({{model_name, std::move(scores)}}, expr, pairs, training, origin);
+  const eval::MethodResult& model = b.methods.front();
+  nlohmann::json j = model.json;
+  j["model"] = model_name;
+  j["baseline_correlation"] = b.find(eval::kCorrelation)->json;
+  if (const eval::MethodResult* d = b.find(eval::kGeneDegree)) {
+    j["baseline_degree"] = d->json;
+    j["strata_counts"] = b.strata;
+  } else {
+    j["baseline_degree"] = nullptr;
+    j["baseline_degree_note"] = b.note;
+  }
   j["pairs_file"] = origin;
-  metrics::write_metric_curves(out_dir + "/", m, &base);
+  for (auto it = extra.begin(); it != extra.end(); ++it) j[it.key()] = it.value();
+  metrics::write_metric_curves(out_dir + "/", model.metrics, &b.find(eval::kCorrelation)->metrics);
   write_json(out_dir + "/metrics.json", j);
   return j;
 }
 
-void print_metrics(const nlohmann::json& m) {
-  const auto& b = m["baseline_correlation"];
-  std::printf("%-22s %10s %10s %10s %10s %8s\n", "", "AUROC", "AUPR", "AUROC+", "AUPR+", "MCC");
-  std::printf("%-22s %10.4f %10.4f %10.4f %10.4f %8.4f\n", "GENER", m["auroc_micro"].get<double>(),
-              m["aupr_micro"].get<double>(), m["auroc"].get<double>(), m["aupr"].get<double>(),
+nlohmann::json model_metrics(core::Network& net, const data::PairSet& pairs, const std::string& origin) {
+  std::vector<int> labels = labels_of(pairs, origin);
+  std::vector<float> scores(pairs.size());
+  core::predict_pairs(net, pairs.ab.data(), pairs.size(), scores.data(), false);
+  return metrics::metrics_to_json(metrics::compute_metrics(scores, labels));
+}
+
+namespace {
+
+std::string cell(const nlohmann::json& m, const char* key) {
+  if (!m.is_object() || !m.contains(key) || !m[key].is_number()) return "n/a";
+  char b[16];
+  std::snprintf(b, sizeof(b), "%.4f", m[key].get<double>());
+  return b;
+}
+
+void row(const std::string& name, const nlohmann::json& m) {
+  if (!m.is_object()) return;
+  std::printf("%-24s %10s %10s %10s %10s %8.4f\n", name.c_str(), cell(m, "auroc_micro").c_str(),
+              cell(m, "aupr_micro").c_str(), cell(m, "auroc").c_str(), cell(m, "aupr").c_str(),
               m["mcc"][1].get<double>());
-  std::printf("%-22s %10.4f %10.4f %10.4f %10.4f %8.4f\n", "Correlation (Pearson)", b["auroc_micro"].get<double>(),
-              b["aupr_micro"].get<double>(), b["auroc"].get<double>(), b["aupr"].get<double>(),
-              b["mcc"][1].get<double>());
+}
+
+}  // namespace
+
+void print_metrics(const nlohmann::json& m) {
+  const std::string name = m.value("model", std::string("GENER"));
+  std::printf("%-24s %10s %10s %10s %10s %8s\n", "", "AUROC", "AUPR", "AUROC+", "AUPR+", "MCC");
+  row(name, m);
+  row("Correlation (Pearson)", m["baseline_correlation"]);
+  row("Gene degree (training)", m["baseline_degree"]);
   std::printf("(AUROC/AUPR: micro-averaged over both classes, as the paper reports; +: positive class; n = %lld pairs)\n",
               m["n_pairs"].get<long long>());
+  if (!m.contains("strata_counts")) {
+    std::printf("(%s)\n", m.value("baseline_degree_note", std::string()).c_str());
+    return;
+  }
+  std::printf("by genes seen in training pairs (AUROC micro):\n");
+  std::printf("%-24s", "");
+  for (const char* k : {"C1", "C2", "C3"}) {
+    const auto& c = m["strata_counts"][k];
+    char h[48];
+    std::snprintf(h, sizeof(h), "%s n=%lld", k, c["pairs"].get<long long>());
+    std::printf(" %16s", h);
+  }
+  std::printf("\n");
+  auto strata_row = [&](const std::string& label, const nlohmann::json& x) {
+    if (!x.is_object() || !x.contains("strata")) return;
+    std::printf("%-24s", label.c_str());
+    for (const char* k : {"C1", "C2", "C3"}) std::printf(" %16s", cell(x["strata"][k], "auroc_micro").c_str());
+    std::printf("\n");
+  };
+  strata_row(name, m);
+  strata_row("Correlation (Pearson)", m["baseline_correlation"]);
+  strata_row("Gene degree (training)", m["baseline_degree"]);
+  std::printf("(C1: both genes in a training pair, C2: one, C3: neither)\n");
 }
 
 }  // namespace gener::app

@@ -5,12 +5,14 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "apps/config_paths.h"
 #include "engine/core/progress.h"
+#include "kernels/check.h"
 
 namespace gener::app {
 
 core::ExperimentConfig load_experiment(const std::string& path, const std::string& data_root) {
-  const std::string repo = (std::filesystem::path(GENER_CONFIG_DIR) / "..").lexically_normal().string();
+  const std::string repo = (std::filesystem::path(config_dir()) / "..").lexically_normal().string();
   return core::load_experiment_config(path, data_root, {"", repo});
 }
 
@@ -32,6 +34,27 @@ data::DatasetCache load_cache(const std::string& path, bool quiet) {
                  path.c_str(), c.meta.value("name", std::string("?")).c_str(), c.expr.n_genes(), c.expr.L,
                  c.splits.train.size(), c.splits.val.size(), c.splits.test.size());
   return c;
+}
+
+std::map<std::string, std::string> model_metadata(const nlohmann::json& expression_spec, const data::Expression& e,
+                                                  const data::PairSet& train) {
+  std::map<std::string, std::string> m;
+  if (expression_spec.is_object()) m["expression"] = expression_spec.dump();
+  if (!e.samples.empty()) m["expression_samples"] = nlohmann::json(e.samples).dump();
+  m["training_pairs"] = eval::training_pairs_to_json(eval::training_pairs_table(e, train)).dump();
+  return m;
+}
+
+std::optional<eval::TrainingPairsTable> recorded_training_pairs(const core::Checkpoint& ck, const std::string& path) {
+  auto it = ck.info.find("training_pairs");
+  if (it == ck.info.end()) return std::nullopt;
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(it->second);
+  } catch (const nlohmann::json::exception& e) {
+    GENER_THROW(path << ": metadata 'training_pairs' is not valid JSON: " << e.what());
+  }
+  return eval::training_pairs_from_json(j, path + " (metadata training_pairs)");
 }
 
 std::string slug(const std::string& label) {

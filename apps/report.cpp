@@ -1,4 +1,4 @@
-// report.cpp — report.md in the layout of the paper's Tables 3 and 4.
+// report.cpp — report.md: measured methods beside the paper's Tables 3 and 4, the C1/C2/C3 strata, the protocol.
 #include "apps/report.h"
 
 #include <cmath>
@@ -23,8 +23,9 @@ double num(const nlohmann::json& m, const char* key) {
   return m.is_object() && m.contains(key) && m[key].is_number() ? m[key].get<double>() : kNone;
 }
 double mcc(const nlohmann::json& m, int cls) {
-  return m.is_object() && m.contains("mcc") && m["mcc"].is_array() && m["mcc"].size() == 2 ? m["mcc"][cls].get<double>()
-                                                                                          : kNone;
+  return m.is_object() && m.contains("mcc") && m["mcc"].is_array() && m["mcc"].size() == 2 && m["mcc"][cls].is_number()
+             ? m["mcc"][cls].get<double>()
+             : kNone;
 }
 
 const PaperRow* find_row(const std::vector<PaperRow>& rows, const std::string& method) {
@@ -43,6 +44,78 @@ std::string count(const nlohmann::json& j) {
   return out;
 }
 
+std::string str(const nlohmann::json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+}
+
+std::string base_name(const std::string& p) {
+  const size_t s = p.find_last_of('/');
+  return s == std::string::npos ? p : p.substr(s + 1);
+}
+
+// The dataset paragraph: matrix, protocol, split sizes, the pairs kept.
+std::string dataset_text(const nlohmann::json& d) {
+  const auto& ex = d["expression"];
+  const auto& sp = d["splits"];
+  std::string files;
+  const size_t n_files = ex.contains("files") && ex["files"].is_array() ? ex["files"].size() : 0;
+  if (n_files == 0) files = "`" + base_name(str(ex, "file")) + "`";
+  if (n_files > 0)
+    for (const auto& f : ex["files"]) files += (files.empty() ? "" : ", ") + ("`" + base_name(str(f, "file")) + "`");
+  std::string md = "Dataset `" + str(d, "name") + "`: " + count(ex["genes"]) + " genes x " + count(ex["samples"]) +
+                   " values per gene from " + files + " (normalisation " + str(ex, "normalize") +
+                   (n_files > 1 ? " per file, genes: " + str(ex, "join") : std::string()) +
+                   (n_files ? ", missing values: " + str(ex, "missing") : std::string()) + "); " + count(d["positives"]) + " positive pairs.\n\n";
+  const std::string by = str(d, "split_by");
+  const std::string neg = str(d, "negatives_source") == "file"           ? "negatives from the pair file"
+                          : str(d, "negative_sampling") == "degree_matched" ? "degree-matched negatives"
+                                                                            : "uniform random negatives";
+  md += "Protocol: " + neg + "; " +
+        (by == "npy"     ? std::string("validation and test = the authors' .npy splits (pairs with data)")
+         : by == "genes" ? std::string("split by genes (test and validation genes never occur in training pairs)")
+                         : std::string("seeded random split of the pairs")) +
+        ". Train / validation / test: " + count(sp["train"]["pairs"]) + " / " + count(sp["val"]["pairs"]) + " / " +
+        count(sp["test"]["pairs"]) + " pairs.";
+  if (d.contains("without_data")) {
+    for (const char* k : {"val", "test"}) {
+      const auto& w = d["without_data"][k];
+      const long long kept = sp[k]["pairs"].get<long long>(), dropped = w["pairs"].get<long long>();
+      md += std::string(" ") + (std::string(k) == "val" ? "Validation" : "Test") + ": " + count(sp[k]["pairs"]) +
+            " of " + count(nlohmann::json(kept + dropped)) + " pairs kept (" + count(w["pairs"]) + " dropped, " +
+            count(w["positives"]) + " positive / " + count(w["negatives"]) +
+            " negative, with a gene that has no expression data).";
+    }
+  }
+  return md + "\n\n";
+}
+
+std::string strata_table(const std::vector<MeasuredRow>& rows) {
+  const nlohmann::json* counts = nullptr;
+  for (const MeasuredRow& r : rows)
+    if (r.metrics.is_object() && r.metrics.contains("strata")) counts = &r.metrics["strata"];
+  if (!counts) return "";
+  std::string md = "## By genes seen in training pairs\n\nC1: both genes occur in a training pair; C2: one; C3: "
+                   "neither. Each cell: AUROC (micro-averaged) / AUROC+ (interacting class); n/a where a stratum is "
+                   "empty or holds one label.\n\n";
+  md += "| Method |";
+  for (const char* k : {"C1", "C2", "C3"}) {
+    const auto& c = (*counts)[k];
+    md += " " + std::string(k) + " (" + count(c["pairs"]) + " pairs, " + count(c["positives"]) + " positive) |";
+  }
+  md += "\n|---|---|---|---|\n";
+  for (const MeasuredRow& r : rows) {
+    if (!r.metrics.is_object() || !r.metrics.contains("strata")) continue;
+    md += "| " + r.method + " |";
+    for (const char* k : {"C1", "C2", "C3"}) {
+      const auto& s = r.metrics["strata"][k];
+      const double a = num(s, "auroc_micro"), p = num(s, "auroc");
+      md += " " + (std::isnan(a) ? std::string("n/a") : fmt(a, 4) + " / " + fmt(p, 4)) + " |";
+    }
+    md += "\n";
+  }
+  return md + "\n";
+}
+
 }  // namespace
 
 std::vector<PaperRow> paper_rows(int table) {
@@ -58,52 +131,57 @@ std::vector<PaperRow> paper_rows(int table) {
 }
 
 void write_report(const std::string& path, const std::string& title, const std::string& measured_on, int paper_table,
-                  const std::vector<MeasuredRow>& measured, const nlohmann::json& correlation,
-                  const nlohmann::json& dataset) {
+                  const std::vector<MeasuredRow>& measured, const nlohmann::json& dataset) {
   const std::vector<PaperRow> paper = paper_rows(paper_table);
-  const bool with_mcc = paper_table == 3;
+  const bool table3 = paper_table == 3, with_paper = !paper.empty();
+  const int pd = table3 ? 4 : 3;  // the paper's digits
   std::string md = "# " + title + "\n\n";
-  if (dataset.is_object() && dataset.contains("splits")) {
-    const auto& ex = dataset["expression"];
-    const auto& sp = dataset["splits"];
-    md += "Dataset `" + dataset.value("name", std::string("?")) + "`: " + count(ex["genes"]) + " genes x " +
-          count(ex["samples"]) + " values per gene (" + ex.value("normalize", std::string("none")) +
-          " normalisation); " + count(dataset["positives"]) + " positive pairs; train / validation / test " +
-          count(sp["train"]["pairs"]) + " / " + count(sp["val"]["pairs"]) + " / " + count(sp["test"]["pairs"]) +
-          " pairs (" + (dataset.value("split_source", std::string()) == "npy" ? "the authors' validation and test splits"
-                                                                              : "seeded split") + ").\n\n";
-  }
-  if (paper_table == 3 || paper_table == 4)
-    md += "Measured on " + measured_on + " beside the numbers the paper reports (Table " + std::to_string(paper_table) +
-          "). AUROC and AUPR are micro-averaged over both classes, as the paper reports them" +
-          std::string(with_mcc ? "; MCC is given for class 0 / class 1" : "") + ".\n\n";
-  else
-    md += "Measured on " + measured_on + ". AUROC and AUPR are micro-averaged over both classes.\n\n";
-  md += with_mcc ? "| Method | AUROC | AUPR | MCC | AUROC (paper) | AUPR (paper) | MCC (paper) |\n|---|---|---|---|---|---|---|\n"
-                 : "| Method | AUROC | AUPR | AUROC (paper) | AUPR (paper) |\n|---|---|---|---|---|\n";
+  if (dataset.is_object() && dataset.contains("splits")) md += dataset_text(dataset);
+  md += "Measured on " + measured_on +
+        (with_paper ? " beside the numbers the paper reports (Table " + std::to_string(paper_table) + ")" : "") +
+        ". AUROC and AUPR are micro-averaged over both classes, as the paper reports them; AUROC+ and AUPR+ are "
+        "those of the interacting class (the ranking alone, whatever the calibration); MCC " +
+        (table3 ? "for class 0 / class 1" : "of the interacting class") +
+        " at the argmax class. The gene-degree baseline scores a pair by its genes' positive degrees among the "
+        "training pairs, with no expression at all.\n\n";
+  md += "| Method | AUROC | AUPR | AUROC+ | AUPR+ | MCC |";
+  if (with_paper) md += std::string(" AUROC (paper) | AUPR (paper) |") + (table3 ? " MCC (paper) |" : "");
+  md += "\n|---|---|---|---|---|---|" + std::string(with_paper ? (table3 ? "---|---|---|" : "---|---|") : "") + "\n";
   auto row = [&](const std::string& method, const nlohmann::json* m) {
     const PaperRow* p = find_row(paper, method);
     md += "| " + method + " | " + fmt(m ? num(*m, "auroc_micro") : kNone, 4) + " | " +
-          fmt(m ? num(*m, "aupr_micro") : kNone, 4) + " | ";
-    if (with_mcc) md += (m ? fmt(mcc(*m, 0), 4) + " / " + fmt(mcc(*m, 1), 4) : std::string("—")) + " | ";
-    md += fmt(p ? p->auroc : kNone, paper_table == 3 ? 4 : 3) + " | " + fmt(p ? p->aupr : kNone, paper_table == 3 ? 4 : 3) +
+          fmt(m ? num(*m, "aupr_micro") : kNone, 4) + " | " + fmt(m ? num(*m, "auroc") : kNone, 4) + " | " +
+          fmt(m ? num(*m, "aupr") : kNone, 4) + " | ";
+    md += (m ? (table3 ? fmt(mcc(*m, 0), 4) + " / " + fmt(mcc(*m, 1), 4) : fmt(mcc(*m, 1), 4)) : std::string("—")) +
           " |";
-    if (with_mcc) md += " " + (p && !std::isnan(p->mcc0) ? fmt(p->mcc0, 4) + " / " + fmt(p->mcc1, 4) : "—") + " |";
+    if (with_paper) {
+      md += " " + fmt(p ? p->auroc : kNone, pd) + " | " + fmt(p ? p->aupr : kNone, pd) + " |";
+      if (table3) md += " " + (p && !std::isnan(p->mcc0) ? fmt(p->mcc0, 4) + " / " + fmt(p->mcc1, 4) : "—") + " |";
+    }
     md += "\n";
   };
   for (const MeasuredRow& r : measured) row(r.method, &r.metrics);
-  if (correlation.is_object()) row("Correlation", &correlation);
   for (const PaperRow& p : paper) {
-    bool shown = p.method == "Correlation" && correlation.is_object();
+    bool shown = false;
     for (const MeasuredRow& r : measured) shown = shown || r.method == p.method;
     if (!shown) row(p.method, nullptr);
   }
-  md += "\n— : not measured here / not reported in the paper. Positive-class AUROC/AUPR, accuracy and the pair counts "
-        "are in metrics.json.\n";
+  md += "\n— : not measured here / not reported in the paper. Accuracy and the pair counts are in metrics.json.\n\n";
+  std::string times;
+  for (const MeasuredRow& r : measured) {
+    if (!r.metrics.is_object() || !r.metrics.contains("timing_s")) continue;
+    const auto& t = r.metrics["timing_s"];
+    times += (times.empty() ? "" : " · ") + r.method + " " + fmt(num(t, "total"), 1) + " s (embedding " +
+             fmt(num(t, "embedding"), 1) + " s)";
+  }
+  if (!times.empty())
+    md += "Embedding baselines (training graph of the training positives only; logistic regression on the Hadamard "
+          "product of the two genes' vectors), wall time: " + times + ".\n\n";
+  md += strata_table(measured);
   bool pictures = false;
   for (const MeasuredRow& r : measured) {
     if (r.curves_dir.empty()) continue;
-    if (!pictures) md += "\n## Curves\n\n";
+    if (!pictures) md += "## Curves\n\n";
     pictures = true;
     const std::string d = r.curves_dir == "." ? "" : r.curves_dir + "/";
     md += "### " + r.method + "\n\n[ROC](" + d + "roc.png) · [PR](" + d + "pr.png)\n\n![" + r.method + " ROC](" + d +

@@ -1,4 +1,5 @@
-// report.h — report.md: the measured AUROC/AUPR (and MCC) beside the paper's Table 3 or Table 4, with the curves.
+// report.h — report.md: the measured AUROC/AUPR/MCC of every method (models and baselines) beside the paper's
+// Table 3 or 4, the C1/C2/C3 strata, the dataset and protocol, and the curves.
 #pragma once
 #include <nlohmann/json.hpp>
 
@@ -16,19 +17,20 @@ struct PaperRow {
 // GENER and CNN only, with MCC per class); empty for any other number.
 std::vector<PaperRow> paper_rows(int table);
 
-// A measured method: its metrics.json block and the directory of its roc.png / pr.png relative to the report.
+// A measured method: its metrics JSON (metrics_to_json keys, optionally "strata" as eval::stratified_metrics
+// writes it) and the directory of its roc.png / pr.png relative to the report ("" = no pictures).
 struct MeasuredRow {
   std::string method;
   nlohmann::json metrics;
-  std::string curves_dir;  // "" = no pictures
+  std::string curves_dir;
 };
 
-// Write `path` atomically: a title, what was scored (e.g. "the test set"), the dataset counts (when `dataset` is an object), then the Markdown table in
-// the layout of the paper's table `paper_table` (rows: method; columns: the measured AUROC, AUPR (and MCC for
-// Table 3), then the paper's), the measured rows first, `correlation` as the "Correlation" row, then the rows
-// only the paper has; then links to the ROC/PR pictures.
+// Write `path` atomically: a title; the dataset and protocol (when `dataset` is a prepare summary) with the pairs
+// kept per split; what was scored (`measured_on`); the Markdown table with one row per measured method in the
+// order given (models, "Correlation", the embedding baselines, "Gene degree"; wall times of rows with "timing_s") and,
+// for paper_table 3 or 4, the paper's numbers beside them and the rows only the paper has; the C1/C2/C3 table
+// for every row with strata; links to the ROC/PR pictures.
 void write_report(const std::string& path, const std::string& title, const std::string& measured_on, int paper_table,
-                  const std::vector<MeasuredRow>& measured, const nlohmann::json& correlation,
-                  const nlohmann::json& dataset);
+                  const std::vector<MeasuredRow>& measured, const nlohmann::json& dataset);
 
 }  // namespace gener::app

@@ -209,6 +209,9 @@ def run_bench(args):
     dev = torch.device(args.device)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
+    # fp32 unless asked: PyTorch lets cuDNN convolutions use TF32 by default, gener does not.
+    torch.backends.cuda.matmul.allow_tf32 = args.tf32
+    torch.backends.cudnn.allow_tf32 = args.tf32
     model = Gener(args.samples, cnn_only=args.cnn_only).to(dev)
     nparams = count_params(model)
     if args.samples == 536 and not args.cnn_only and nparams != PAPER_PARAMS:
@@ -218,6 +221,10 @@ def run_bench(args):
     pairs = torch.randint(0, args.genes, (args.pairs, 2), generator=g).to(dev)
     labels = torch.randint(0, 2, (args.pairs,), generator=g).to(dev)
     B, N = args.batch, args.pairs
+    fwd = model
+    if args.compile:
+        fwd = torch.compile(model)  # compiled in the warm-up batches, which are not timed
+        N = max(B, N // B * B)      # whole batches only: a tail batch would recompile inside the timed loop
 
     if args.mode == "score":
         model.eval()
@@ -227,7 +234,7 @@ def run_bench(args):
         def step(lo, hi):
             with ctx():
                 x_cnn, x_mlp = pair_features(expr, pairs[lo:hi])
-                scores[lo:hi] = torch.softmax(model(x_cnn, x_mlp), dim=1)[:, 1]
+                scores[lo:hi] = torch.softmax(fwd(x_cnn, x_mlp), dim=1)[:, 1]
     else:
         model.train()
         opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.0)
@@ -235,7 +242,7 @@ def run_bench(args):
 
         def step(lo, hi):
             x_cnn, x_mlp = pair_features(expr, pairs[lo:hi])
-            loss = F.cross_entropy(model(x_cnn, x_mlp), labels[lo:hi])
+            loss = F.cross_entropy(fwd(x_cnn, x_mlp), labels[lo:hi])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -268,11 +275,12 @@ def run_bench(args):
         "batch": B, "pairs": done, "seconds": round(secs, 6), "pairs_per_s": done / secs,
         "threads": args.threads, "params": nparams,
         "grad_mode": args.grad_mode if args.mode == "score" else "grad", "cnn_only": args.cnn_only,
-        "genes": args.genes, "samples": args.samples,
+        "genes": args.genes, "samples": args.samples, "compile": args.compile, "tf32": args.tf32,
     }
     print(f"pytorch {torch.__version__} {args.device} {args.mode}: {done} pairs in {secs:.3f} s = "
           f"{res['pairs_per_s']:.0f} pairs/s (batch {B}, threads {args.threads}, params {nparams}"
-          f"{', cnn-only' if args.cnn_only else ''}"
+          f"{', cnn-only' if args.cnn_only else ''}{', torch.compile' if args.compile else ''}"
+          f"{', tf32' if args.tf32 else ', fp32 (no tf32)'}"
           f"{', ' + args.grad_mode if args.mode == 'score' else ''})")
     if args.json:
         with open(args.json, "w") as f:
@@ -300,6 +308,8 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--cnn-only", action="store_true", help="ablation: no MLP branch, head Linear(32, 2)")
     ap.add_argument("--json", help="write the result as JSON here")
+    ap.add_argument("--compile", action="store_true", help="torch.compile the model (compiled during the warm-up)")
+    ap.add_argument("--tf32", action="store_true", help="allow TF32 in matmuls and cuDNN (off: plain fp32)")
     ap.add_argument("--params", action="store_true", help="print the trainable parameter count and exit")
     ap.add_argument("--load-safetensors", metavar="PATH", help="gener checkpoint (F32 safetensors)")
     ap.add_argument("--expr", help="genes-by-samples table for --score-pairs (first column = gene id)")

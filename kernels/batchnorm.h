@@ -18,8 +18,9 @@ struct BnDropoutParams {
   float eps = 1e-3f;       // variance epsilon (Keras default 1e-3)
   float momentum = 0.9f;   // running = momentum * running + (1 - momentum) * batch
   float drop_rate = 0.5f;  // 0 disables dropout
-  uint64_t seed = 0;       // dropout stream: mask(i) = dropout_keep(seed, step, i, rate)
+  uint64_t seed = 0;       // dropout stream: mask(i) = dropout_keep(seed, step, index0 + i, rate)
   uint64_t step = 0;
+  uint64_t index0 = 0;     // flat index of this batch's first element in the global batch (data-parallel ranks)
 };
 
 // ---- unfused reference ops (CPU) ----
@@ -36,9 +37,11 @@ void batchnorm_forward_eval_cpu(const BnShape& s, float eps, const float* x, con
 // dgamma, dbeta overwritten.
 void batchnorm_backward_cpu(const BnShape& s, const float* x, const float* gamma, const float* save_mean,
                             const float* save_invstd, const float* dy, float* dx, float* dgamma, float* dbeta);
-// Inverted dropout: y = keep ? x / (1 - rate) : 0. In-place allowed.
-void dropout_forward_cpu(long long n, float rate, uint64_t seed, uint64_t step, const float* x, float* y);
-void dropout_backward_cpu(long long n, float rate, uint64_t seed, uint64_t step, const float* dy, float* dx);
+// Inverted dropout: y = keep ? x / (1 - rate) : 0, element k's mask drawn at index index0 + k. In-place allowed.
+void dropout_forward_cpu(long long n, float rate, uint64_t seed, uint64_t step, const float* x, float* y,
+                         uint64_t index0 = 0);
+void dropout_backward_cpu(long long n, float rate, uint64_t seed, uint64_t step, const float* dy, float* dx,
+                          uint64_t index0 = 0);
 
 // Eval-mode batchnorm as a per-channel affine map: scale = gamma / sqrt(var + eps), shift = beta - mean * scale.
 void bn_eval_scale_shift(int c, float eps, const float* gamma, const float* beta, const float* running_mean,

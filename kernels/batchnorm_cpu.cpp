@@ -281,7 +281,7 @@ void act_bn_dropout_forward_train_cpu(const BnShape& s, const BnDropoutParams& p
   activation_forward_cpu(act, n, x, y);  // y = act(x)
   batchnorm_forward_train_cpu(s, p.eps, p.momentum, y, gamma, beta, running_mean, running_var, y, save_mean,
                               save_invstd);  // y = bn(y), in place
-  dropout_forward_cpu(n, p.drop_rate, p.seed, p.step, y, y);
+  dropout_forward_cpu(n, p.drop_rate, p.seed, p.step, y, y, p.index0);
 }
 
 void bn_eval_scale_shift(int c, float eps, const float* gamma, const float* beta, const float* running_mean,
@@ -320,7 +320,7 @@ void act_bn_dropout_backward_cpu(const BnShape& s, const BnDropoutParams& p, Act
                                  const float* dy, float* dx, float* dgamma, float* dbeta, float* scratch) {
   const long long n = s.count();
   activation_forward_cpu(act, n, x, scratch);               // scratch = act(x), the batchnorm input
-  dropout_backward_cpu(n, p.drop_rate, p.seed, p.step, dy, dx);  // dx = d(bn output)
+  dropout_backward_cpu(n, p.drop_rate, p.seed, p.step, dy, dx, p.index0);  // dx = d(bn output)
   batchnorm_backward_cpu(s, scratch, gamma, save_mean, save_invstd, dx, dx, dgamma, dbeta);  // dx = d(act(x))
   activation_backward_cpu(act, n, x, dx, dx);               // dx = d(x)
 }

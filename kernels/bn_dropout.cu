@@ -146,6 +146,7 @@ struct DropoutArgs {
   float rate;   // 0: no dropout
   float scale;  // 1 / (1 - rate), as the CPU computes it
   unsigned long long seed, step;
+  unsigned long long index0;  // mask of element i drawn at index index0 + i (the global batch's numbering)
 };
 
 // y = dropout(act(x) * scale + shift), scale = gamma * invstd, shift = beta - mean * scale (the CPU's form).
@@ -159,7 +160,7 @@ __global__ void bn_apply_train_kernel(Dims d, Activation act, DropoutArgs dr, co
     const float scale = gamma[c] * invstd[c];
     const float z = act_forward(act, x[i]) * scale + (beta[c] - mean[c] * scale);
     if (dr.rate > 0.0f) {
-      y[i] = dropout_keep(dr.seed, dr.step, i, dr.rate) ? z * dr.scale : 0.0f;
+      y[i] = dropout_keep(dr.seed, dr.step, dr.index0 + i, dr.rate) ? z * dr.scale : 0.0f;
     } else {
       y[i] = z;
     }
@@ -201,7 +202,7 @@ __global__ void bn_apply_eval_kernel(Dims d, Activation act, float eps, const fl
 // Gradient through inverted dropout at flat index i (the mask recomputed from the hash).
 __device__ __forceinline__ float dropout_grad(const DropoutArgs& dr, unsigned i, float dy) {
   if (dr.rate <= 0.0f) return dy;
-  return dropout_keep(dr.seed, dr.step, i, dr.rate) ? dy * dr.scale : 0.0f;
+  return dropout_keep(dr.seed, dr.step, dr.index0 + i, dr.rate) ? dy * dr.scale : 0.0f;
 }
 
 // grid (parts, C). dbeta = Σ dz, dgamma = Σ dz * xhat over part g of channel c (dz = gradient at the BN output).
@@ -285,7 +286,7 @@ int elementwise_blocks(const Dims& d) {
 
 DropoutArgs dropout_args(const BnDropoutParams& p) {
   GENER_CHECK(p.drop_rate >= 0.0f && p.drop_rate < 1.0f, "dropout rate " << p.drop_rate << " not in [0, 1)");
-  return DropoutArgs{p.drop_rate, 1.0f / (1.0f - p.drop_rate), p.seed, p.step};
+  return DropoutArgs{p.drop_rate, 1.0f / (1.0f - p.drop_rate), p.seed, p.step, p.index0};
 }
 
 }  // namespace

@@ -14,6 +14,7 @@ namespace gener::kernels {
 struct ConvPlanOptions {
   bool benchmark = false;      // time the candidates once per shape (cudnnFind*) instead of the heuristics
   bool deterministic = false;  // only algorithms cuDNN reports as deterministic (no atomics)
+  bool forward_only = false;   // inference: plan the forward convolution alone (backward calls then throw)
 };
 
 struct ConvPlan;  // descriptors, chosen algorithms and workspace sizes for one shape (defined in the .cpp)

@@ -19,6 +19,7 @@ struct ConvPlan {
   cudnnConvolutionBwdDataAlgo_t bwd_data_algo = CUDNN_CONVOLUTION_BWD_DATA_ALGO_0;
   cudnnConvolutionBwdFilterAlgo_t bwd_filter_algo = CUDNN_CONVOLUTION_BWD_FILTER_ALGO_0;
   size_t fwd_bytes = 0, bwd_data_bytes = 0, bwd_filter_bytes = 0;
+  bool forward_only = false;  // no backward algorithms were chosen
 
   ConvPlan() = default;
   ConvPlan(const ConvPlan&) = delete;
@@ -110,6 +111,10 @@ std::unique_ptr<ConvPlan> build_plan(GpuContext& ctx, const Conv2dShape& s, cons
                                return cudnnGetConvolutionForwardWorkspaceSize(h, p->x, p->w, p->fwd, p->y, a, b);
                              },
                              &p->fwd_algo, &p->fwd_bytes);
+  p->forward_only = opt.forward_only;
+  GENER_CHECK(ok_fwd, "conv2d: cuDNN offers no usable forward algorithm for (" << s.n << ", " << s.c_in << ", " << s.h
+                          << ", " << s.w << ") * (" << s.c_out << ", " << s.c_in << ", " << s.kh << ", " << s.kw << ")");
+  if (opt.forward_only) return p;
 
   if (opt.benchmark) {
     CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithm(h, p->w, p->y, p->bwd_data, p->x,
@@ -138,7 +143,7 @@ std::unique_ptr<ConvPlan> build_plan(GpuContext& ctx, const Conv2dShape& s, cons
                                                                                         p->bwd_filter, p->w, a, b);
                                 },
                                 &p->bwd_filter_algo, &p->bwd_filter_bytes);
-  GENER_CHECK(ok_fwd && ok_data && ok_filter,
+  GENER_CHECK(ok_data && ok_filter,
               "conv2d: cuDNN offers no usable algorithm for (" << s.n << ", " << s.c_in << ", " << s.h << ", " << s.w
                   << ") * (" << s.c_out << ", " << s.c_in << ", " << s.kh << ", " << s.kw << ")"
                   << (opt.deterministic ? " with deterministic=true" : ""));
@@ -171,6 +176,7 @@ const ConvPlan& ConvPlanCache::plan(GpuContext& ctx, const Conv2dShape& s) {
 
 size_t ConvPlanCache::workspace_bytes(GpuContext& ctx, const Conv2dShape& s, bool backward) {
   const ConvPlan& p = plan(ctx, s);
+  GENER_CHECK(!backward || !p.forward_only, "conv2d: the plans of this cache are forward-only (inference)");
   return backward ? std::max(p.bwd_data_bytes, p.bwd_filter_bytes) : p.fwd_bytes;
 }
 
@@ -197,6 +203,8 @@ void conv2d_backward_cuda(GpuContext& ctx, ConvPlanCache& cache, const Conv2dSha
     return;
   }
   const ConvPlan& p = cache.plan(ctx, s);
+  GENER_CHECK(!p.forward_only, "conv2d_backward_cuda: the plan for batch " << s.n << " is forward-only (an inference "
+                                   "network's plan cache cannot train)");
   const size_t bytes = std::max(p.bwd_data_bytes, p.bwd_filter_bytes);
   void* ws = ctx.workspace(bytes);
   const float one = 1.0f, zero = 0.0f;

@@ -33,7 +33,8 @@ GENER_CPU_CLONES void dropout_run(uint32_t prefix, uint32_t hi, uint32_t lo0, in
 
 }  // namespace
 
-void dropout_forward_cpu(long long n, float rate, uint64_t seed, uint64_t step, const float* x, float* y) {
+void dropout_forward_cpu(long long n, float rate, uint64_t seed, uint64_t step, const float* x, float* y,
+                         uint64_t index0) {
   check_rate(rate);
   if (rate == 0.0f) {
     if (x != y) std::memcpy(y, x, static_cast<size_t>(n) * sizeof(float));
@@ -48,14 +49,22 @@ void dropout_forward_cpu(long long n, float rate, uint64_t seed, uint64_t step, 
   for (long long ch = 0; ch < chunks; ++ch) {
     const long long begin = ch * kChunk;
     const int len = static_cast<int>(std::min(kChunk, n - begin));
-    dropout_run(prefix, static_cast<uint32_t>(static_cast<uint64_t>(begin) >> 32), static_cast<uint32_t>(begin), len,
-                threshold, scale, x + begin, y + begin);
+    // A run shares the high word of its indices: split it where index0 + begin + k crosses a multiple of 2^32.
+    const uint64_t first = index0 + static_cast<uint64_t>(begin);
+    const uint64_t to_wrap = (uint64_t{1} << 32) - (first & 0xffffffffULL);
+    const int head = static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(len), to_wrap));
+    dropout_run(prefix, static_cast<uint32_t>(first >> 32), static_cast<uint32_t>(first), head, threshold, scale,
+                x + begin, y + begin);
+    if (head < len)
+      dropout_run(prefix, static_cast<uint32_t>((first + head) >> 32), 0u, len - head, threshold, scale,
+                  x + begin + head, y + begin + head);
   }
 }
 
-void dropout_backward_cpu(long long n, float rate, uint64_t seed, uint64_t step, const float* dy, float* dx) {
+void dropout_backward_cpu(long long n, float rate, uint64_t seed, uint64_t step, const float* dy, float* dx,
+                          uint64_t index0) {
   // The inverted-dropout map is diagonal, so its backward is the same masked scaling.
-  dropout_forward_cpu(n, rate, seed, step, dy, dx);
+  dropout_forward_cpu(n, rate, seed, step, dy, dx, index0);
 }
 
 }  // namespace gener::kernels

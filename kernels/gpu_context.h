@@ -54,6 +54,7 @@ class GpuContext {
   cudnnContext* cudnn_ = nullptr;
   void* workspace_ = nullptr;
   size_t workspace_bytes_ = 0;
+  void* cublas_workspace_ = nullptr;  // given to cuBLAS, so it never allocates inside a captured CUDA graph
 };
 
 }  // namespace gener::kernels

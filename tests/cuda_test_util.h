@@ -3,18 +3,41 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <string>
+
 #include "kernels/cuda_probe.h"
 
-// GENER_RUN_ON_CUDA(call): the first statement of every Cuda test. Skips without a usable device, or in a build
-// without CUDA (where `call` is not compiled at all); otherwise runs `call`, a void function using EXPECT/ASSERT.
+namespace gener::test {
+// GENER_REQUIRE_GPU=1 (any value but empty or 0) in the environment: a GPU machine's check, where a Cuda test that
+// would skip must fail instead (a broken driver or a missing device is then a failure, never a quiet skip).
+inline bool gpu_required() {
+  const char* v = std::getenv("GENER_REQUIRE_GPU");
+  return v != nullptr && *v != '\0' && std::string(v) != "0";
+}
+}  // namespace gener::test
+
+// GENER_SKIP_OR_FAIL(reason << ...): skip the test visibly, or fail it when GENER_REQUIRE_GPU is set.
+#define GENER_SKIP_OR_FAIL(reason)                                                  \
+  do {                                                                              \
+    if (::gener::test::gpu_required())                                              \
+      GTEST_FAIL() << "GENER_REQUIRE_GPU is set, but " << reason;                   \
+    else                                                                            \
+      GTEST_SKIP() << reason;                                                       \
+  } while (0)
+
+// GENER_RUN_ON_CUDA(call): the first statement of every Cuda test. Skips without a usable device (saying why: the
+// probe's CUDA error), or in a build without CUDA (where `call` is not compiled at all); otherwise runs `call`, a
+// void function using EXPECT/ASSERT.
 #if defined(GENER_HAVE_CUDA)
 #define GENER_RUN_ON_CUDA(call)                                                                      \
   do {                                                                                               \
-    if (::gener::kernels::cuda_device_count_safe() == 0) GTEST_SKIP() << "no CUDA device";           \
+    const ::gener::kernels::CudaProbe gener_probe_ = ::gener::kernels::cuda_probe();                 \
+    if (gener_probe_.devices == 0) GENER_SKIP_OR_FAIL("no usable CUDA device: " << gener_probe_.reason); \
     call;                                                                                            \
   } while (0)
 #else
-#define GENER_RUN_ON_CUDA(call) GTEST_SKIP() << "built without CUDA"
+#define GENER_RUN_ON_CUDA(call) GENER_SKIP_OR_FAIL("built without CUDA")
 #endif
 
 #if defined(GENER_HAVE_CUDA)

@@ -1,6 +1,8 @@
 // test_apps_bad_input.cpp — gener on bad input: exit 1, one error line naming file, line and value, no output left.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <random>
 #include <sstream>
@@ -172,8 +174,20 @@ TEST_F(AppBadInput, NanAndInfExpressionValues) {
 TEST_F(AppBadInput, UnknownGeneInPairFile) {
   const std::string f = file("pairs.tsv", "gene_a\tgene_b\tlabel\nG1\tG2\t1\nG3\tNOPE\t0\nG4\tG5\t0\n");
   expect_clean_failure(score(good_model(), good_expr(), f), {"pairs.tsv:3:", "'NOPE'"});
-  expect_clean_failure(eval(good_model(), good_expr(), f), {"pairs.tsv:3:", "'NOPE'"});
   expect_clean_failure(train(good_expr(), f), {"pairs.tsv:3:", "'NOPE'"});
+  // eval leaves out a pair whose gene has no expression data, counts it per label and names the gene.
+  std::string err;
+  ASSERT_EQ(run_gener(eval(good_model(), good_expr(), f), dir_, nullptr, &err), 0) << err;
+  EXPECT_NE(err.find("1 of 3 pairs dropped (0 positive, 1 negative)"), std::string::npos) << err;
+  EXPECT_NE(err.find("NOPE"), std::string::npos) << err;
+  const nlohmann::json m = nlohmann::json::parse(slurp(path("out/eval/metrics.json")));
+  EXPECT_EQ(m["n_pairs"], 2);
+  EXPECT_EQ(m["pairs_without_data"]["pairs"], 1);
+  EXPECT_EQ(m["pairs_without_data"]["negatives"], 1);
+  EXPECT_EQ(m["pairs_without_data"]["examples"][0], "NOPE");
+  remove_tree(path("out"));
+  const std::string none = file("none.tsv", "gene_a\tgene_b\tlabel\nG1\tNOPE\t1\nNOPE\tG5\t0\n");
+  expect_clean_failure(eval(good_model(), good_expr(), none), {"none.tsv", "all 2 pairs have a gene without"});
 }
 
 TEST_F(AppBadInput, BadPairRows) {

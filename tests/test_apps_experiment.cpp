@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/core/experiment_config.h"
+#include "kernels/check.h"
 #include "realdata_fixtures.h"
 #include "test_apps_util.h"
 
@@ -109,12 +110,24 @@ TEST_F(AppExperiment, RawFilesToMetricsAndReportInOneCommand) {
     EXPECT_LE(m["baseline_correlation"][k].get<double>(), 1.0);
   }
   const std::string report = slurp(dir_ + "/out/run/report.md");
-  EXPECT_NE(report.find("| Method | AUROC | AUPR | AUROC (paper) | AUPR (paper) |"), std::string::npos) << report;
+  EXPECT_NE(report.find("| Method | AUROC | AUPR | AUROC+ | AUPR+ | MCC | AUROC (paper) | AUPR (paper) |"), std::string::npos)
+      << report;
   EXPECT_NE(report.find("| 0.834 | 0.832 |"), std::string::npos) << report;
   EXPECT_NE(report.find("| Correlation |"), std::string::npos) << report;
   EXPECT_NE(report.find("| 0.582 | 0.579 |"), std::string::npos) << report;
-  EXPECT_NE(report.find("| GNE (topology) | — | — | 0.787 | 0.784 |"), std::string::npos) << report;
+  EXPECT_NE(report.find("| GNE (topology) | — | — | — | — | — | 0.787 | 0.784 |"), std::string::npos) << report;
   EXPECT_NE(report.find("(gener/roc.png)"), std::string::npos) << report;
+  // The gene-degree baseline and the C1/C2/C3 strata beside the model, in metrics.json and report.md.
+  ASSERT_TRUE(m["baseline_degree"].is_object()) << m.dump();
+  EXPECT_EQ(m["baseline_degree"]["n_pairs"].get<size_t>(), n_test);
+  int64_t strata_pairs = 0;
+  for (const char* k : {"C1", "C2", "C3"}) strata_pairs += m["strata_counts"][k]["pairs"].get<int64_t>();
+  EXPECT_EQ(strata_pairs, static_cast<int64_t>(n_test));
+  EXPECT_TRUE(m["models"]["GENER"]["strata"]["C1"].contains("auroc_micro"));
+  EXPECT_NE(report.find("| Gene degree |"), std::string::npos) << report;
+  EXPECT_NE(report.find("## By genes seen in training pairs"), std::string::npos) << report;
+  EXPECT_LT(report.find("| GENER |"), report.find("| Correlation |")) << report;
+  EXPECT_LT(report.find("| Correlation |"), report.find("| Gene degree |")) << report;
   char gener_row[64];
   std::snprintf(gener_row, sizeof(gener_row), "| GENER | %.4f | %.4f |", m["models"]["GENER"]["auroc_micro"].get<double>(),
                 m["models"]["GENER"]["aupr_micro"].get<double>());
@@ -134,10 +147,11 @@ TEST_F(AppExperiment, RawFilesToMetricsAndReportInOneCommand) {
   ASSERT_TRUE(ok("eval --model out/t/model.safetensors --dataset out/run/dataset.gcache --report --paper-table 3 "
                  "--out out/e3 --quiet --threads 2"));
   const std::string r3 = slurp(dir_ + "/out/e3/report.md");
-  EXPECT_NE(r3.find("| Method | AUROC | AUPR | MCC | AUROC (paper) | AUPR (paper) | MCC (paper) |"), std::string::npos)
+  EXPECT_NE(r3.find("| Method | AUROC | AUPR | AUROC+ | AUPR+ | MCC | AUROC (paper) | AUPR (paper) | MCC (paper) |"),
+            std::string::npos)
       << r3;
   EXPECT_NE(r3.find("| 0.8634 | 0.8525 | 0.5746 / 0.5783 |"), std::string::npos) << r3;
-  EXPECT_NE(r3.find("| CNN only | — | — | — | 0.8274 | 0.8203 | 0.4920 / 0.4920 |"), std::string::npos) << r3;
+  EXPECT_NE(r3.find("| CNN only | — | — | — | — | — | 0.8274 | 0.8203 | 0.4920 / 0.4920 |"), std::string::npos) << r3;
   EXPECT_EQ(r3.find("GNE"), std::string::npos) << r3;
 }
 
@@ -147,7 +161,7 @@ TEST_F(AppExperiment, PrepareFromFlagsMatchesTheConfigAndIsDeterministic) {
   ASSERT_TRUE(ok("prepare --config exp.yaml --data-root raw --out c2.gcache --quiet"));
   ASSERT_TRUE(ok("prepare --expression raw/net4_expression_data.tsv --gene-map raw/net4_gene_ids.tsv --normalize "
                  "quantile --biogrid raw/BIOGRID-ORGANISM-Saccharomyces_cerevisiae_S288c-3.4.158.tab3.txt --seed 5 "
-                 "--name tiny_table4 --paper-table 4 --out c3.gcache --quiet"));
+                 "--name tiny_table4 --paper-table 4 --orientation samples-by-genes --out c3.gcache --quiet"));
   const std::string c1 = slurp(dir_ + "/c1.gcache");
   EXPECT_GT(c1.size(), 60u * 24u * 4u);
   EXPECT_TRUE(c1 == slurp(dir_ + "/c2.gcache")) << "--data-root changed the dataset";
@@ -177,7 +191,7 @@ TEST_F(AppExperiment, BadInputsStopWithOneLineAndNoOutput) {
   spit(dir_ + "/raw/t.npy", gener::testing::npy_pairs({{3, 4, 1}}));
   fails_cleanly(flags + "--expression raw/net4_expression_data.tsv --biogrid " + bg +
                     " --validation-npy raw/v.npy --test-npy raw/t.npy",
-                {"v.npy", "row 1", "G71"});
+                {"v.npy", "validation split has 1 positive and 0 negative", "pairs without data"});
   // A misspelt key or a wrong value in the experiment file is named with its line.
   const std::string yaml = slurp(dir_ + "/exp.yaml");
   spit(dir_ + "/bad.yaml", yaml + "  negatves: {ratio: 1.0}\n");
@@ -204,27 +218,82 @@ TEST(AppExperimentConfigs, ShippedExperimentFilesParseAndPointUnderTheDataRoot) 
     int table;
     const char* model;
     const char* normalize;
+    const char* optimizer = "sgd";
+    size_t models = 1;
   };
   for (const Want& w : {Want{"table4_biogrid_dream5.yaml", 4, "GENER", "quantile"},
                         Want{"table4_biogrid_dream5_cnn_only.yaml", 4, "CNN only", "quantile"},
                         Want{"table3_yeastract.yaml", 3, "GENER", "zscore"},
-                        Want{"table3_yeastract_cnn_only.yaml", 3, "CNN only", "zscore"}}) {
+                        Want{"table3_yeastract_cnn_only.yaml", 3, "CNN only", "zscore"},
+                        Want{"real_yeast_paper_split.yaml", 0, "GENER", "zscore", "adam", 2},
+                        Want{"real_yeast_degree_matched.yaml", 0, "GENER", "zscore", "adam", 2},
+                        Want{"real_yeast_gene_disjoint.yaml", 0, "GENER", "zscore", "adam", 2},
+                        Want{"real_yeast_gene_disjoint_degree_matched.yaml", 0, "GENER", "zscore", "adam", 2}}) {
     SCOPED_TRACE(w.file);
     core::ExperimentConfig c = core::load_experiment_config(dir + w.file, "", {GENER_SOURCE_DIR});
     EXPECT_EQ(c.prepare.paper_table, w.table);
-    ASSERT_EQ(c.models.size(), 1u);
+    ASSERT_EQ(c.models.size(), w.models);
     EXPECT_EQ(c.models[0].label, w.model);
-    EXPECT_EQ(c.prepare.normalize, w.normalize);
-    EXPECT_EQ(c.prepare.expression.rfind("data/real/", 0), 0u) << c.prepare.expression;
-    EXPECT_EQ(c.train.optimizer, "sgd");
+    if (w.models == 2) {
+      EXPECT_EQ(c.models[1].label, "CNN only");
+      EXPECT_EQ(c.prepare.expr.files.size(), 3u);
+      EXPECT_EQ(c.prepare.expr.missing, data::MissingPolicy::Impute);
+    }
+    EXPECT_STREQ(data::normalization_name(c.prepare.expr.normalize), w.normalize);
+    ASSERT_FALSE(c.prepare.expr.files.empty());
+    EXPECT_EQ(c.prepare.expr.files[0].rfind("data/real/", 0), 0u) << c.prepare.expr.files[0];
+    EXPECT_EQ(c.train.optimizer, w.optimizer);
     core::ExperimentConfig moved = core::load_experiment_config(dir + w.file, "/mnt/x", {GENER_SOURCE_DIR});
     EXPECT_EQ(moved.prepare.interactions.rfind("/mnt/x/", 0), 0u) << moved.prepare.interactions;
   }
   core::ExperimentConfig t4 = core::load_experiment_config(dir + "table4_biogrid_dream5.yaml", "d", {GENER_SOURCE_DIR});
   EXPECT_EQ(t4.prepare.test_npy, "d/testing_data.npy");
-  EXPECT_EQ(t4.prepare.gene_map, "d/net4_gene_ids.tsv");
+  EXPECT_EQ(t4.prepare.expr.gene_map, "d/net4_gene_ids.tsv");
   EXPECT_EQ(t4.prepare.biogrid.organism, 559292);
   EXPECT_TRUE(t4.prepare.biogrid.physical && t4.prepare.biogrid.genetic);
+  const auto protocol = [&](const char* f) {
+    return core::load_experiment_config(dir + f, "d", {GENER_SOURCE_DIR}).prepare;
+  };
+  EXPECT_EQ(protocol("real_yeast_paper_split.yaml").test_npy, "d/gener-biogrid-dream5/testing_data.npy");
+  EXPECT_EQ(protocol("real_yeast_degree_matched.yaml").negatives, data::NegativeSampling::DegreeMatched);
+  const data::PrepareSpec gd = protocol("real_yeast_gene_disjoint.yaml");
+  EXPECT_EQ(gd.split_by, data::SplitBy::Genes);
+  EXPECT_EQ(gd.test_frac, 0.2);
+  EXPECT_TRUE(gd.test_npy.empty());
+}
+
+TEST(AppExperimentConfigs, ShortFormsAndBadProtocolKeysAreNamed) {
+  const std::string dir = make_temp_dir();
+  const std::string head = "experiment:\n  expression: {file: e.tsv}\n  interactions: {file: i.tsv, format: edges}\n"
+                           "  model: configs/model/paper.yaml\n  train: configs/train/demo.yaml\n";
+  spit(dir + "/a.yaml", head + "  negatives: degree_matched\n  split: genes\n");
+  const data::PrepareSpec a = core::load_experiment_config(dir + "/a.yaml", "", {GENER_SOURCE_DIR}).prepare;
+  EXPECT_EQ(a.negatives, data::NegativeSampling::DegreeMatched);
+  EXPECT_EQ(a.split_by, data::SplitBy::Genes);
+  EXPECT_EQ(a.val_frac, 0.2);
+  auto fails = [&](const std::string& extra, std::initializer_list<std::string> parts) {
+    spit(dir + "/b.yaml", head + extra);
+    try {
+      core::load_experiment_config(dir + "/b.yaml", "", {GENER_SOURCE_DIR});
+      ADD_FAILURE() << "accepted: " << extra;
+    } catch (const Error& e) {
+      for (const std::string& p : parts) EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
+    }
+  };
+  fails("  negatives: {sampling: degree_matched, ratio: 2}\n", {"'experiment.negatives.ratio'", "must be 1"});
+  fails("  negatives: hubs\n", {"'experiment.negatives'", "'hubs'", "degree_matched"});
+  fails("  split: {by: genes, validation_npy: v.npy, test_npy: t.npy}\n", {"'experiment.split.by'", "remove"});
+  fails("  split: {by: genes, test: 0.6, validation: 0.5}\n", {"'experiment.split.test'", "0.6"});
+  spit(dir + "/c.yaml",
+       "experiment:\n  expression: {file: e.tsv, missing: drop-genes, max_missing: 1.5}\n  interactions: {file: i.tsv}\n"
+       "  model: configs/model/paper.yaml\n  train: configs/train/demo.yaml\n");
+  try {
+    core::load_experiment_config(dir + "/c.yaml", "", {GENER_SOURCE_DIR});
+    ADD_FAILURE() << "max_missing 1.5 accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'experiment.expression.max_missing'"), std::string::npos) << e.what();
+  }
+  remove_tree(dir);
 }
 
 TEST_F(AppExperiment, HelpNamesTheOptions) {

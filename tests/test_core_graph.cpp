@@ -22,10 +22,12 @@ std::vector<int64_t> shape_of(const Graph& g, const std::string& name) {
 TEST(CoreGraph, PaperModelHasThePapersParameterCount) {
   Graph g = build_gener_graph(load_model_config(config_path("paper.yaml")), 536);
   // The paper's figure: conv/dense weights + biases and batchnorm gamma/beta; running stats are not trained.
-  EXPECT_EQ(g.n_params, 223706u);
+  EXPECT_EQ(g.n_trainable, 223706u);
   size_t sum = 0;
   for (const ParamInfo& p : g.params) sum += p.size();
-  EXPECT_EQ(sum, g.n_params);
+  EXPECT_EQ(sum, g.n_trainable);
+  EXPECT_GE(g.n_params, g.n_trainable);
+  EXPECT_LT(g.n_params, g.n_trainable + kParamAlignFloats * g.params.size());
   for (const ParamInfo& p : g.params) EXPECT_EQ(p.name.find("running"), std::string::npos) << p.name;
 }
 
@@ -55,13 +57,16 @@ TEST(CoreGraph, ParameterNamesAndShapes) {
   EXPECT_EQ(g.find_param("cnn.bn1.running_mean"), nullptr);
   // Running statistics: mean + var per batchnorm channel (16 + 16 + 8 + 32 + 128 + 128 channels).
   EXPECT_EQ(g.n_state, 2u * (16 + 16 + 8 + 32 + 128 + 128));
-  // Offsets tile the one parameter buffer without gaps or overlaps.
+  // Offsets tile the one parameter buffer without overlaps, each on a 16-byte boundary, leaving only the
+  // alignment gaps (fewer than 4 floats) between tensors.
   std::vector<const ParamInfo*> ps;
   for (const ParamInfo& p : g.params) ps.push_back(&p);
   std::sort(ps.begin(), ps.end(), [](const ParamInfo* a, const ParamInfo* b) { return a->offset < b->offset; });
   size_t next = 0;
   for (const ParamInfo* p : ps) {
-    EXPECT_EQ(p->offset, next) << p->name;
+    EXPECT_EQ(p->offset % 4, 0u) << p->name << " at " << p->offset << " is not 16-byte aligned";
+    EXPECT_GE(p->offset, next) << p->name;
+    EXPECT_LT(p->offset - next, 4u) << p->name;
     next = p->offset + p->size();
   }
   EXPECT_EQ(next, g.n_params);
@@ -80,7 +85,7 @@ TEST(CoreGraph, CnnOnlyHasNoMlpBranch) {
   for (const Node& n : g.nodes) EXPECT_NE(n.op, OpKind::Concat);
   // The paper model minus its MLP branch: (536*128+128) + 256 + (128*128+128) + 256, and a 160- vs 32-wide head.
   Graph full = build_gener_graph(load_model_config(config_path("paper.yaml")), 536);
-  EXPECT_EQ(full.n_params - g.n_params, (536u * 128 + 128) + 256 + (128u * 128 + 128) + 256 + 2u * 128);
+  EXPECT_EQ(full.n_trainable - g.n_trainable, (536u * 128 + 128) + 256 + (128u * 128 + 128) + 256 + 2u * 128);
 }
 
 TEST(CoreGraph, TopologicalOrderAndSingleConsumers) {

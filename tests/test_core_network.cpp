@@ -49,8 +49,11 @@ Fixture make_fixture(const ModelConfig& c, uint64_t seed, int batch = kBatch, in
   f.expr = test::random_uniform(static_cast<size_t>(kGenes) * kL, -2.f, 2.f, static_cast<uint32_t>(seed));
   f.net->set_expression(f.expr.data(), kGenes);
   std::vector<float> p = f.net->get_params();
-  std::vector<float> noise = test::random_uniform(p.size(), -0.3f, 0.3f, static_cast<uint32_t>(seed) + 1);
-  for (size_t i = 0; i < p.size(); ++i) p[i] += noise[i];
+  // Noise drawn per tensor element in tensor order: independent of the buffer's alignment gaps (left zero).
+  std::vector<float> noise = test::random_uniform(f.g.n_trainable, -0.3f, 0.3f, static_cast<uint32_t>(seed) + 1);
+  size_t at = 0;
+  for (const ParamInfo& info : f.g.params)
+    for (size_t i = 0; i < info.size(); ++i) p[info.offset + i] += noise[at++];
   f.net->set_params(p);
   std::vector<float> pr =
       test::random_ints(2 * static_cast<size_t>(batch), 0, kGenes - 1, static_cast<uint32_t>(seed) + 2);

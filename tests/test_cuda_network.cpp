@@ -71,6 +71,7 @@ Twin make_twin(const ModelConfig& c, int L, int max_batch, PlanMode mode, const 
   o.device = DeviceKind::Cpu;
   t.cpu = make_network(t.g, o);
   o.device = DeviceKind::Cuda;
+  o.debug_nan_fill = true;  // the GPU's arena is NaN before every pass: a read of an unwritten value fails the test
   t.gpu = make_network(t.g, o);
   EXPECT_EQ(t.gpu->get_params(), t.cpu->get_params()) << "initial parameters differ";
   EXPECT_EQ(t.gpu->get_state(), t.cpu->get_state()) << "initial state differs";
@@ -274,6 +275,109 @@ TEST(CudaNetwork, TwentyStepRunMatchesCpuPaperL536) {
 }
 TEST(CudaNetwork, TrainingStepIsBitwiseRepeatable) { GENER_RUN_ON_CUDA(check_repeatable()); }
 TEST(CudaNetwork, RejectsBadInput) { GENER_RUN_ON_CUDA(check_bad_input()); }
+
+}  // namespace
+}  // namespace gener::core
+
+// At the benchmark's batch size, Adam over several steps, and the fused / folded / graph paths.
+namespace gener::core {
+namespace {
+
+#if defined(GENER_HAVE_CUDA)
+// Inference networks on both backends with the given options on the GPU side; same parameters and state.
+void check_scoring_options(const ModelConfig& c, int L, int max_batch, const std::vector<int>& batches,
+                           ScorePath path, bool fold) {
+  Twin t = make_twin(c, L, max_batch, PlanMode::Inference);
+  NetworkOptions o;
+  o.device = DeviceKind::Cuda;
+  o.max_batch = max_batch;
+  o.score_path = path;
+  o.fold_bn = fold;
+  o.debug_nan_fill = true;  // a value the GPU path forgot to write reads as NaN
+  auto gpu = make_network(t.g, o);
+  gpu->set_params(t.cpu->get_params());
+  gpu->set_state(t.cpu->get_state());
+  const std::vector<float> expr = test::random_uniform(static_cast<size_t>(kGenes) * L, -2.f, 2.f, 17);
+  gpu->set_expression(expr.data(), kGenes);
+  for (int B : batches) {
+    SCOPED_TRACE(std::string(score_path_name(path)) + (fold ? ", folded" : "") + ", batch " + std::to_string(B));
+    const Batch b = make_batch(B, 400 + static_cast<uint32_t>(B));
+    std::vector<float> pc(static_cast<size_t>(B)), pg(static_cast<size_t>(B), NAN);
+    t.cpu->predict(b.pairs.data(), B, pc.data());
+    gpu->prepare_batch(B);
+    gpu->predict(b.pairs.data(), B, pg.data());
+    EXPECT_TRUE(all_close(pg, pc, 1e-5f, 1e-4f, "P(interacting)"));
+  }
+}
+
+// train_step (a CUDA graph per step, loss on the device) against forward_backward + apply_update on a second GPU
+// network: the same deterministic kernels, so parameters agree bit for bit; batch sizes change (a new graph).
+void check_graph_steps() {
+  TrainConfig tc;
+  tc.seed = 4;
+  const ModelConfig c = paper_config();
+  Twin t = make_twin(c, kPaperL, 256, PlanMode::Training, tc);
+  NetworkOptions o;
+  o.device = DeviceKind::Cuda;
+  o.max_batch = 256;
+  o.mode = PlanMode::Training;
+  o.train = tc;
+  o.cuda_graphs = true;
+  auto graphs = make_network(t.g, o);
+  graphs->set_params(t.gpu->get_params());
+  graphs->set_state(t.gpu->get_state());
+  const std::vector<float> expr = test::random_uniform(static_cast<size_t>(kGenes) * kPaperL, -2.f, 2.f, 17);
+  graphs->set_expression(expr.data(), kGenes);
+  double plain_sum = 0;
+  long long pairs = 0;
+  const std::vector<int> sizes = {256, 256, 100, 256, 100, 256, 256, 7};
+  for (size_t s = 0; s < sizes.size(); ++s) {
+    const int B = sizes[s];
+    const Batch b = make_batch(B, 500 + static_cast<uint32_t>(s));
+    const float lr = learning_rate_at(tc, static_cast<long long>(s));
+    graphs->train_step(b.pairs.data(), b.labels.data(), B, s, lr, static_cast<long long>(s) + 1);
+    plain_sum += static_cast<double>(t.gpu->forward_backward(b.pairs.data(), b.labels.data(), B, s)) * B;
+    t.gpu->apply_update(lr, static_cast<long long>(s) + 1);
+    pairs += B;
+    if (s == 3) {  // a read-back in the middle resets the sum
+      const auto [sum, n] = graphs->take_loss_sum();
+      EXPECT_EQ(n, 256 * 3 + 100);
+      EXPECT_NEAR(sum, plain_sum, 1e-4 * std::fabs(plain_sum));
+      plain_sum = 0;
+      pairs = 0;
+    }
+  }
+  const auto [sum, n] = graphs->take_loss_sum();
+  EXPECT_EQ(n, pairs);
+  EXPECT_NEAR(sum, plain_sum, 1e-4 * std::fabs(plain_sum));
+  EXPECT_EQ(graphs->get_params(), t.gpu->get_params()) << "graph replay and plain launches differ";
+  EXPECT_EQ(graphs->get_state(), t.gpu->get_state());
+}
+#endif
+
+TEST(CudaNetwork, ScoringMatchesCpuPaperBatch8192) {
+  GENER_RUN_ON_CUDA(check_scoring(paper_config(), kPaperL, 8192, {8192, 2633}));
+}
+TEST(CudaNetwork, TrainingStepMatchesCpuPaperBatch8192) {
+  GENER_RUN_ON_CUDA(check_training_step(paper_config(), kPaperL, 8192, {8192}, "sgd"));
+}
+TEST(CudaNetwork, AdamFiveStepsMatchCpu) {
+  GENER_RUN_ON_CUDA(check_training_step(tiny_config(), 11, 8, {8, 8, 5, 8, 8}, "adam"));
+}
+TEST(CudaNetwork, AdamThreeStepsMatchCpuPaperL536) {
+  GENER_RUN_ON_CUDA(check_training_step(paper_config(), kPaperL, 64, {64, 64, 64}, "adam"));
+}
+TEST(CudaFused, ScoringMatchesCpuPaperL536) {
+  GENER_RUN_ON_CUDA(check_scoring_options(paper_config(), kPaperL, 8192, {1, 7, 1000, 8192}, ScorePath::FusedCnn, true));
+}
+TEST(CudaFused, ScoringMatchesCpuCnnOnlyL536) {
+  GENER_RUN_ON_CUDA(check_scoring_options(cnn_only_config(), kPaperL, 1000, {7, 1000}, ScorePath::FusedCnn, true));
+}
+TEST(CudaFoldBn, LayersPathFoldedAndUnfoldedMatchCpu) {
+  GENER_RUN_ON_CUDA(check_scoring_options(paper_config(), kPaperL, 1000, {1, 7, 1000}, ScorePath::Layers, true));
+  GENER_RUN_ON_CUDA(check_scoring_options(paper_config(), kPaperL, 1000, {7, 1000}, ScorePath::Layers, false));
+}
+TEST(CudaGraphs, TrainStepMatchesPlainLaunchesBitwise) { GENER_RUN_ON_CUDA(check_graph_steps()); }
 
 }  // namespace
 }  // namespace gener::core

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/data/expression.h"
+#include "engine/data/normalize.h"
 #include "test_data_util.h"
 
 namespace {
@@ -113,7 +114,7 @@ TEST(Expression, BadInputsNameFileLineAndValue) {
   write_text(p, "gene\ta\tb\nG1\t1\t2\nG2\t3\tabc\n");
   expect_error([&] { read_expression(p); }, {p + ":3: column 3: bad value 'abc'"});
   write_text(p, "gene\ta\tb\nG1\t1\tNaN\n");
-  expect_error([&] { read_expression(p); }, {p + ":2: column 3: bad value 'NaN'"});
+  expect_error([&] { read_expression(p); }, {p + ":2: column 3: missing value 'NaN'", "1 missing value", "--missing"});
   write_text(p, "A\tB\n1\t2\n-inf\t2\n");
   expect_error([&] { read_expression(p); }, {p + ":3: column 1: bad value '-inf'"});
   write_text(p, "gene\ta\tb\nG1\t1\t2\nG2\t1\t2\nG1\t3\t4\n");

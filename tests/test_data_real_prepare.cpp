@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/data/interactions.h"
+#include "engine/data/normalize.h"
 #include "engine/data/prepare.h"
 #include "realdata_fixtures.h"
 #include "test_data_util.h"
@@ -59,10 +60,10 @@ StandIn write_stand_in(const ScratchDir& dir, int n_int, bool shuffled_header = 
   write_text(dir.file("expr.tsv"), expr);
   write_text(dir.file("ids.tsv"), map);
   write_text(dir.file("bg.tab3.txt"), gener::testing::biogrid_tab3(rows));
-  s.spec.expression = dir.file("expr.tsv");
-  s.spec.gene_map = dir.file("ids.tsv");
+  s.spec.expr.files = {dir.file("expr.tsv")};
+  s.spec.expr.gene_map = dir.file("ids.tsv");
   s.spec.interactions = dir.file("bg.tab*.txt");  // a pattern, as the configs give it
-  s.spec.normalize = "quantile";
+  s.spec.expr.normalize = Normalization::Quantile;
   return s;
 }
 
@@ -85,7 +86,7 @@ TEST(RealPrepare, AppliesQuantileNormalisation) {
   ScratchDir dir;
   StandIn s = write_stand_in(dir, 60);
   PreparedDataset d = prepare_dataset(s.spec);
-  Expression want = read_expression(s.spec.expression);
+  Expression want = read_expression(s.spec.expr.files[0]);
   Expression raw = want;
   quantile_normalize(want);
   ASSERT_EQ(d.expr.genes, want.genes);
@@ -101,7 +102,7 @@ TEST(RealPrepare, AppliesQuantileNormalisation) {
     EXPECT_EQ(col, first) << "sample " << c;
   }
   EXPECT_EQ(d.summary["expression"]["normalize"], "quantile");
-  s.spec.normalize = "zscore";
+  s.spec.expr.normalize = Normalization::Zscore;
   PreparedDataset z = prepare_dataset(s.spec);
   double mean = 0;
   for (int c = 0; c < z.expr.L; ++c) mean += z.expr.row(7)[c];
@@ -176,7 +177,22 @@ TEST(RealPrepare, AuthorsNpySplitsAreUsedVerbatimAndKeptOutOfTraining) {
   };
   fails(gener::testing::npy_bytes("|b1", "(2, 3)", std::string(6, '\1')), {"bad.npy", "byte", "'|b1'"});
   fails(gener::testing::npy_bytes("<f8", "(2, 2)", std::string(32, '\0')), {"bad.npy", "(2, 2)"});
-  fails(gener::testing::npy_pairs({{0, 1, 1}, {4, 30, 0}}), {"bad.npy", "row 1", "30", "G31"});
+  // A pair whose gene has no data is dropped and counted; a split left with one class is an error.
+  {
+    write_text(dir.file("drop.npy"), gener::testing::npy_pairs({{0, 1, 1}, {4, 30, 0}, {4, 31, 1}, {2, 3, 0}}));
+    PrepareSpec b = s.spec;
+    b.validation_npy = dir.file("drop.npy");
+    PreparedDataset dd = prepare_dataset(b);
+    EXPECT_EQ(dd.splits.val.size(), 2u);
+    const auto& w = dd.summary["without_data"]["val"];
+    EXPECT_EQ(w["pairs"], 2);
+    EXPECT_EQ(w["positives"], 1);
+    EXPECT_EQ(w["negatives"], 1);
+    EXPECT_EQ(w["genes"], 2);
+    EXPECT_EQ(w["examples"][0], "G31");
+    EXPECT_EQ(dd.summary["without_data"]["test"]["pairs"], 0);
+  }
+  fails(gener::testing::npy_pairs({{0, 1, 1}, {4, 30, 0}}), {"bad.npy", "validation split", "1 positive and 0 negative"});
   fails(gener::testing::npy_pairs({{5, 9, 1}, {9, 6, 0}, {8, 7, 1}}), {"bad.npy", "row 2", "testing_data.npy"});
   PrepareSpec only_val = s.spec;
   only_val.test_npy.clear();
@@ -201,11 +217,12 @@ TEST(RealPrepare, YeastractMatrixWithALabelledPairFile) {
   write_text(dir.file("reg.csv"),
              "TF,YA,YB,YC,YD,YE,YF\nT1,1,0,1,0,1,1\nT2,0,1,1,0,0,1\nT3,1,1,0,0,1,0\n");
   write_text(dir.file("pairs.tsv"), "gene_a\tgene_b\tlabel\nYA\tYB\t1\nYC\tYD\t1\nYB\tYA\t1\nYE\tYF\t0\n"
-                                    "YA\tYC\t0\nYA\tYZ\t1\n");
+                                    "YA\tYC\t0\nYA\tYZ\t1\nYA\tYD\t1\nYB\tYE\t1\nYC\tYF\t1\nYB\tYC\t0\n"
+                                    "YD\tYE\t0\nYD\tYF\t0\nYA\tYE\t1\nYB\tYF\t0\n");
   PrepareSpec spec;
-  spec.expression = dir.file("reg.csv");
-  spec.expression_format = "regulation_matrix";
-  spec.normalize = "zscore";
+  spec.expr.files = {dir.file("reg.csv")};
+  spec.expr.format = "regulation_matrix";
+  spec.expr.normalize = Normalization::Zscore;
   spec.interactions = dir.file("pairs.tsv");
   spec.interactions_format = "edges";
   spec.test_frac = spec.val_frac = 0.25;
@@ -217,11 +234,11 @@ TEST(RealPrepare, YeastractMatrixWithALabelledPairFile) {
   EXPECT_NEAR(ya[1], -1.41421356f, 1e-5);
   const float* yd = d.expr.row(d.expr.find("YD"));  // constant -> zeros
   EXPECT_EQ(yd[0], 0.0f);
-  EXPECT_EQ(d.summary["positives"], 2);
-  EXPECT_EQ(d.summary["negatives"], 2);
+  EXPECT_EQ(d.summary["positives"], 6);
+  EXPECT_EQ(d.summary["negatives"], 6);
   EXPECT_EQ(d.summary["negatives_source"], "file");
   EXPECT_EQ(d.summary["missing"]["examples"][0], "YZ");
-  EXPECT_EQ(d.splits.train.size() + d.splits.val.size() + d.splits.test.size(), 4u);
+  EXPECT_EQ(d.splits.train.size() + d.splits.val.size() + d.splits.test.size(), 12u);
   expect_disjoint(d.splits);
 }
 
@@ -268,8 +285,8 @@ TEST(RealPrepare, TheAuthorsNpySplitsReadAndStayDisjoint) {
   }
   write_text(dir.file("bg.tab3.txt"), gener::testing::biogrid_tab3(rows));
   PrepareSpec spec;
-  spec.expression = dir.file("net4_expression_data.tsv");
-  spec.gene_map = real + "/net4_gene_ids.tsv";
+  spec.expr.files = {dir.file("net4_expression_data.tsv")};
+  spec.expr.gene_map = real + "/net4_gene_ids.tsv";
   spec.interactions = dir.file("bg.tab3.txt");
   spec.validation_npy = real + "/validation_data.npy";
   spec.test_npy = real + "/testing_data.npy";

@@ -42,6 +42,22 @@ std::vector<float> take_all(const io::SafeTensors& st, const std::string& path, 
   return buf;
 }
 
+// Optimizer moments are stored packed, tensor after tensor in graph order without the buffer's alignment gaps
+// (Σ sizes floats: what files written before the gaps existed hold too), and scattered back on load.
+std::vector<float> pack(const std::vector<ParamInfo>& infos, const float* buf, size_t total) {
+  std::vector<float> out;
+  out.reserve(total);
+  for (const ParamInfo& p : infos) out.insert(out.end(), buf + p.offset, buf + p.offset + p.size());
+  return out;
+}
+void unpack(const std::vector<ParamInfo>& infos, const std::vector<float>& packed, float* buf) {
+  size_t at = 0;
+  for (const ParamInfo& p : infos) {
+    std::copy(packed.begin() + static_cast<long>(at), packed.begin() + static_cast<long>(at + p.size()), buf + p.offset);
+    at += p.size();
+  }
+}
+
 }  // namespace
 
 void save_checkpoint(const std::string& path, const Graph& g, const Checkpoint& ck) {
@@ -51,9 +67,12 @@ void save_checkpoint(const std::string& path, const Graph& g, const Checkpoint& 
   put_all(st, "", g.params, ck.params);
   put_all(st, "", g.state, ck.state);
   if (!ck.opt_state.empty()) {
-    const int64_t n = static_cast<int64_t>(g.n_params);
-    put(st, "optimizer.m", {n}, ck.opt_state.data(), g.n_params);
-    put(st, "optimizer.v", {n}, ck.opt_state.data() + g.n_params, g.n_params);
+    GENER_CHECK(ck.opt_state.size() == 2 * g.n_params, path << ": optimizer state does not match the graph");
+    const int64_t n = static_cast<int64_t>(g.n_trainable);
+    const std::vector<float> m = pack(g.params, ck.opt_state.data(), g.n_trainable);
+    const std::vector<float> v = pack(g.params, ck.opt_state.data() + g.n_params, g.n_trainable);
+    put(st, "optimizer.m", {n}, m.data(), m.size());
+    put(st, "optimizer.v", {n}, v.data(), v.size());
   }
   if (!ck.best_params.empty()) {
     put_all(st, "best.", g.params, ck.best_params);
@@ -63,7 +82,7 @@ void save_checkpoint(const std::string& path, const Graph& g, const Checkpoint& 
   st.metadata["format"] = "gener-1";
   st.metadata["model_config"] = model_config_to_yaml(g.config);
   st.metadata["input_length"] = std::to_string(g.L);
-  st.metadata["n_params"] = std::to_string(g.n_params);
+  st.metadata["n_params"] = std::to_string(g.n_trainable);
   io::write_safetensors(path, st);
 }
 
@@ -86,12 +105,12 @@ Checkpoint load_checkpoint(const std::string& path) {
   ck.params = take_all(st, path, "", g.params, g.n_params);
   ck.state = take_all(st, path, "", g.state, g.n_state);
   if (st.tensors.count("optimizer.m")) {
-    const int64_t n = static_cast<int64_t>(g.n_params);
+    const int64_t n = static_cast<int64_t>(g.n_trainable);
     require(st, path, "optimizer.m", {n});
     require(st, path, "optimizer.v", {n});
-    ck.opt_state = st.tensors.at("optimizer.m").data;
-    const auto& v = st.tensors.at("optimizer.v").data;
-    ck.opt_state.insert(ck.opt_state.end(), v.begin(), v.end());
+    ck.opt_state.assign(2 * g.n_params, 0.f);
+    unpack(g.params, st.tensors.at("optimizer.m").data, ck.opt_state.data());
+    unpack(g.params, st.tensors.at("optimizer.v").data, ck.opt_state.data() + g.n_params);
   }
   if (st.tensors.count("best." + g.params.front().name)) {
     ck.best_params = take_all(st, path, "best.", g.params, g.n_params);

@@ -1,9 +1,11 @@
 // cpu_network.cpp — the CPU backend: executes the planned graph with the kernels/*_cpu reference ops.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <omp.h>
 
+#include "engine/core/fold_bn.h"
 #include "engine/core/network.h"
 #include "kernels/batchnorm.h"
 #include "kernels/check.h"
@@ -32,10 +34,15 @@ constexpr int kMicroBatch = 64;
 class CpuNetwork final : public Network {
  public:
   CpuNetwork(const Graph& g, const NetworkOptions& opt)
-      : Network(g, opt.max_batch, opt.mode), train_(opt.train) {
+      : Network(g, opt.max_batch, opt.mode), train_(opt.train), nan_fill_(debug_nan_fill_requested(opt)) {
     const Graph& gr = graph_;
     params_ = init_params(gr, train_.seed);
     state_ = init_state(gr);
+    if (opt.fold_bn) {  // inference runs on batchnorm-folded copies, refreshed when parameters or state change
+      fold_ = plan_bn_fold(gr);
+      fparams_.assign(gr.n_params, 0.f);
+      fstate_.assign(gr.n_state, 0.f);
+    }
     // The planned arena serves training steps; inference runs in the per-thread lanes below.
     if (plan_.mode == PlanMode::Training) arena_.assign(static_cast<size_t>(plan_.arena_floats), 0.f);
     aux_.assign(gr.n_aux, 0.f);
@@ -73,12 +80,16 @@ class CpuNetwork final : public Network {
   void set_params(const std::vector<float>& p) override {
     GENER_CHECK(p.size() == params_.size(), "set_params: expected " << params_.size() << " floats, got " << p.size());
     params_ = p;
+    fold_stale_ = true;
   }
   std::vector<float> get_grads() const override { return grads_; }
+  float* gradient_buffer() override { return grads_.data(); }
+  bool gradients_on_device() const override { return false; }
   std::vector<float> get_state() const override { return state_; }
   void set_state(const std::vector<float>& s) override {
     GENER_CHECK(s.size() == state_.size(), "set_state: expected " << state_.size() << " floats, got " << s.size());
     state_ = s;
+    fold_stale_ = true;
   }
   std::vector<float> get_opt_state() const override { return opt_; }
   void set_opt_state(const std::vector<float>& s) override {
@@ -91,13 +102,24 @@ class CpuNetwork final : public Network {
     n_genes_ = n_genes;
   }
 
-  float forward_backward(const int32_t* pairs, const int32_t* labels, int B, uint64_t step) override {
+  float forward_backward(const int32_t* pairs, const int32_t* labels, int B, uint64_t step,
+                         const BatchShare& share) override {
     GENER_CHECK(plan_.mode == PlanMode::Training, "forward_backward: network was planned for inference only");
+    GENER_CHECK(share.row0 >= 0 && share.global_batch >= B,
+                "forward_backward: rows [" << share.row0 << ", +" << B << ") of a batch of " << share.global_batch);
+    if (B == 0) {  // a rank without rows in this global batch contributes nothing
+      std::fill(grads_.begin(), grads_.end(), 0.f);
+      return 0.f;
+    }
     check_batch(pairs, B);
     check_labels(labels, B);
+    share_ = share;
     Buffers buf = main_buffers();
+    fold_stale_ = true;  // running statistics move
+    if (nan_fill_) poison(arena_);
     forward(buf, pairs, labels, B, /*train=*/true, step);
     backward(buf, labels, B, step);
+    share_ = BatchShare{};
     double sum = 0;
     for (int i = 0; i < B; ++i) sum += losses_[i];
     return static_cast<float>(sum / B);
@@ -106,6 +128,7 @@ class CpuNetwork final : public Network {
   void apply_update(float lr, long long t) override {
     GENER_CHECK(plan_.mode == PlanMode::Training, "apply_update: network was planned for inference only");
     const long long n = static_cast<long long>(params_.size());
+    fold_stale_ = true;
     if (train_.optimizer == "adam")
       k::adam_update_cpu(n, lr, train_.adam_beta1, train_.adam_beta2, train_.adam_eps, t, params_.data(),
                          grads_.data(), opt_.data(), opt_.data() + n);
@@ -121,6 +144,11 @@ class CpuNetwork final : public Network {
     const int C = graph_.config.classes;
     std::vector<double>& sums = chunk_losses_;  // sized for max_batch at construction: no allocation here
     std::fill(sums.begin(), sums.begin() + chunks, 0.0);
+    if (!fold_.into.empty() && fold_stale_) {
+      fold_bn(graph_, fold_, params_.data(), state_.data(), fparams_.data(), fstate_.data());
+      fold_stale_ = false;
+    }
+    FoldedScope folded(*this, !fold_.into.empty());
     // At most one thread per lane, even if the thread count grew after construction.
     const int threads = static_cast<int>(std::min<size_t>(lanes_.size(), static_cast<size_t>(chunks)));
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
@@ -128,6 +156,7 @@ class CpuNetwork final : public Network {
       Lane& l = lanes_[static_cast<size_t>(omp_get_thread_num())];
       const int first = ch * mb, n = std::min(mb, B - first);
       Buffers buf{l.plan, l.arena.data(), l.aux.data(), l.workspace.data(), l.losses.data()};
+      if (nan_fill_) poison(l.arena);
       forward(buf, pairs + 2 * first, labels ? labels + first : nullptr, n, /*train=*/false, 0);
       const float* probs = buf.value(graph_.t_probs);
       for (int i = 0; i < n; ++i) p_pos[first + i] = probs[static_cast<size_t>(i) * C + 1];
@@ -148,9 +177,20 @@ class CpuNetwork final : public Network {
     float* grad(int t) const { return plan.grad_offset[t] < 0 ? nullptr : arena + plan.grad_offset[t]; }
   };
   Buffers main_buffers() { return {plan_, arena_.data(), aux_.data(), workspace_.data(), losses_.data()}; }
-  float* P(int idx) { return params_.data() + graph_.params[idx].offset; }
+  // Parameters and state a pass reads: as set, or (inference with fold_bn) their batchnorm-folded copies.
+  float* P(int idx) { return (folded_now_ ? fparams_ : params_).data() + graph_.params[idx].offset; }
   float* G(int idx) { return grads_.data() + graph_.params[idx].offset; }
-  float* S(int idx) { return state_.data() + graph_.state[idx].offset; }
+  float* S(int idx) { return (folded_now_ ? fstate_ : state_).data() + graph_.state[idx].offset; }
+  float bn_eps(size_t node) const {
+    return folded_now_ ? folded_bn_eps(graph_, fold_, node) : graph_.nodes[node].bn_eps;
+  }
+  // Folded parameters for the duration of one predict().
+  struct FoldedScope {
+    FoldedScope(CpuNetwork& n, bool on) : net(n) { net.folded_now_ = on; }
+    ~FoldedScope() { net.folded_now_ = false; }
+    CpuNetwork& net;
+  };
+  static void poison(std::vector<float>& v) { std::fill(v.begin(), v.end(), std::numeric_limits<float>::quiet_NaN()); }
 
   // Labels are checked here, before any parallel region: an exception must not escape an OpenMP team.
   void check_labels(const int32_t* labels, int B) const {
@@ -168,7 +208,11 @@ class CpuNetwork final : public Network {
                                                                 << " outside [0, " << n_genes_ << ")");
   }
 
-  k::BnDropoutParams bn_params(const Node& n, uint64_t step) const { return bn_dropout_params(n, train_.seed, step); }
+  k::BnDropoutParams bn_params(const Node& n, uint64_t step) const {
+    return bn_dropout_params(n, train_.seed, step, share_.row0);
+  }
+  // Scale of the loss gradient: 1 / rows of the global batch (this batch's B outside data-parallel training).
+  float grad_scale(int B) const { return 1.f / static_cast<float>(share_.global_batch > 0 ? share_.global_batch : B); }
 
   void forward(const Buffers& b, const int32_t* pairs, const int32_t* labels, int B, bool train, uint64_t step) {
     bool skip_next = false;
@@ -191,7 +235,7 @@ class CpuNetwork final : public Network {
             // Inference: fold the following act → batchnorm into the conv's per-sample epilogue.
             const Node& bn = graph_.nodes[next];
             float* scale = b.aux + bn.saved_offset;
-            k::bn_eval_scale_shift(bn.bn_c, bn.bn_eps, P(bn.p_weight), P(bn.p_bias), S(bn.s_mean), S(bn.s_var), scale,
+            k::bn_eval_scale_shift(bn.bn_c, bn_eps(static_cast<size_t>(next)), P(bn.p_weight), P(bn.p_bias), S(bn.s_mean), S(bn.s_var), scale,
                                    scale + bn.bn_c);
             k::conv2d_forward_act_bn_cpu(s, b.value(n.in[0]), P(n.p_weight), P(n.p_bias), bn.act, scale,
                                          scale + bn.bn_c, b.value(bn.out[0]), b.workspace);
@@ -214,7 +258,7 @@ class CpuNetwork final : public Network {
                                                 P(n.p_bias), S(n.s_mean), S(n.s_var), b.value(n.out[0]), saved,
                                                 saved + n.bn_c);
           else
-            k::act_bn_dropout_forward_eval_cpu(s, n.bn_eps, n.act, b.value(n.in[0]), P(n.p_weight), P(n.p_bias),
+            k::act_bn_dropout_forward_eval_cpu(s, bn_eps(i), n.act, b.value(n.in[0]), P(n.p_weight), P(n.p_bias),
                                                S(n.s_mean), S(n.s_var), b.value(n.out[0]));
           break;
         }
@@ -226,8 +270,8 @@ class CpuNetwork final : public Network {
         }
         case OpKind::SoftmaxXent:
           if (labels)
-            k::softmax_xent_cpu(B, graph_.config.classes, b.value(n.in[0]), labels, 1.f / B, b.value(n.out[0]),
-                                b.losses, nullptr);
+            k::softmax_xent_cpu(B, graph_.config.classes, b.value(n.in[0]), labels, grad_scale(B),
+                                b.value(n.out[0]), b.losses, nullptr);
           else
             k::softmax_cpu(B, graph_.config.classes, b.value(n.in[0]), b.value(n.out[0]));
           break;
@@ -267,19 +311,24 @@ class CpuNetwork final : public Network {
         }
         case OpKind::SoftmaxXent:
           // Recomputes the probabilities from the logits (kept alive by the plan) and writes dlogits.
-          k::softmax_xent_cpu(B, graph_.config.classes, b.value(n.in[0]), labels, 1.f / B, b.value(n.out[0]), nullptr,
-                              b.grad(n.in[0]));
+          k::softmax_xent_cpu(B, graph_.config.classes, b.value(n.in[0]), labels, grad_scale(B), b.value(n.out[0]),
+                              nullptr, b.grad(n.in[0]));
           break;
       }
     }
   }
 
   TrainConfig train_;
+  bool nan_fill_ = false;                            // debug: NaN-fill the arena before every pass
   std::vector<float> params_, grads_, state_, opt_;  // one buffer each
+  BnFoldPlan fold_;                                  // empty without fold_bn
+  std::vector<float> fparams_, fstate_;              // batchnorm-folded copies for inference
+  bool fold_stale_ = true, folded_now_ = false;
   std::vector<float> arena_, aux_, workspace_, losses_;
   std::vector<float> expr_;
   std::vector<Lane> lanes_;
   std::vector<double> chunk_losses_;  // per micro-batch loss sums of one predict()
+  BatchShare share_;                  // the training batch's place in the global batch, during forward_backward
   int n_genes_ = 0;
 };
 

@@ -3,14 +3,20 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <memory>
 #include <utility>
 
 #include "engine/core/cuda_buffer.h"
 #include "engine/core/cuda_network_ops.h"
+#include "engine/core/cuda_step_graph.h"
+#include "engine/core/fold_bn.h"
+#include "engine/core/fused_cnn_plan.h"
 #include "engine/core/network.h"
 #include "kernels/batchnorm.h"
 #include "kernels/check.h"
+#include "kernels/cnn_branch_fused.h"
 #include "kernels/concat.h"
 #include "kernels/conv2d_cudnn.h"
 #include "kernels/cuda_check.h"
@@ -44,8 +50,10 @@ class CudaNetwork final : public Network {
       : Network(g, opt.max_batch, opt.mode),
         train_(opt.train),
         training_(opt.mode == PlanMode::Training),
-        ctx_(k::GpuContextOptions{}),  // device 0, TF32 off: fp32 results comparable with the CPU backend
-        convs_(k::ConvPlanOptions{false, /*deterministic=*/training_}) {
+        nan_fill_(debug_nan_fill_requested(opt)),
+        use_graphs_(opt.cuda_graphs && !GENER_CUDA_LAUNCH_SYNC_),  // debug builds synchronise per launch
+        ctx_(k::GpuContextOptions{opt.gpu, opt.allow_tf32}),  // the rank's GPU; TF32 off unless asked: fp32 like the CPU
+        convs_(k::ConvPlanOptions{false, /*deterministic=*/training_, /*forward_only=*/!training_}) {
     const Graph& gr = graph_;
     const long long mb = plan_.max_batch;
     for (const TensorInfo& t : gr.tensors)
@@ -71,6 +79,17 @@ class CudaNetwork final : public Network {
     zero(aux_.get(), aux_.size());
     upload(params_.get(), init_params(gr, train_.seed));
     upload(state_.get(), init_state(gr));
+    loss_acc_.reset(1);
+    zero(loss_acc_.get(), 2);  // one double
+    if (opt.fold_bn) {  // inference runs on batchnorm-folded copies, refreshed when parameters or state change
+      fold_ = plan_bn_fold(gr);
+      fparams_.reset(gr.n_params);
+      fstate_.reset(gr.n_state);
+    }
+    if (opt.score_path == ScorePath::FusedCnn) {
+      GENER_CHECK(opt.fold_bn, "--score-path fused needs batchnorm folding (--fold-bn on)");
+      fused_cnn_ = std::make_unique<FusedCnnPlan>(plan_fused_cnn(gr));
+    }
 
     // Inference: a conv/dense layer followed by act → batchnorm writes the batchnorm output in its epilogue.
     epilogue_bn_.assign(gr.nodes.size(), -1);
@@ -122,18 +141,68 @@ class CudaNetwork final : public Network {
     GENER_CUDA_WARN(cudaStreamSynchronize(ctx_.stream()) == cudaSuccess, "cudaStreamSynchronize");
   }
 
+  void prepare_batch(int B) override {
+    GENER_CHECK(B >= 1 && B <= plan_.max_batch, "prepare_batch: " << B << " outside [1, " << plan_.max_batch << "]");
+    bool has_conv = false;
+    size_t ws = 0;
+    for (const Node& n : graph_.nodes) {
+      if (n.op != OpKind::Conv2d) continue;
+      has_conv = true;
+      k::Conv2dShape s = n.conv;
+      s.n = B;
+      ws = std::max(ws, convs_.workspace_bytes(ctx_, s, /*backward=*/false));
+      if (training_) ws = std::max(ws, convs_.workspace_bytes(ctx_, s, /*backward=*/true));
+    }
+    if (has_conv && ws > 0) ctx_.workspace(ws);
+  }
+
+  void train_step(const int32_t* pairs, const int32_t* labels, int B, uint64_t step, float lr, long long t) override {
+    GENER_CHECK(training_, "train_step: network was planned for inference only");
+    GENER_CHECK(labels != nullptr, "train_step: labels are required");
+    stage_batch(pairs, labels, B);
+    prepare_batch(B);  // plans and workspace outside any capture (lookups only once seen)
+    eval_affine_stale_ = true;
+    fold_stale_ = true;
+    if (use_graphs_) {
+      try {
+        run_step_as_graph(B, step, lr, t);
+        return;
+      } catch (const Error& e) {  // capture is best effort: fall back to plain launches for the rest of the run
+        std::fprintf(stderr, "gener: CUDA graph of the training step failed (%s); launching kernels directly\n",
+                     e.what());
+        use_graphs_ = false;
+        (void)cudaGetLastError();
+      }
+    }
+    enqueue_step(B, step, lr, t);
+  }
+
+  std::pair<double, long long> take_loss_sum() override {
+    double sum = 0;
+    CUDA_CHECK(cudaMemcpyAsync(&sum, loss_acc_.get(), sizeof(double), cudaMemcpyDeviceToHost, ctx_.stream()));
+    zero(loss_acc_.get(), 2);
+    ctx_.synchronize();
+    std::pair<double, long long> r{sum, pending_pairs_};
+    pending_pairs_ = 0;
+    return r;
+  }
+
   std::vector<float> get_params() const override { return download(params_); }
   void set_params(const std::vector<float>& p) override {
     GENER_CHECK(p.size() == params_.size(), "set_params: expected " << params_.size() << " floats, got " << p.size());
     upload(params_.get(), p);
     eval_affine_stale_ = true;
+    fold_stale_ = true;
   }
   std::vector<float> get_grads() const override { return download(grads_); }
+  float* gradient_buffer() override { return grads_.get(); }
+  bool gradients_on_device() const override { return true; }
   std::vector<float> get_state() const override { return download(state_); }
   void set_state(const std::vector<float>& s) override {
     GENER_CHECK(s.size() == state_.size(), "set_state: expected " << state_.size() << " floats, got " << s.size());
     upload(state_.get(), s);
     eval_affine_stale_ = true;
+    fold_stale_ = true;
   }
   std::vector<float> get_opt_state() const override { return download(opt_); }
   void set_opt_state(const std::vector<float>& s) override {
@@ -151,16 +220,27 @@ class CudaNetwork final : public Network {
     n_genes_ = n_genes;
   }
 
-  float forward_backward(const int32_t* pairs, const int32_t* labels, int B, uint64_t step) override {
+  float forward_backward(const int32_t* pairs, const int32_t* labels, int B, uint64_t step,
+                         const BatchShare& share) override {
     GENER_CHECK(training_, "forward_backward: network was planned for inference only");
     GENER_CHECK(labels != nullptr, "forward_backward: labels are required");
+    GENER_CHECK(share.row0 >= 0 && share.global_batch >= B,
+                "forward_backward: rows [" << share.row0 << ", +" << B << ") of a batch of " << share.global_batch);
+    if (B == 0) {  // a rank without rows in this global batch contributes nothing
+      zero(grads_.get(), grads_.size());
+      ctx_.synchronize();
+      return 0.f;
+    }
+    share_ = share;
     stage_batch(pairs, labels, B);
     const int32_t* d_pairs = in_.get();
     const int32_t* d_labels = in_.get() + 2 * static_cast<size_t>(B);
     float* d_losses = out_.get() + B;
     forward(d_pairs, d_labels, d_losses, B, /*train=*/true, step);
     backward(d_labels, B, step);
+    share_ = BatchShare{};
     eval_affine_stale_ = true;  // running statistics moved
+    fold_stale_ = true;
     const float* losses = fetch(d_losses, static_cast<size_t>(B));
     double sum = 0;
     for (int i = 0; i < B; ++i) sum += losses[i];  // the CPU's order and precision
@@ -169,22 +249,26 @@ class CudaNetwork final : public Network {
 
   void apply_update(float lr, long long t) override {
     GENER_CHECK(training_, "apply_update: network was planned for inference only");
-    const long long n = static_cast<long long>(params_.size());
-    if (train_.optimizer == "adam")
-      k::adam_update_cuda(n, lr, train_.adam_beta1, train_.adam_beta2, train_.adam_eps, t, params_.get(),
-                          grads_.get(), opt_.get(), opt_.get() + n, ctx_.stream());
-    else
-      k::sgd_update_cuda(n, lr, train_.momentum, params_.get(), grads_.get(), opt_.get(), ctx_.stream());
+    update(lr, t);
     eval_affine_stale_ = true;  // gamma and beta moved
+    fold_stale_ = true;
   }
 
   double predict(const int32_t* pairs, int B, float* p_pos, const int32_t* labels) override {
     stage_batch(pairs, labels, B);
+    if (!fold_.into.empty() && fold_stale_) refresh_fold();
     if (eval_affine_stale_) refresh_eval_affine();
     const int32_t* d_pairs = in_.get();
     const int32_t* d_labels = labels ? in_.get() + 2 * static_cast<size_t>(B) : nullptr;
     float* d_losses = labels ? out_.get() + B : nullptr;
-    forward(d_pairs, d_labels, d_losses, B, /*train=*/false, 0);
+    folded_now_ = !fold_.into.empty();
+    try {
+      forward(d_pairs, d_labels, d_losses, B, /*train=*/false, 0);
+    } catch (...) {
+      folded_now_ = false;
+      throw;
+    }
+    folded_now_ = false;
     cuda_ops::gather_column_cuda(B, graph_.config.classes, 1, value(graph_.t_probs), out_.get(), ctx_.stream());
     const float* host = fetch(out_.get(), static_cast<size_t>(labels ? 2 * B : B));  // [p_pos (B) | losses (B)]
     std::memcpy(p_pos, host, sizeof(float) * static_cast<size_t>(B));
@@ -197,9 +281,63 @@ class CudaNetwork final : public Network {
  private:
   float* value(int t) const { return arena_.get() + plan_.value_offset[t]; }
   float* grad(int t) const { return plan_.grad_offset[t] < 0 ? nullptr : arena_.get() + plan_.grad_offset[t]; }
-  float* P(int idx) const { return params_.get() + graph_.params[idx].offset; }
+  // Parameters and state a pass reads: as set, or (inference with fold_bn) their batchnorm-folded copies.
+  float* P(int idx) const { return (folded_now_ ? fparams_ : params_).get() + graph_.params[idx].offset; }
   float* G(int idx) const { return grads_.get() + graph_.params[idx].offset; }
-  float* S(int idx) const { return state_.get() + graph_.state[idx].offset; }
+  float* S(int idx) const { return (folded_now_ ? fstate_ : state_).get() + graph_.state[idx].offset; }
+  float bn_eps(size_t node) const {
+    return fold_.into.empty() ? graph_.nodes[node].bn_eps : folded_bn_eps(graph_, fold_, node);
+  }
+
+  void update(float lr, long long t) {
+    const long long n = static_cast<long long>(params_.size());
+    if (train_.optimizer == "adam")
+      k::adam_update_cuda(n, lr, train_.adam_beta1, train_.adam_beta2, train_.adam_eps, t, params_.get(),
+                          grads_.get(), opt_.get(), opt_.get() + n, ctx_.stream());
+    else
+      k::sgd_update_cuda(n, lr, train_.momentum, params_.get(), grads_.get(), opt_.get(), ctx_.stream());
+  }
+
+  // One training step on the staged batch, queued without a host synchronisation; the batch's loss is summed into
+  // loss_acc_ on the device.
+  void enqueue_step(int B, uint64_t step, float lr, long long t) {
+    const int32_t* d_pairs = in_.get();
+    const int32_t* d_labels = in_.get() + 2 * static_cast<size_t>(B);
+    float* d_losses = out_.get() + B;
+    forward(d_pairs, d_labels, d_losses, B, /*train=*/true, step);
+    backward(d_labels, B, step);
+    update(lr, t);
+    cuda_ops::accumulate_sum_cuda(B, d_losses, loss_acc_.get(), ctx_.stream());
+    pending_pairs_ += B;
+  }
+
+  // The step as a CUDA graph (cuda_step_graph.h): captured afresh each step (the dropout step, the learning rate
+  // and the batch size are kernel arguments) and replayed.
+  void run_step_as_graph(int B, uint64_t step, float lr, long long t) {
+    step_graph_.run(ctx_.stream(), [&] { enqueue_step(B, step, lr, t); });
+  }
+
+  // Batchnorm folded on the host (fold_bn.h) from the device's current parameters and state, then uploaded.
+  void refresh_fold() {
+    const std::vector<float> p = download(params_), s = download(state_);
+    std::vector<float> fp(p.size()), fs(s.size());
+    fold_bn(graph_, fold_, p.data(), s.data(), fp.data(), fs.data());
+    upload(fparams_.get(), fp);
+    upload(fstate_.get(), fs);
+    fold_stale_ = false;
+    eval_affine_stale_ = true;
+  }
+
+  // The fused kernel in place of the CNN branch's layers: writes bn_fc1's output (its folded batchnorm is x).
+  void run_fused(const int32_t* d_pairs, int B) {
+    const Graph& g = graph_;
+    const std::vector<int>& L = fused_cnn_->layers;
+    auto W = [&](int node) { return P(g.nodes[static_cast<size_t>(node)].p_weight); };
+    auto Bi = [&](int node) { return P(g.nodes[static_cast<size_t>(node)].p_bias); };
+    const k::CnnBranchWeights w{W(L[0]), Bi(L[0]), W(L[1]), Bi(L[1]), W(L[2]), Bi(L[2]), W(L[3]), Bi(L[3])};
+    k::cnn_branch_fused_cuda(fused_cnn_->shape, fused_cnn_->act, expr_.get(), d_pairs, B, w, value(fused_cnn_->out),
+                             ctx_.stream());
+  }
 
   void zero(void* p, size_t floats) {
     if (floats > 0) CUDA_CHECK(cudaMemsetAsync(p, 0, floats * sizeof(float), ctx_.stream()));
@@ -247,16 +385,23 @@ class CudaNetwork final : public Network {
 
   // Eval-mode batchnorm as per-channel (scale, shift), recomputed on the device after params/state change.
   void refresh_eval_affine() {
+    folded_now_ = !fold_.into.empty();  // the affine of the parameters inference runs on
     for (const Node& n : graph_.nodes) {
       if (n.op != OpKind::ActBnDropout) continue;
       float* a = eval_affine_.get() + n.saved_offset;
-      cuda_ops::bn_eval_scale_shift_cuda(n.bn_c, n.bn_eps, P(n.p_weight), P(n.p_bias), S(n.s_mean), S(n.s_var), a,
+      const size_t i = static_cast<size_t>(&n - graph_.nodes.data());
+      cuda_ops::bn_eval_scale_shift_cuda(n.bn_c, bn_eps(i), P(n.p_weight), P(n.p_bias), S(n.s_mean), S(n.s_var), a,
                                          a + n.bn_c, ctx_.stream());
     }
     eval_affine_stale_ = false;
+    folded_now_ = false;
   }
 
-  k::BnDropoutParams bn_params(const Node& n, uint64_t step) const { return bn_dropout_params(n, train_.seed, step); }
+  k::BnDropoutParams bn_params(const Node& n, uint64_t step) const {
+    return bn_dropout_params(n, train_.seed, step, share_.row0);
+  }
+  // Scale of the loss gradient: 1 / rows of the global batch (this batch's B outside data-parallel training).
+  float grad_scale(int B) const { return 1.f / static_cast<float>(share_.global_batch > 0 ? share_.global_batch : B); }
 
   // Inference epilogue of layer i: its batchnorm's output = act(raw + bias) * scale + shift.
   void epilogue(size_t i, int B, const float* raw) {
@@ -269,12 +414,17 @@ class CudaNetwork final : public Network {
 
   void forward(const int32_t* d_pairs, const int32_t* d_labels, float* d_losses, int B, bool train, uint64_t step) {
     k::Stream st = ctx_.stream();
+    if (nan_fill_)  // all bytes 0xFF: NaN floats, so a read of anything not written in this pass shows up
+      CUDA_CHECK(cudaMemsetAsync(arena_.get(), 0xFF, arena_.size() * sizeof(float), st));
+    const bool fused = fused_cnn_ != nullptr && !train;
+    if (fused) run_fused(d_pairs, B);
     for (size_t i = 0; i < graph_.nodes.size(); ++i) {
       const Node& n = graph_.nodes[i];
       const bool fuse = !train && epilogue_bn_[i] >= 0;
+      if (fused && fused_cnn_->skip[i]) continue;  // computed by the fused CNN kernel
       switch (n.op) {
-        case OpKind::PairFeatures:
-          k::pair_features_cuda(expr_.get(), graph_.L, d_pairs, B, value(n.out[0]),
+        case OpKind::PairFeatures:  // the fused path needs only the MLP input
+          k::pair_features_cuda(expr_.get(), graph_.L, d_pairs, B, fused ? nullptr : value(n.out[0]),
                                 n.out.size() > 1 ? value(n.out[1]) : nullptr, st);
           break;
         case OpKind::Conv2d: {
@@ -298,7 +448,7 @@ class CudaNetwork final : public Network {
                                                  P(n.p_bias), S(n.s_mean), S(n.s_var), value(n.out[0]), saved,
                                                  saved + n.bn_c, st);
           } else if (!fused_[i]) {  // (a fused one already ran as its layer's epilogue)
-            k::act_bn_dropout_forward_eval_cuda(s, n.bn_eps, n.act, value(n.in[0]), P(n.p_weight), P(n.p_bias),
+            k::act_bn_dropout_forward_eval_cuda(s, bn_eps(i), n.act, value(n.in[0]), P(n.p_weight), P(n.p_bias),
                                                 S(n.s_mean), S(n.s_var), value(n.out[0]), st);
           }
           break;
@@ -310,7 +460,7 @@ class CudaNetwork final : public Network {
           break;
         }
         case OpKind::SoftmaxXent:
-          k::softmax_xent_cuda(B, graph_.config.classes, value(n.in[0]), d_labels, 1.f / B, value(n.out[0]),
+          k::softmax_xent_cuda(B, graph_.config.classes, value(n.in[0]), d_labels, grad_scale(B), value(n.out[0]),
                                d_labels ? d_losses : nullptr, nullptr, st);
           break;
       }
@@ -352,7 +502,7 @@ class CudaNetwork final : public Network {
         }
         case OpKind::SoftmaxXent:
           // Recomputes the probabilities from the logits (kept alive by the plan) and writes dlogits.
-          k::softmax_xent_cuda(B, graph_.config.classes, value(n.in[0]), d_labels, 1.f / B, value(n.out[0]),
+          k::softmax_xent_cuda(B, graph_.config.classes, value(n.in[0]), d_labels, grad_scale(B), value(n.out[0]),
                                nullptr, grad(n.in[0]), st);
           break;
       }
@@ -366,6 +516,8 @@ class CudaNetwork final : public Network {
 
   TrainConfig train_;
   bool training_;
+  bool nan_fill_;      // debug: NaN-fill the arena before every pass
+  bool use_graphs_;    // train_step replays a CUDA graph
   k::GpuContext ctx_;  // declared first among the GPU members: destroyed last
   k::ConvPlanCache convs_;
   DeviceBuffer<float> params_, grads_, state_, opt_;  // one buffer each; opt_ = 2 x n_params
@@ -384,12 +536,20 @@ class CudaNetwork final : public Network {
   std::vector<char> bn_scratch_;     // per batchnorm node: its backward writes dx via scratch_
   bool eval_affine_stale_ = true;
   int n_genes_ = 0;
+  DeviceBuffer<float> fparams_, fstate_;  // batchnorm-folded copies for inference (fold_bn)
+  DeviceBuffer<double> loss_acc_;         // train_step's loss sum since take_loss_sum()
+  BnFoldPlan fold_;                       // empty without fold_bn
+  bool fold_stale_ = true, folded_now_ = false;
+  StepGraph step_graph_;                  // train_step's CUDA graph
+  std::unique_ptr<FusedCnnPlan> fused_cnn_;  // --score-path fused: the nodes the fused CNN kernel replaces
+  BatchShare share_;  // the training batch's place in the global batch, during forward_backward
 };
 
 }  // namespace
 
 std::unique_ptr<Network> make_cuda_network(const Graph& g, const NetworkOptions& opt) {
-  GENER_CHECK(k::cuda_device_count_safe() > 0, "--device cuda: no CUDA GPU is available on this machine");
+  const k::CudaProbe probe = k::cuda_probe();
+  GENER_CHECK(probe.devices > 0, "--device cuda: no usable CUDA GPU on this machine: " << probe.reason);
   return std::make_unique<CudaNetwork>(g, opt);
 }
 

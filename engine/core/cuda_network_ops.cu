@@ -37,6 +37,20 @@ __global__ void bias_act_affine_kernel(unsigned total, unsigned c, unsigned s, b
   }
 }
 
+constexpr int kSumThreads = 256;
+__global__ void accumulate_sum_kernel(int n, const float* __restrict__ x, double* acc) {
+  __shared__ double part[kSumThreads];
+  double v = 0;
+  for (int i = threadIdx.x; i < n; i += kSumThreads) v += x[i];
+  part[threadIdx.x] = v;
+  __syncthreads();
+  for (int w = kSumThreads / 2; w > 0; w /= 2) {
+    if (threadIdx.x < w) part[threadIdx.x] += part[threadIdx.x + w];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) *acc += part[0];
+}
+
 __global__ void gather_column_kernel(int B, int C, int col, const float* __restrict__ src, float* __restrict__ dst) {
   for (long long r = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; r < B;
        r += static_cast<long long>(gridDim.x) * blockDim.x)
@@ -64,6 +78,13 @@ void bias_act_affine_cuda(int n, int c, int s, kernels::Activation act, const fl
   bias_act_affine_kernel<<<blocks_for(total), kThreads, 0, stream>>>(
       static_cast<unsigned>(total), static_cast<unsigned>(c), static_cast<unsigned>(s),
       act == kernels::Activation::Relu, x, bias, scale, shift, y);
+  CUDA_CHECK_LAUNCH();
+}
+
+void accumulate_sum_cuda(int n, const float* x, double* acc, kernels::Stream stream) {
+  GENER_CHECK(n >= 0, "accumulate_sum_cuda: n = " << n);
+  if (n == 0) return;
+  accumulate_sum_kernel<<<1, kSumThreads, 0, stream>>>(n, x, acc);
   CUDA_CHECK_LAUNCH();
 }
 

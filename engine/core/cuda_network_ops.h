@@ -17,6 +17,10 @@ void bn_eval_scale_shift_cuda(int c, float eps, const float* gamma, const float*
 void bias_act_affine_cuda(int n, int c, int s, kernels::Activation act, const float* x, const float* bias,
                           const float* scale, const float* shift, float* y, kernels::Stream stream);
 
+// *acc (one double) += Σ x[0..n): a training step's per-pair losses summed on the device (one block; stream order
+// makes successive calls add up without atomics).
+void accumulate_sum_cuda(int n, const float* x, double* acc, kernels::Stream stream);
+
 // dst (B) = src[:, col] of src (B, C).
 void gather_column_cuda(int B, int C, int col, const float* src, float* dst, kernels::Stream stream);
 

@@ -58,15 +58,36 @@ double fraction(const YamlReader& r, const std::string& key, double def) {
   return v;
 }
 
+// "FILE: key 'PATH.KEY'" for errors about `key` of x.
+std::string where(const YamlReader& x, const std::string& key) { return x.file() + ": key '" + x.key_path(key) + "'"; }
+
 void parse_expression(const YamlReader& x, const std::string& root, data::PrepareSpec& p) {
-  p.expression = under(root, x.get_string("file"));
-  p.expression_format = one_of(x, "format", p.expression_format, {"matrix", "regulation_matrix"});
-  std::string o = one_of(x, "orientation", "auto", {"auto", "genes-by-samples", "samples-by-genes"});
-  p.orientation = o == "genes-by-samples"   ? data::Orientation::GenesBySamples
-                  : o == "samples-by-genes" ? data::Orientation::SamplesByGenes
-                                            : data::Orientation::Auto;
-  p.gene_map = under(root, x.get_string("gene_map", ""));
-  p.normalize = one_of(x, "normalize", p.normalize, {"none", "quantile", "zscore"});
+  data::ExpressionSpec& e = p.expr;
+  const bool one = x.has("file"), many = x.has("files");
+  if (one == many) GENER_THROW(where(x, one ? "files" : "file") << ": give either 'file' or 'files' (a list)");
+  if (one) {
+    e.files = {under(root, x.get_string("file"))};
+  } else {
+    const YAML::Node v = x.node()["files"];
+    if (!v.IsSequence() || v.size() == 0) GENER_THROW(where(x, "files") << ": expected a non-empty list of files");
+    for (const auto& f : v) {
+      if (!f.IsScalar()) GENER_THROW(x.file() << ":" << f.Mark().line + 1 << ": key '" << x.key_path("files")
+                                              << "': expected a file name");
+      e.files.push_back(under(root, f.Scalar()));
+    }
+  }
+  e.format = one_of(x, "format", e.format, {"matrix", "regulation_matrix"});
+  e.orientation = data::parse_orientation(x.get_string("orientation", "auto"), where(x, "orientation"));
+  e.gene_map = under(root, x.get_string("gene_map", ""));
+  e.normalize = data::parse_normalization(x.get_string("normalize", "none"), where(x, "normalize"));
+  e.missing = data::parse_missing_policy(x.get_string("missing", "error"), where(x, "missing"));
+  e.max_missing = x.get_double("max_missing", 0.0);
+  if (!(e.max_missing >= 0 && e.max_missing <= 1))
+    GENER_THROW(where(x, "max_missing") << ": the missing fraction must be in [0, 1], got " << e.max_missing);
+  if (x.has("max_missing") && e.missing != data::MissingPolicy::DropGenes)
+    GENER_THROW(where(x, "max_missing") << ": applies to missing: drop-genes only");
+  e.genes = one_of(x, "genes", "intersection", {"intersection", "union"}) == "union" ? data::GeneJoin::Union
+                                                                                     : data::GeneJoin::Intersection;
   x.finish();
 }
 
@@ -97,8 +118,10 @@ void parse_interactions(const YamlReader& x, const std::string& root, data::Prep
 }
 
 void parse_split(const YamlReader& x, const std::string& root, data::PrepareSpec& p) {
-  p.test_frac = fraction(x, "test", p.test_frac);
-  p.val_frac = fraction(x, "validation", p.val_frac);
+  p.split_by = data::parse_split_by(x.get_string("by", "pairs"), where(x, "by"));
+  const bool genes = p.split_by == data::SplitBy::Genes;  // fractions of genes: 0.2 each by default
+  p.test_frac = fraction(x, "test", genes ? 0.2 : p.test_frac);
+  p.val_frac = fraction(x, "validation", genes ? 0.2 : p.val_frac);
   const int seed = x.get_int("seed", static_cast<int>(p.seed));
   if (seed < 0) GENER_THROW(x.file() << ": key '" << x.key_path("seed") << "': must be >= 0, got " << seed);
   p.seed = static_cast<uint64_t>(seed);
@@ -107,7 +130,55 @@ void parse_split(const YamlReader& x, const std::string& root, data::PrepareSpec
   if (p.validation_npy.empty() != p.test_npy.empty())
     GENER_THROW(x.file() << ": key '" << x.key_path(p.test_npy.empty() ? "test_npy" : "validation_npy")
                          << "': validation_npy and test_npy go together");
+  if (p.split_by == data::SplitBy::Genes && !p.test_npy.empty())
+    GENER_THROW(where(x, "by") << ": genes makes its own splits; remove validation_npy and test_npy");
+  if (p.split_by == data::SplitBy::Genes && !(p.test_frac > 0 && p.val_frac > 0 && p.test_frac + p.val_frac < 1))
+    GENER_THROW(where(x, "test") << ": split by genes needs test and validation gene fractions > 0 that sum to "
+                                 << "less than 1, got " << p.test_frac << " and " << p.val_frac);
   x.finish();
+}
+
+void parse_negatives(const YamlReader& x, data::PrepareSpec& p) {
+  p.negatives = data::parse_negative_sampling(x.get_string("sampling", "uniform"), where(x, "sampling"));
+  p.negative_ratio = x.get_double("ratio", p.negative_ratio);
+  if (!(p.negative_ratio > 0)) GENER_THROW(where(x, "ratio") << ": must be > 0, got " << p.negative_ratio);
+  if (p.negatives == data::NegativeSampling::DegreeMatched && p.negative_ratio != 1.0)
+    GENER_THROW(where(x, "ratio") << ": degree_matched negatives are one per positive: ratio must be 1, got "
+                                  << p.negative_ratio);
+  x.finish();
+}
+
+// experiment.baselines and experiment.baseline_settings; the method names and settings are checked by the app
+// (engine/embed), before anything is trained.
+void parse_baselines(const YamlReader& r, const std::vector<std::string>& roots, ExperimentConfig& c) {
+  if (r.has("baselines")) {
+    const YAML::Node list = r.node()["baselines"];
+    if (!list.IsSequence())
+      GENER_THROW(r.file() << ":" << (list.Mark().line + 1) << ": key '" << r.key_path("baselines")
+                           << "': expected a list of method names or {method: ...} mappings");
+    for (size_t i = 0; i < list.size(); ++i) {
+      ExperimentBaseline b;
+      b.path = r.key_path("baselines") + "[" + std::to_string(i) + "]";
+      const YAML::Node item = list[i];
+      if (item.IsScalar()) {
+        b.name = item.as<std::string>();
+      } else if (item.IsMap() && item["method"] && item["method"].IsScalar()) {
+        b.name = item["method"].as<std::string>();
+        b.settings = item;
+      } else {
+        GENER_THROW(r.file() << ":" << (item.Mark().line + 1) << ": key '" << b.path
+                             << "': expected a method name or a mapping with 'method'");
+      }
+      c.baselines.push_back(b);
+    }
+  }
+  if (r.has("baseline_settings")) {
+    const YAML::Node s = r.node()["baseline_settings"];
+    if (s.IsMap())
+      c.baseline_settings = s;
+    else
+      c.baseline_settings_file = find_config(r, "baseline_settings", r.get_string("baseline_settings"), roots);
+  }
 }
 
 }  // namespace
@@ -133,14 +204,18 @@ ExperimentConfig load_experiment_config(const std::string& path, const std::stri
   if (!data_root_override.empty()) r.has("data_root");  // the override wins; the key is still a known one
   parse_expression(r.child("expression"), c.data_root, p);
   parse_interactions(r.child("interactions"), c.data_root, p);
-  if (r.has("negatives")) {
-    YamlReader n = r.child("negatives");
-    p.negative_ratio = n.get_double("ratio", p.negative_ratio);
-    if (!(p.negative_ratio > 0))
-      GENER_THROW(path << ": key '" << n.key_path("ratio") << "': must be > 0, got " << p.negative_ratio);
-    n.finish();
+  // `negatives: degree_matched` and `split: genes` are short for {sampling: ...} and {by: ...}.
+  if (r.has("negatives") && r.node()["negatives"].IsScalar()) {
+    p.negatives = data::parse_negative_sampling(r.get_string("negatives"), where(r, "negatives"));
+  } else if (r.has("negatives")) {
+    parse_negatives(r.child("negatives"), p);
   }
-  if (r.has("split")) parse_split(r.child("split"), c.data_root, p);
+  if (r.has("split") && r.node()["split"].IsScalar()) {
+    p.split_by = data::parse_split_by(r.get_string("split"), where(r, "split"));
+    if (p.split_by == data::SplitBy::Genes) p.test_frac = p.val_frac = 0.2;
+  } else if (r.has("split")) {
+    parse_split(r.child("split"), c.data_root, p);
+  }
   const bool one = r.has("model"), many = r.has("models");
   if (one == many)
     GENER_THROW(path << ": key '" << r.key_path(one ? "models" : "model") << "': give either 'model' or 'models'");
@@ -174,6 +249,7 @@ ExperimentConfig load_experiment_config(const std::string& path, const std::stri
     if (c.eval_batch <= 0) GENER_THROW(path << ": key '" << ev.key_path("batch") << "': must be > 0, got " << c.eval_batch);
     ev.finish();
   }
+  parse_baselines(r, config_roots, c);
   r.finish();
   top.finish();
   return c;

@@ -63,8 +63,10 @@ class GraphBuilder {
   }
 
   int param(const std::string& name, std::vector<int64_t> shape) {
-    ParamInfo p{name, std::move(shape), g_.n_params};
-    g_.n_params += p.size();
+    const size_t aligned = (g_.n_params + kParamAlignFloats - 1) / kParamAlignFloats * kParamAlignFloats;
+    ParamInfo p{name, std::move(shape), aligned};
+    g_.n_params = aligned + p.size();
+    g_.n_trainable += p.size();
     g_.params.push_back(p);
     return static_cast<int>(g_.params.size()) - 1;
   }

@@ -30,7 +30,9 @@ struct TensorInfo {
   long long per_sample() const { return static_cast<long long>(c) * h * w; }
 };
 
-// A parameter tensor inside the one parameter buffer (and, at the same offset, the gradient buffer).
+// A parameter tensor inside the one parameter buffer (and, at the same offset, the gradient buffer). Offsets are
+// multiples of kParamAlignFloats, so vector loads (float4) of any tensor are aligned.
+constexpr size_t kParamAlignFloats = 4;
 struct ParamInfo {
   std::string name;              // checkpoint name, e.g. "cnn.conv1.weight"
   std::vector<int64_t> shape;
@@ -62,9 +64,10 @@ struct Graph {
   int L = 0;                      // expression vector length (samples)
   std::vector<TensorInfo> tensors;
   std::vector<Node> nodes;
-  std::vector<ParamInfo> params;  // one buffer: Σ sizes = n_params
+  std::vector<ParamInfo> params;  // one buffer of n_params floats; each tensor starts on a 16-byte boundary
   std::vector<StateInfo> state;   // running statistics
   size_t n_params = 0, n_state = 0, n_aux = 0;
+  size_t n_trainable = 0;         // Σ parameter sizes (n_params less the alignment gaps, which hold zeros)
   int t_probs = -1, t_logits = -1;
 
   const ParamInfo* find_param(const std::string& name) const;

@@ -2,12 +2,11 @@
 #include "engine/core/network.h"
 
 #include <cmath>
+#include <cstdlib>
 
 #include "kernels/check.h"
 #include "kernels/hash.h"
-#if defined(GENER_HAVE_CUDA)
 #include "kernels/cuda_probe.h"
-#endif
 
 namespace gener::core {
 
@@ -21,20 +20,38 @@ const char* device_name(DeviceKind d) {
 
 DeviceKind resolve_device(const std::string& name) {
 #if defined(GENER_HAVE_CUDA)
-  const int gpus = kernels::cuda_device_count_safe();
   const bool built_with_cuda = true;
 #else
-  const int gpus = 0;
   const bool built_with_cuda = false;
 #endif
   if (name == "cpu") return DeviceKind::Cpu;
-  if (name == "auto") return gpus > 0 ? DeviceKind::Cuda : DeviceKind::Cpu;
+  const kernels::CudaProbe probe = kernels::cuda_probe();
+  if (name == "auto") return probe.devices > 0 ? DeviceKind::Cuda : DeviceKind::Cpu;
   if (name == "cuda") {
     GENER_CHECK(built_with_cuda, "--device cuda: this gener was built without CUDA (rebuild with -DGENER_CUDA=ON)");
-    GENER_CHECK(gpus > 0, "--device cuda: no CUDA GPU is available on this machine");
+    GENER_CHECK(probe.devices > 0, "--device cuda: no usable CUDA GPU on this machine: " << probe.reason);
     return DeviceKind::Cuda;
   }
   GENER_THROW("--device: expected cpu, cuda or auto, got '" << name << "'");
+}
+
+const char* score_path_name(ScorePath p) {
+  switch (p) {
+    case ScorePath::Layers: return "layers";
+    case ScorePath::FusedCnn: return "fused";
+  }
+  return "?";
+}
+
+ScorePath parse_score_path(const std::string& s) {
+  if (s == "layers") return ScorePath::Layers;
+  if (s == "fused") return ScorePath::FusedCnn;
+  GENER_THROW("--score-path: expected layers or fused, got '" << s << "'");
+}
+
+bool debug_nan_fill_requested(const NetworkOptions& opt) {
+  const char* v = std::getenv("GENER_DEBUG_NAN_ARENA");
+  return opt.debug_nan_fill || (v != nullptr && *v != '\0' && std::string(v) != "0");
 }
 
 float learning_rate_at(const TrainConfig& c, long long step) {
@@ -43,13 +60,14 @@ float learning_rate_at(const TrainConfig& c, long long step) {
   return static_cast<float>(c.learning_rate * std::pow(static_cast<double>(c.lr_decay_rate), e));
 }
 
-kernels::BnDropoutParams bn_dropout_params(const Node& n, uint64_t run_seed, uint64_t step) {
+kernels::BnDropoutParams bn_dropout_params(const Node& n, uint64_t run_seed, uint64_t step, long long row0) {
   kernels::BnDropoutParams p;
   p.eps = n.bn_eps;
   p.momentum = n.bn_momentum;
   p.drop_rate = n.dropout;
   p.seed = (static_cast<uint64_t>(kernels::hash3(run_seed, n.dropout_salt, 0)) << 32) | n.dropout_salt;
   p.step = step;
+  p.index0 = static_cast<uint64_t>(row0) * static_cast<uint64_t>(n.bn_c) * static_cast<uint64_t>(n.bn_s);
   return p;
 }
 

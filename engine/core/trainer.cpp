@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <numeric>
 
+#include "engine/core/data_parallel.h"
 #include "engine/core/progress.h"
 #include "kernels/check.h"
 #include "kernels/hash.h"
@@ -36,32 +37,6 @@ double info_double(const Checkpoint& ck, const std::string& key, const std::stri
 
 }  // namespace
 
-double evaluate_loss(Network& net, PairView pairs, std::vector<float>* scores) {
-  const int bs = net.max_batch();
-  std::vector<int32_t> labels(static_cast<size_t>(bs));
-  std::vector<float> p(static_cast<size_t>(bs));
-  if (scores) scores->resize(pairs.n);
-  double sum = 0;
-  for (size_t i = 0; i < pairs.n; i += bs) {
-    int B = static_cast<int>(std::min<size_t>(bs, pairs.n - i));
-    for (int b = 0; b < B; ++b) labels[b] = pairs.label[i + b];
-    sum += net.predict(pairs.ab + 2 * i, B, p.data(), labels.data());
-    if (scores) std::copy(p.begin(), p.begin() + B, scores->begin() + static_cast<long>(i));
-  }
-  return pairs.n ? sum / static_cast<double>(pairs.n) : 0.0;
-}
-
-void predict_pairs(Network& net, const int32_t* ab, size_t n, float* scores, bool progress) {
-  const int bs = net.max_batch();
-  Progress prog("score", static_cast<long long>(n), progress);
-  for (size_t i = 0; i < n; i += bs) {
-    int B = static_cast<int>(std::min<size_t>(bs, n - i));
-    net.predict(ab + 2 * i, B, scores + i);
-    prog.update(static_cast<long long>(i + B));
-  }
-  prog.update(static_cast<long long>(n), "", true);
-}
-
 FitResult fit(const ModelConfig& mc, const TrainConfig& tc_in, const float* expr, int n_genes, int L,
               PairView train, PairView val, const FitOptions& opt) {
   TrainConfig tc = tc_in;
@@ -74,9 +49,17 @@ FitResult fit(const ModelConfig& mc, const TrainConfig& tc_in, const float* expr
   }
   GENER_CHECK(train.n > 0, "train: the training set is empty");
   GENER_CHECK(val.n > 0, "train: the validation set is empty (early stopping needs one)");
+  std::unique_ptr<parallel::Comm> one_rank;
+  if (!opt.comm) one_rank = parallel::make_single_rank();
+  DataParallel dp(opt.comm ? *opt.comm : *one_rank, opt.device_comm);
+  const int ranks = dp.comm().size();
+  const bool root = dp.comm().is_root(), talk = opt.progress && root;
+  GENER_CHECK(tc.batch_size >= ranks, "train: batch_size " << tc.batch_size << " is smaller than the " << ranks
+                                                           << " ranks that share each batch");
   Graph g = build_gener_graph(mc, L);
   NetworkOptions no;
   no.device = opt.device;
+  no.gpu = opt.gpu;
   no.max_batch = tc.batch_size;
   no.mode = PlanMode::Training;
   no.train = tc;
@@ -109,7 +92,7 @@ FitResult fit(const ModelConfig& mc, const TrainConfig& tc_in, const float* expr
     bad_epochs = static_cast<int>(info_double(ck, "bad_epochs", opt.resume_from));
     best_params = ck.best_params.empty() ? ck.params : ck.best_params;
     best_state = ck.best_state.empty() ? ck.state : ck.best_state;
-    if (opt.progress)
+    if (talk)
       std::fprintf(stderr, "[train] resuming from %s at epoch %d, step %lld\n", opt.resume_from.c_str(), start_epoch,
                    step);
   }
@@ -118,29 +101,35 @@ FitResult fit(const ModelConfig& mc, const TrainConfig& tc_in, const float* expr
   std::vector<size_t> order(train.n);
   std::vector<int32_t> batch_ab(2 * static_cast<size_t>(bs)), batch_y(static_cast<size_t>(bs));
   const long long steps_per_epoch = static_cast<long long>((train.n + bs - 1) / bs);
+  if (train.n % bs) {  // this rank's rows of the tail batch, planned up front
+    const long long tail = dp.share(static_cast<int>(train.n % bs)).size();
+    if (tail > 0) net->prepare_batch(static_cast<int>(tail));
+  }
   bool stop = false;
   for (int epoch = start_epoch; epoch <= tc.epochs && !stop; ++epoch) {
     Progress prog("train epoch " + std::to_string(epoch) + "/" + std::to_string(tc.epochs),
-                  static_cast<long long>(train.n), opt.progress);
+                  static_cast<long long>(train.n), talk);
     shuffle_indices(order, tc.seed, epoch);
-    double loss_sum = 0;
-    size_t seen = 0;
+    double loss_sum = 0;  // this rank's rows
+    size_t seen = 0, seen_all = 0;
     for (size_t i = 0; i < train.n; i += bs) {
       int B = static_cast<int>(std::min<size_t>(bs, train.n - i));
-      for (int b = 0; b < B; ++b) {
-        size_t k = order[i + b];
+      const parallel::Range mine = dp.share(B);  // this rank's rows of the global batch
+      for (long long r = mine.begin; r < mine.end; ++r) {
+        const size_t k = order[i + static_cast<size_t>(r)], b = static_cast<size_t>(r - mine.begin);
         batch_ab[2 * b] = train.ab[2 * k];
         batch_ab[2 * b + 1] = train.ab[2 * k + 1];
         batch_y[b] = train.label[k];
       }
-      float loss = net->forward_backward(batch_ab.data(), batch_y.data(), B, static_cast<uint64_t>(step));
+      float loss = dp.forward_backward(*net, batch_ab.data(), batch_y.data(), B, static_cast<uint64_t>(step));
       GENER_CHECK(std::isfinite(loss), "train: loss became " << loss << " at step " << step
                                                              << " (try a smaller learning_rate)");
       net->apply_update(learning_rate_at(tc, step), step + 1);
       ++step;
-      loss_sum += static_cast<double>(loss) * B;
-      seen += B;
-      prog.update(static_cast<long long>(seen), "loss " + fmt(loss_sum / seen).substr(0, 6));
+      loss_sum += static_cast<double>(loss) * static_cast<double>(mine.size());
+      seen += static_cast<size_t>(mine.size());
+      seen_all += static_cast<size_t>(B);
+      prog.update(static_cast<long long>(seen_all), "loss " + fmt(loss_sum / std::max<size_t>(seen, 1)).substr(0, 6));
       if (opt.max_steps >= 0 && step >= opt.max_steps) {
         stop = true;
         break;
@@ -148,12 +137,19 @@ FitResult fit(const ModelConfig& mc, const TrainConfig& tc_in, const float* expr
     }
     EpochLog log;
     log.epoch = epoch;
-    log.train_loss = loss_sum / std::max<size_t>(seen, 1);
+    double sums[2] = {loss_sum, static_cast<double>(seen)};
+    dp.sum(sums, 2);  // the whole global batch's loss
+    log.train_loss = sums[0] / std::max(sums[1], 1.0);
     log.seconds = prog.elapsed_s();
-    log.pairs_per_s = seen / std::max(log.seconds, 1e-9);
+    log.pairs_per_s = seen_all / std::max(log.seconds, 1e-9);
+    dp.average_state(*net);  // every rank validates and saves the same running statistics
     eval_net->set_params(net->get_params());
     eval_net->set_state(net->get_state());
-    log.val_loss = evaluate_loss(*eval_net, val, nullptr);
+    // Validation split over the ranks in contiguous shares, the loss summed over them.
+    const parallel::Range vr = parallel::split_range({0, static_cast<long long>(val.n)}, ranks, dp.comm().rank());
+    double val_sum = evaluate_loss_sum(*eval_net, val.slice(vr.begin, vr.end), nullptr);
+    dp.sum(&val_sum, 1);
+    log.val_loss = val_sum / static_cast<double>(val.n);
     res.history.push_back(log);
     if (log.val_loss < best) {
       best = log.val_loss;
@@ -164,12 +160,12 @@ FitResult fit(const ModelConfig& mc, const TrainConfig& tc_in, const float* expr
     } else {
       ++bad_epochs;
     }
-    if (opt.progress)
+    if (talk)
       std::fprintf(stderr, "[train] epoch %d: train loss %.4f  val loss %.4f  %.0f pairs/s  (%lld steps/epoch)%s\n",
                    epoch, log.train_loss, log.val_loss, log.pairs_per_s, steps_per_epoch,
                    res.best_epoch == epoch ? "  best" : "");
     if (tc.patience > 0 && bad_epochs >= tc.patience) stop = true;
-    if (!opt.out_dir.empty()) {
+    if (!opt.out_dir.empty() && root) {
       Checkpoint ck;
       ck.model = mc;
       ck.L = L;
@@ -181,6 +177,7 @@ FitResult fit(const ModelConfig& mc, const TrainConfig& tc_in, const float* expr
       ck.info = {{"epoch", std::to_string(epoch)}, {"step", std::to_string(step)}, {"best_val_loss", fmt(best)},
                  {"best_epoch", std::to_string(res.best_epoch)}, {"bad_epochs", std::to_string(bad_epochs)},
                  {"seed", std::to_string(tc.seed)}};
+      ck.info.insert(opt.metadata.begin(), opt.metadata.end());
       save_checkpoint(opt.out_dir + "/last.safetensors", g, ck);
     }
   }
@@ -192,7 +189,8 @@ FitResult fit(const ModelConfig& mc, const TrainConfig& tc_in, const float* expr
   res.model.state = tc.restore_best ? best_state : net->get_state();
   res.model.info = {{"best_epoch", std::to_string(res.best_epoch)}, {"best_val_loss", fmt(best)},
                     {"steps", std::to_string(step)}};
-  if (!opt.out_dir.empty()) save_checkpoint(opt.out_dir + "/model.safetensors", g, res.model);
+  res.model.info.insert(opt.metadata.begin(), opt.metadata.end());
+  if (!opt.out_dir.empty() && root) save_checkpoint(opt.out_dir + "/model.safetensors", g, res.model);
   return res;
 }
 

@@ -1,20 +1,17 @@
-// trainer.h — the training loop: seeded shuffles, lr schedule, validation loss, early stopping, checkpoints, resume.
+// trainer.h — the training loop: seeded shuffles, lr schedule, validation loss, early stopping, checkpoints, resume;
+// data-parallel over the ranks of a job.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "engine/core/checkpoint.h"
+#include "engine/core/inference.h"
 #include "engine/core/network.h"
+#include "engine/parallel/comm.h"
 
 namespace gener::core {
-
-// A read-only view of labelled pairs: ab (n, 2) gene indices, label (n) in {0, 1}.
-struct PairView {
-  const int32_t* ab = nullptr;
-  const int8_t* label = nullptr;
-  size_t n = 0;
-};
 
 struct EpochLog {
   int epoch = 0;
@@ -23,10 +20,18 @@ struct EpochLog {
 
 struct FitOptions {
   DeviceKind device = DeviceKind::Cpu;
+  int gpu = 0;               // CUDA device of this rank
   std::string out_dir;       // writes out_dir/last.safetensors each epoch and out_dir/model.safetensors at the end
   std::string resume_from;   // a last.safetensors to continue from
   bool progress = true;
   long long max_steps = -1;  // stop early (benchmarks, tests); -1 = no limit
+  // The job's ranks (nullptr: one rank). Each rank takes its share of every global batch (batch_size rows); all
+  // ranks hold the same weights throughout; rank 0 prints and writes the checkpoints.
+  parallel::Comm* comm = nullptr;
+  parallel::Comm* device_comm = nullptr;  // NCCL for GPU gradient buffers (nullptr: through comm)
+  // Extra checkpoint metadata written into every checkpoint of the run (the expression preprocessing and the
+  // training-pair degree table, so score/eval can reapply and report them).
+  std::map<std::string, std::string> metadata;
 };
 
 struct FitResult {
@@ -39,10 +44,5 @@ struct FitResult {
 
 FitResult fit(const ModelConfig& mc, const TrainConfig& tc, const float* expr, int n_genes, int L, PairView train,
               PairView val, const FitOptions& opt);
-
-// Mean cross-entropy and P(interacting) per pair of a labelled set, in inference mode.
-double evaluate_loss(Network& net, PairView pairs, std::vector<float>* scores);
-// P(interacting) for unlabelled pairs (ab (n, 2)), streamed through the network in chunks of max_batch.
-void predict_pairs(Network& net, const int32_t* ab, size_t n, float* scores, bool progress = false);
 
 }  // namespace gener::core

@@ -1,10 +1,12 @@
-// expression.cpp — expression matrix reading (both orientations), writing, gene maps and normalisations.
+// expression.cpp — expression matrix reading (both orientations, array-name column, missing values), writing and
+// gene maps.
 #include "engine/data/expression.h"
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <numeric>
+#include <cstdio>
+#include <limits>
 #include <string_view>
 
 #include "engine/io/atomic_file.h"
@@ -27,6 +29,16 @@ void Expression::build_index() {
   }
 }
 
+void reject_missing(const MissingValues& m, int64_t n_values) {
+  if (m.count == 0) return;
+  char pct[32];
+  std::snprintf(pct, sizeof(pct), "%.3g%%", 100.0 * static_cast<double>(m.count) / std::max<double>(1, n_values));
+  GENER_THROW(m.file << ":" << m.first_line << ": column " << m.first_column << ": missing value '" << m.first_token
+                     << "' (the file has " << m.count << " missing value" << (m.count == 1 ? "" : "s") << ", " << pct
+                     << " of " << n_values << "); read them with --missing impute (a gene's mean within its file) or "
+                     << "--missing drop-genes (expression.missing in an experiment file)");
+}
+
 namespace {
 
 bool is_blank(std::string_view s) {
@@ -47,11 +59,41 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+bool is_one_of(std::string_view s, std::initializer_list<const char*> words) {
+  const std::string l = lower(s);
+  return std::any_of(words.begin(), words.end(), [&](const char* w) { return l == w; });
+}
+
 bool is_row_label_word(std::string_view s) {
-  static const char* const kWords[] = {"gene", "genes", "gene_id", "geneid", "gene_name", "id", "name", "probe",
-                                       "probe_id", "#gene", "#id", "orf"};
-  std::string l = lower(s);
-  return std::any_of(std::begin(kWords), std::end(kWords), [&](const char* w) { return l == w; });
+  return is_one_of(s, {"gene", "genes", "gene_id", "geneid", "gene_name", "id", "name", "probe", "probe_id", "#gene",
+                       "#id", "orf"});
+}
+
+bool is_sample_word(std::string_view s) {
+  return is_one_of(s, {"sample", "samples", "sample_id", "sampleid", "#sample", "array", "arrays", "array_id", "chip",
+                       "chips", "condition", "conditions", "experiment", "gsm", "geo_accession"});
+}
+
+bool is_missing_token(std::string_view s) {
+  return s.empty() || is_one_of(s, {"nan", "na", "n/a", "null"});
+}
+
+bool is_number(std::string_view s) {
+  double d = 0;
+  return io::try_parse_double(s, d);
+}
+
+// One value: a number, or NaN for a missing token (counted, the first one's place kept).
+float read_value(std::string_view f, const std::string& path, int64_t ln, int col, MissingValues& m) {
+  if (is_missing_token(f)) {
+    if (m.count++ == 0) {
+      m.first_line = ln;
+      m.first_column = col;
+      m.first_token = std::string(f);
+    }
+    return std::numeric_limits<float>::quiet_NaN();
+  }
+  return io::parse_float(f, path, ln, col);
 }
 
 void read_genes_by_samples(io::LineReader& r, const std::vector<std::string>& header, std::string_view first_row,
@@ -83,7 +125,8 @@ void read_genes_by_samples(io::LineReader& r, const std::vector<std::string>& he
     GENER_CHECK(fresh, path << ":" << ln << ": duplicate gene id '" << name << "' (first at line " << it->second
                             << ")");
     expr.genes.push_back(std::move(name));
-    for (size_t c = 1; c < ncol; ++c) expr.values.push_back(io::parse_float(f[c], path, ln, static_cast<int>(c + 1)));
+    for (size_t c = 1; c < ncol; ++c)
+      expr.values.push_back(read_value(f[c], path, ln, static_cast<int>(c + 1), expr.missing));
     have = next_content_line(r, line);
   }
 }
@@ -91,29 +134,43 @@ void read_genes_by_samples(io::LineReader& r, const std::vector<std::string>& he
 void read_samples_by_genes(io::LineReader& r, const std::vector<std::string>& header, int64_t header_line,
                            std::string_view first_row, char delim, Expression& expr) {
   const std::string& path = r.path();
-  size_t G = header.size();
+  std::vector<std::string_view> f;
+  io::split_fields(first_row, delim, f);
+  // A leading array-name column: one field more than the header (no corner label), or a corner label that names
+  // samples, or rows that start with a name.
+  const bool extra = f.size() == header.size() + 1;
+  const bool names = extra || (f.size() == header.size() && header.size() >= 2 &&
+                               (is_sample_word(header[0]) || (!f.empty() && !is_number(f[0]))));
+  const size_t gene_from = names && !extra ? 1 : 0;
+  const size_t G = header.size() - gene_from;
+  const size_t ncol = G + (names ? 1 : 0);
   std::unordered_map<std::string, size_t> seen;
-  for (size_t c = 0; c < G; ++c) {
+  for (size_t c = gene_from; c < header.size(); ++c) {
     GENER_CHECK(!header[c].empty(), path << ":" << header_line << ": column " << c + 1 << ": empty gene id");
     auto [it, fresh] = seen.emplace(header[c], c);
     GENER_CHECK(fresh, path << ":" << header_line << ": column " << c + 1 << ": duplicate gene id '" << header[c]
                             << "' (first in column " << it->second + 1 << ")");
   }
   std::vector<float> by_sample;  // (L, G) as read
-  std::vector<std::string_view> f;
   std::string_view line = first_row;
   bool have = true;
   int L = 0;
   while (have) {
     int64_t ln = r.line_number();
     io::split_fields(line, delim, f);
-    GENER_CHECK(f.size() == G, path << ":" << ln << ": ragged row: expected " << G << " columns (one per gene in "
-                                    << "the header), got " << f.size());
-    for (size_t c = 0; c < G; ++c) by_sample.push_back(io::parse_float(f[c], path, ln, static_cast<int>(c + 1)));
+    GENER_CHECK(f.size() == ncol, path << ":" << ln << ": ragged row: expected " << ncol << " columns ("
+                                       << (names ? "an array name and " : "") << "one per gene in the header), got "
+                                       << f.size());
+    if (names) {
+      GENER_CHECK(!f[0].empty(), path << ":" << ln << ": column 1: empty array name");
+      expr.samples.emplace_back(f[0]);
+    }
+    for (size_t c = names ? 1 : 0; c < ncol; ++c)
+      by_sample.push_back(read_value(f[c], path, ln, static_cast<int>(c + 1), expr.missing));
     ++L;
     have = next_content_line(r, line);
   }
-  expr.genes = header;
+  expr.genes.assign(header.begin() + static_cast<long>(gene_from), header.end());
   expr.L = L;
   expr.values.resize(G * static_cast<size_t>(L));
   for (int j = 0; j < L; ++j) {
@@ -124,7 +181,7 @@ void read_samples_by_genes(io::LineReader& r, const std::vector<std::string>& he
 
 }  // namespace
 
-Expression read_expression(const std::string& path, Orientation orient) {
+Expression read_expression(const std::string& path, Orientation orient, MissingRead missing) {
   io::LineReader r(path);
   std::string_view line;
   GENER_CHECK(next_content_line(r, line), path << ": empty file");
@@ -138,17 +195,24 @@ Expression read_expression(const std::string& path, Orientation orient) {
   GENER_CHECK(next_content_line(r, first_row), path << ": no data rows after the header (line " << header_line << ")");
   if (orient == Orientation::Auto) {
     io::split_fields(first_row, delim, f);
-    float dummy = 0;
-    bool label_header = header[0].empty() || is_row_label_word(header[0]);
-    bool named_rows = !f.empty() && !io::try_parse_float(f[0], dummy);
-    orient = (label_header || named_rows) ? Orientation::GenesBySamples : Orientation::SamplesByGenes;
+    const bool label_header = header[0].empty() || is_row_label_word(header[0]);
+    const bool named_rows = !f.empty() && !is_number(f[0]);
+    orient = is_sample_word(header[0])            ? Orientation::SamplesByGenes
+             : (label_header || named_rows)       ? Orientation::GenesBySamples
+                                                  : Orientation::SamplesByGenes;
   }
   Expression expr;
-  if (orient == Orientation::GenesBySamples) {
-    read_genes_by_samples(r, header, first_row, delim, expr);
-  } else {
-    read_samples_by_genes(r, header, header_line, first_row, delim, expr);
+  expr.missing.file = path;
+  switch (orient) {
+    case Orientation::GenesBySamples:
+      read_genes_by_samples(r, header, first_row, delim, expr);
+      break;
+    case Orientation::SamplesByGenes:
+    case Orientation::Auto:
+      read_samples_by_genes(r, header, header_line, first_row, delim, expr);
+      break;
   }
+  if (missing == MissingRead::Reject) reject_missing(expr.missing, static_cast<int64_t>(expr.values.size()));
   expr.build_index();
   return expr;
 }
@@ -205,7 +269,8 @@ void write_expression_tsv(const std::string& path, const Expression& expr, Orien
 std::unordered_map<std::string, std::string> read_gene_map(const std::string& path) {
   io::LineReader r(path);
   std::unordered_map<std::string, std::string> map;
-  std::unordered_map<std::string, int64_t> first_line;
+  std::unordered_map<std::string, int64_t> first_line;       // id -> line
+  std::unordered_map<std::string, int64_t> name_line;        // name -> line
   std::vector<std::string_view> f;
   std::string_view line;
   char delim = 0;
@@ -221,59 +286,16 @@ std::unordered_map<std::string, std::string> read_gene_map(const std::string& pa
     int64_t ln = r.line_number();
     GENER_CHECK(f.size() >= 2 && !f[0].empty(),
                 path << ":" << ln << ": expected 2 columns (id, name), got " << f.size() << ": '" << line << "'");
-    std::string id(f[0]);
+    std::string id(f[0]), name(f[1]);
     auto [it, fresh] = first_line.emplace(id, ln);
     GENER_CHECK(fresh, path << ":" << ln << ": duplicate id '" << id << "' (first at line " << it->second << ")");
-    map.emplace(std::move(id), std::string(f[1]));
+    auto [nt, fresh_name] = name_line.emplace(name, ln);
+    GENER_CHECK(fresh_name, path << ":" << ln << ": name '" << name << "' is given to two ids (line " << nt->second
+                                 << " and this one, id '" << id << "')");
+    map.emplace(std::move(id), std::move(name));
   }
   GENER_CHECK(any_line, path << ": empty file");
   return map;
-}
-
-void quantile_normalize(Expression& expr) {
-  const size_t G = expr.genes.size(), L = static_cast<size_t>(expr.L);
-  if (G == 0 || L == 0) return;
-  std::vector<int> order(G * L);        // (L, G): per sample, gene rows in ascending value order
-  std::vector<double> rank_mean(G, 0);  // (G) mean over samples of the r-th smallest value
-  std::vector<float> col(G);
-  for (size_t j = 0; j < L; ++j) {
-    for (size_t g = 0; g < G; ++g) col[g] = expr.values[g * L + j];
-    int* o = order.data() + j * G;
-    std::iota(o, o + G, 0);
-    std::stable_sort(o, o + G, [&](int a, int b) { return col[a] < col[b]; });
-    for (size_t k = 0; k < G; ++k) rank_mean[k] += col[o[k]];
-  }
-  for (double& m : rank_mean) m /= static_cast<double>(L);
-  for (size_t j = 0; j < L; ++j) {
-    const int* o = order.data() + j * G;
-    size_t k = 0;
-    while (k < G) {
-      float v = expr.values[static_cast<size_t>(o[k]) * L + j];
-      size_t e = k + 1;
-      while (e < G && expr.values[static_cast<size_t>(o[e]) * L + j] == v) ++e;
-      double sum = 0;
-      for (size_t t = k; t < e; ++t) sum += rank_mean[t];
-      float mean = static_cast<float>(sum / static_cast<double>(e - k));
-      // Values of this column are rewritten only after the tie group is measured.
-      for (size_t t = k; t < e; ++t) expr.values[static_cast<size_t>(o[t]) * L + j] = mean;
-      k = e;
-    }
-  }
-}
-
-void zscore_per_gene(Expression& expr) {
-  const size_t G = expr.genes.size(), L = static_cast<size_t>(expr.L);
-  if (L == 0) return;
-  for (size_t g = 0; g < G; ++g) {
-    float* x = expr.values.data() + g * L;
-    double mean = 0;
-    for (size_t j = 0; j < L; ++j) mean += x[j];
-    mean /= static_cast<double>(L);
-    double var = 0;
-    for (size_t j = 0; j < L; ++j) var += (x[j] - mean) * (x[j] - mean);
-    double sd = std::sqrt(var / static_cast<double>(L));
-    for (size_t j = 0; j < L; ++j) x[j] = sd > 0 ? static_cast<float>((x[j] - mean) / sd) : 0.0f;
-  }
 }
 
 }  // namespace gener::data

@@ -2,10 +2,9 @@
 #include "engine/data/interactions.h"
 
 #include <algorithm>
-#include <random>
 #include <string_view>
 
-#include "engine/data/random.h"
+#include "engine/data/negatives.h"
 #include "engine/io/text_reader.h"
 #include "kernels/check.h"
 
@@ -139,46 +138,9 @@ ResolvedInteractions resolve_interactions(const NamePairs& raw, const GeneResolv
 
 PairSet sample_negatives(int n_genes, size_t count, const PairKeySet& exclude, uint64_t seed) {
   GENER_CHECK(n_genes >= 2 || count == 0, "negative sampling needs at least 2 genes, got " << n_genes);
-  const uint64_t G = static_cast<uint64_t>(std::max(n_genes, 0));
-  const uint64_t total = G * (G > 0 ? G - 1 : 0) / 2;
-  uint64_t excluded = 0;
-  for (uint64_t k : exclude)
-    if ((k >> 32) < (k & 0xffffffffu) && (k & 0xffffffffu) < G) ++excluded;
-  const uint64_t free_pairs = total - excluded;
-  GENER_CHECK(count <= free_pairs, "cannot sample " << count << " negative pairs: only " << free_pairs << " of the "
-                                                    << total << " pairs of " << n_genes
-                                                    << " genes are not interactions or already used");
-  std::mt19937_64 rng(mix_seed(seed, 0x4e45474154ULL));  // stream "NEGAT"
-  PairSet out;
-  out.ab.reserve(2 * count);
-  out.label.reserve(count);
-  if (count == 0) return out;
-  if (count * 2 > free_pairs) {  // dense: enumerate the free pairs and pick `count` of them uniformly
-    std::vector<uint64_t> pool;
-    pool.reserve(free_pairs);
-    for (uint64_t a = 0; a < G; ++a)
-      for (uint64_t b = a + 1; b < G; ++b) {
-        const uint64_t k = (a << 32) | b;
-        if (!exclude.count(k)) pool.push_back(k);
-      }
-    for (size_t i = 0; i < count; ++i) {  // partial Fisher–Yates
-      const size_t j = i + static_cast<size_t>(uniform_below(rng, pool.size() - i));
-      std::swap(pool[i], pool[j]);
-      out.push(static_cast<int32_t>(pool[i] >> 32), static_cast<int32_t>(pool[i] & 0xffffffffu), 0);
-    }
-    return out;
-  }
-  PairKeySet drawn;
-  drawn.reserve(count * 2);
-  while (out.size() < count) {  // ordered pair of distinct genes, uniform; its unordered pair is uniform too
-    const int32_t a = static_cast<int32_t>(uniform_below(rng, G));
-    int32_t b = static_cast<int32_t>(uniform_below(rng, G - 1));
-    if (b >= a) ++b;
-    const uint64_t k = pair_key(a, b);
-    if (exclude.count(k) || !drawn.insert(k).second) continue;
-    out.push(std::min(a, b), std::max(a, b), 0);
-  }
-  return out;
+  std::vector<int32_t> genes(static_cast<size_t>(std::max(n_genes, 0)));
+  for (size_t g = 0; g < genes.size(); ++g) genes[g] = static_cast<int32_t>(g);
+  return sample_negatives_among(genes, count, exclude, seed);
 }
 
 }  // namespace gener::data

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string_view>
+#include <unordered_set>
 
 #include "engine/io/atomic_file.h"
 #include "engine/io/npy.h"
@@ -36,7 +37,8 @@ int resolve_gene(std::string_view field, const Expression& expr, bool by_index) 
 
 }  // namespace
 
-PairSet read_pairs(const std::string& path, const Expression& expr, bool by_index) {
+PairSet read_pairs(const std::string& path, const Expression& expr, bool by_index, DroppedPairs* dropped) {
+  std::unordered_set<std::string> dropped_genes;
   io::LineReader r(path);
   PairSet pairs;
   std::vector<std::string_view> f;
@@ -61,6 +63,21 @@ PairSet read_pairs(const std::string& path, const Expression& expr, bool by_inde
     if (ncol == 0) ncol = f.size();
     GENER_CHECK(f.size() == ncol, path << ":" << ln << ": ragged row: expected " << ncol << " columns, got "
                                        << f.size());
+    int8_t label = -1;
+    if (ncol == 3) {
+      GENER_CHECK(label_numeric && (y == 0.0 || y == 1.0),
+                  path << ":" << ln << ": column 3: bad label '" << f[2] << "' (expected 0 or 1)");
+      label = static_cast<int8_t>(y);
+    }
+    if (dropped && !by_index && (a < 0 || b < 0)) {
+      dropped->add(label);
+      for (int c = 0; c < 2; ++c) {
+        if ((c == 0 ? a : b) >= 0 || !dropped_genes.insert(std::string(f[c])).second) continue;
+        ++dropped->genes;
+        if (dropped->examples.size() < 5) dropped->examples.emplace_back(f[c]);
+      }
+      continue;
+    }
     for (int c = 0; c < 2; ++c) {
       if ((c == 0 ? a : b) >= 0) continue;
       if (by_index) {
@@ -68,12 +85,6 @@ PairSet read_pairs(const std::string& path, const Expression& expr, bool by_inde
                          << "' (expected an integer in [0, " << expr.n_genes() << "))");
       }
       GENER_THROW(path << ":" << ln << ": column " << c + 1 << ": unknown gene '" << f[c] << "'");
-    }
-    int8_t label = -1;
-    if (ncol == 3) {
-      GENER_CHECK(label_numeric && (y == 0.0 || y == 1.0),
-                  path << ":" << ln << ": column 3: bad label '" << f[2] << "' (expected 0 or 1)");
-      label = static_cast<int8_t>(y);
     }
     pairs.push(a, b, label);
   }
@@ -137,21 +148,43 @@ PairSet read_pairs_npy(const std::string& path, int n_genes) {
 
 // The authors' split: index i is gene G{i+1}; rows of the matrix are found by that id (or its mapped name).
 PairSet read_pairs_npy_by_id(const std::string& path, const Expression& e,
-                             const std::unordered_map<std::string, std::string>& id_to_name) {
+                             const std::unordered_map<std::string, std::string>& id_to_name, DroppedPairs* dropped,
+                             std::vector<int64_t>* file_rows) {
   PairSet p = read_pairs_npy(path, 1 << 30);
-  for (size_t i = 0; i < p.ab.size(); ++i) {
-    const std::string gid = "G" + std::to_string(p.ab[i] + 1);
-    int row = e.find(gid);
-    if (row < 0) {
+  PairSet kept;
+  std::unordered_set<std::string> dropped_genes;
+  for (size_t i = 0; i < p.size(); ++i) {
+    int32_t rows[2];
+    bool ok = true;
+    for (int c = 0; c < 2; ++c) {
+      const std::string gid = "G" + std::to_string(p.ab[2 * i + c] + 1);
+      int row = e.find(gid);
       auto it = id_to_name.find(gid);
-      if (it != id_to_name.end()) row = e.find(it->second);
+      if (row < 0 && it != id_to_name.end()) row = e.find(it->second);
+      rows[c] = row;
+      if (row >= 0) continue;
+      ok = false;
+      GENER_CHECK(dropped, path << ": row " << i << ", column " << c << ": gene index " << p.ab[2 * i + c] << " ("
+                                << gid << ") is not a gene of the expression matrix (" << e.n_genes()
+                                << " genes; the authors' splits need the DREAM5 matrix with ids G1..G5950)");
+      if (!dropped_genes.insert(gid).second) continue;
+      ++dropped->genes;
+      if (dropped->examples.size() < 5)
+        dropped->examples.push_back(it == id_to_name.end() ? gid : gid + " (" + it->second + ")");
     }
-    GENER_CHECK(row >= 0, path << ": row " << i / 2 << ", column " << i % 2 << ": gene index " << p.ab[i] << " ("
-                               << gid << ") is not a gene of the expression matrix (" << e.n_genes()
-                               << " genes; the authors' splits need the DREAM5 matrix with ids G1..G5950)");
-    p.ab[i] = row;
+    if (!ok) {
+      dropped->add(p.label[i]);
+      continue;
+    }
+    kept.push(rows[0], rows[1], p.label[i]);
+    if (file_rows) file_rows->push_back(static_cast<int64_t>(i));
   }
-  return p;
+  return kept;
+}
+
+nlohmann::json dropped_to_json(const DroppedPairs& d) {
+  return {{"pairs", d.pairs}, {"positives", d.positives}, {"negatives", d.negatives}, {"genes", d.genes},
+          {"examples", d.examples}};
 }
 
 }  // namespace gener::data

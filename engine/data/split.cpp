@@ -1,6 +1,7 @@
 // split.cpp — seeded pair splits and dataset directory writing/reading.
 #include "engine/data/split.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <numeric>
@@ -47,6 +48,63 @@ Splits split_pairs(const PairSet& pairs, double test_frac, double val_frac, uint
   s.test = gather(pairs, perm, 0, n_test);
   s.val = gather(pairs, perm, n_test, n - n_train);
   s.train = gather(pairs, perm, n - n_train, n);
+  return s;
+}
+
+SplitBy parse_split_by(const std::string& s, const std::string& where) {
+  if (s == "pairs") return SplitBy::Pairs;
+  if (s == "genes") return SplitBy::Genes;
+  GENER_THROW(where << ": unknown split '" << s << "' (expected pairs or genes)");
+}
+
+const char* split_by_name(SplitBy s) {
+  switch (s) {
+    case SplitBy::Pairs: return "pairs";
+    case SplitBy::Genes: return "genes";
+  }
+  return "?";
+}
+
+size_t GenePartition::count(GenePart p) const { return static_cast<size_t>(std::count(part.begin(), part.end(), p)); }
+
+std::vector<int32_t> GenePartition::genes(GenePart p) const {
+  std::vector<int32_t> out;
+  for (size_t g = 0; g < part.size(); ++g)
+    if (part[g] == p) out.push_back(static_cast<int32_t>(g));
+  return out;
+}
+
+GenePartition partition_genes(int n_genes, double test_frac, double val_frac, uint64_t seed) {
+  GENER_CHECK(n_genes >= 0, "partition_genes: negative gene count " << n_genes);
+  GENER_CHECK(test_frac >= 0 && val_frac >= 0 && test_frac + val_frac < 1,
+              "split by genes: test (" << test_frac << ") + validation (" << val_frac << ") must be in [0, 1)");
+  const size_t n = static_cast<size_t>(n_genes);
+  std::vector<int32_t> perm(n);  // (G) shuffled genes: test, then validation, then training
+  std::iota(perm.begin(), perm.end(), 0);
+  std::mt19937_64 rng(mix_seed(seed, 0x47454e4553ULL));  // stream "GENES"
+  shuffle_n(perm.data(), n, rng);
+  const size_t n_test = floor_count(static_cast<double>(n) * test_frac);
+  const size_t n_val = floor_count(static_cast<double>(n) * val_frac);
+  GenePartition gp;
+  gp.part.assign(n, GenePart::Train);
+  for (size_t k = 0; k < n_test + n_val && k < n; ++k) gp.part[perm[k]] = k < n_test ? GenePart::Test : GenePart::Val;
+  return gp;
+}
+
+Splits split_by_genes(const PairSet& pairs, const GenePartition& gp, PairSet* crossing) {
+  Splits s;
+  const int32_t G = static_cast<int32_t>(gp.part.size());
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    const int32_t a = pairs.ab[2 * i], b = pairs.ab[2 * i + 1];
+    GENER_CHECK(a >= 0 && a < G && b >= 0 && b < G,
+                "split by genes: pair " << i << " (" << a << ", " << b << ") names a gene outside [0, " << G << ")");
+    if (gp.part[a] != gp.part[b]) {
+      if (crossing) crossing->push(a, b, pairs.label[i]);
+      continue;
+    }
+    PairSet& dst = gp.part[a] == GenePart::Test ? s.test : gp.part[a] == GenePart::Val ? s.val : s.train;
+    dst.push(a, b, pairs.label[i]);
+  }
   return s;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "engine/data/normalize.h"
 #include "engine/io/atomic_file.h"
 #include "kernels/check.h"
 

@@ -127,8 +127,8 @@ void validate_embed_options(const EmbedOptions& o, const std::string& where) {
   validate(o, [&](const std::string& key) { return where + ": option '" + key + "'"; });
 }
 
-EmbedOptions read_embed_options(const core::YamlReader& r) {
-  EmbedOptions o;
+EmbedOptions read_embed_options(const core::YamlReader& r, const EmbedOptions& base) {
+  EmbedOptions o = base;
   const int seed = r.get_int("seed", static_cast<int>(o.seed));
   GENER_CHECK(seed >= 0, r.file() << ": key '" << r.key_path("seed") << "': must be >= 0, got " << seed);
   o.seed = static_cast<uint64_t>(seed);
@@ -137,7 +137,7 @@ EmbedOptions read_embed_options(const core::YamlReader& r) {
     core::YamlReader s = r.child("isomap");
     o.isomap.dim = s.get_int("dim", o.isomap.dim);
     o.isomap.n_neighbors = s.get_int("n_neighbors", o.isomap.n_neighbors);
-    o.isomap.eigen_solver = parse_solver(s, "eigen_solver");
+    if (s.has("eigen_solver")) o.isomap.eigen_solver = parse_solver(s, "eigen_solver");
     s.finish();
   }
   if (r.has("line")) {

@@ -89,8 +89,9 @@ struct EmbedOptions {
 //              min_learning_rate, subsample}
 //   gne:      {id_dim, attr_dim, dim, alpha, negatives, epochs, batch, learning_rate, dropout, patience}
 //   logistic: {C, max_iter, tol}
-// Values are validated (dim > 0, p, q > 0, ...), the error naming the key path and the value.
-EmbedOptions read_embed_options(const core::YamlReader& r);
+// Values are validated (dim > 0, p, q > 0, ...), the error naming the key path and the value. Keys absent from
+// the mapping keep their value in `base`.
+EmbedOptions read_embed_options(const core::YamlReader& r, const EmbedOptions& base = EmbedOptions{});
 // A file whose top-level `baselines:` mapping holds the keys above.
 EmbedOptions load_embed_options(const std::string& path);
 

@@ -81,6 +81,12 @@ bool LineReader::fill() {
   return true;
 }
 
+std::string_view LineReader::strip_bom(std::string_view line) const {
+  // A UTF-8 byte-order mark (EF BB BF) before the first line is not part of its first field.
+  if (line_no_ == 0 && line.size() >= 3 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
+  return line;
+}
+
 bool LineReader::next(std::string_view& line) {
   size_t scan_from = begin_;
   for (;;) {
@@ -90,7 +96,7 @@ bool LineReader::next(std::string_view& line) {
       size_t len = static_cast<size_t>(nl - start);
       begin_ += len + 1;
       if (len > 0 && start[len - 1] == '\r') --len;
-      line = std::string_view(start, len);
+      line = strip_bom(std::string_view(start, len));
       ++line_no_;
       return true;
     }
@@ -102,7 +108,7 @@ bool LineReader::next(std::string_view& line) {
       size_t len = pending;
       begin_ = end_;
       if (len > 0 && start[len - 1] == '\r') --len;
-      line = std::string_view(start, len);
+      line = strip_bom(std::string_view(start, len));
       ++line_no_;
       return true;
     }

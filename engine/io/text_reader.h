@@ -8,8 +8,9 @@
 namespace gener::io {
 
 // Reads a text file line by line; gzip is detected by its magic bytes (1f 8b) and read with zlib.
-// Lines come back without their '\n' / "\r\n". A truncated or corrupt gzip stream throws gener::Error
-// naming the file. A missing file throws "FILE: cannot open (No such file or directory)".
+// Lines come back without their '\n' / "\r\n", the first without a UTF-8 byte-order mark. A truncated or
+// corrupt gzip stream throws gener::Error naming the file. A missing file throws
+// "FILE: cannot open (No such file or directory)".
 class LineReader {
  public:
   explicit LineReader(std::string path);
@@ -26,6 +27,7 @@ class LineReader {
 
  private:
   bool fill();  // read more bytes into buf_; false at end of file
+  std::string_view strip_bom(std::string_view line) const;
 
   std::string path_;
   void* gz_ = nullptr;    // gzFile when the file is gzip

@@ -1,0 +1,15 @@
+# test_build_werror.cmake — `cmake -DGENER_SOURCE_DIR=... -P`: warnings are errors by default only with the
+# project's own compiler (GCC 12), never with a foreign one.
+cmake_minimum_required(VERSION 3.24)
+include(${GENER_SOURCE_DIR}/cmake/werror.cmake)
+set(GENER_WERROR_COMPILERS "GNU:12")
+foreach(c "GNU;12.2.0;ON" "GNU;13.3.0;OFF" "GNU;11.4.0;OFF" "Clang;12.0.1;OFF" "NVHPC;24.1;OFF" "GNU;;OFF")
+  list(GET c 0 id)
+  list(GET c 1 ver)
+  list(GET c 2 want)
+  gener_default_werror(got "${id}" "${ver}")
+  if(NOT got STREQUAL want)
+    message(FATAL_ERROR "gener_default_werror(${id} ${ver}) = ${got}, want ${want}")
+  endif()
+endforeach()
+message(STATUS "werror: all checks passed")
