@@ -119,6 +119,26 @@ void add_compute_options(CLI::App* cmd, ComputeArgs& a) {
   cmd->add_flag("--tf32", a.tf32, "CUDA: allow TF32 tensor cores (fp32 otherwise)");
 }
 
+void add_precision_option(CLI::App* cmd, ComputeArgs& a) {
+  cmd->add_option("--precision", a.precision,
+                  "CPU scoring arithmetic: fp32 | bf16 (AVX512-BF16) | int8 (AVX-512 VNNI); fp32 where the CPU lacks it")
+      ->check(CLI::IsMember({"fp32", "bf16", "int8"}))
+      ->capture_default_str();
+}
+
+kernels::Precision scoring_precision(const ComputeArgs& a, core::DeviceKind dev) {
+  const kernels::Precision p = kernels::parse_precision(a.precision);
+  if (p == kernels::Precision::Fp32) return p;
+  if (dev != core::DeviceKind::Cpu) {
+    std::fprintf(stderr, "note: --precision %s is CPU-only; the GPU scores in fp32\n", a.precision.c_str());
+    return kernels::Precision::Fp32;
+  }
+  std::string note;
+  const kernels::Precision r = kernels::resolve_precision(p, &note);
+  if (!note.empty()) std::fprintf(stderr, "note: %s\n", note.c_str());
+  return r;
+}
+
 core::DeviceKind setup_compute(const ComputeArgs& a) {
   kernels::set_cpu_threads(a.threads);
   return core::resolve_device(a.device);
@@ -155,6 +175,7 @@ std::unique_ptr<core::Network> inference_network(const core::Checkpoint& ck, cor
     no.score_path = core::parse_score_path(compute->score_path);
     no.allow_tf32 = compute->tf32;
   }
+  if (compute != nullptr) no.precision = scoring_precision(*compute, dev);
   auto net = core::make_network(core::build_gener_graph(ck.model, ck.L), no);
   net->set_params(ck.params);
   net->set_state(ck.state);

@@ -46,8 +46,14 @@ struct ComputeArgs {
   int threads = 0;
   std::string score_path = "layers";  // CUDA inference: layers | fused (the CNN branch in one kernel)
   bool tf32 = false;                  // CUDA: TF32 tensor cores
+  std::string precision = "fp32";     // CPU scoring: fp32 | bf16 | int8 (add_precision_option)
 };
 void add_compute_options(CLI::App* cmd, ComputeArgs& a);
+// --precision, for the subcommands that score.
+void add_precision_option(CLI::App* cmd, ComputeArgs& a);
+// The scoring precision to run on `dev`: the one asked for, or fp32 with a note on stderr where the device or CPU
+// lacks it.
+kernels::Precision scoring_precision(const ComputeArgs& a, core::DeviceKind dev);
 core::DeviceKind setup_compute(const ComputeArgs& a);
 
 // The same for one rank of a job: --threads 0 takes the cores this rank may run on (its CPU affinity, shared

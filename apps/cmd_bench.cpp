@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "apps/app_common.h"
@@ -42,6 +43,7 @@ void run_bench(BenchArgs& a) {
   no.allow_tf32 = a.compute.tf32;
   no.cuda_graphs = a.cuda_graphs == "on";
   no.fold_bn = a.fold_bn == "on";
+  if (a.mode == "score") no.precision = scoring_precision(a.compute, dev);
   auto net = core::make_network(g, no);
   net->set_expression(expr.data(), a.genes);
   std::vector<float> out(static_cast<size_t>(a.batch));
@@ -84,10 +86,10 @@ void run_bench(BenchArgs& a) {
   el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   double pps = done / el;
   std::printf("gener %s %s: %lld pairs in %.3f s = %.0f pairs/s (batch %d, %d params, %.3f GFLOP/s forward, "
-              "score path %s, tf32 %s, fold_bn %s, cuda graphs %s%s)\n",
+              "score path %s, tf32 %s, fold_bn %s, precision %s, cuda graphs %s%s)\n",
               core::device_name(dev), a.mode.c_str(), done, el, pps, a.batch, static_cast<int>(g.n_trainable),
               2.0 * g.multiply_adds_per_pair() * pps * 1e-9, a.compute.score_path.c_str(), a.compute.tf32 ? "on" : "off",
-              a.fold_bn.c_str(), a.cuda_graphs.c_str(),
+              a.fold_bn.c_str(), kernels::precision_name(no.precision), a.cuda_graphs.c_str(),
               loss_pairs ? (", mean loss " + std::to_string(loss_sum / loss_pairs)).c_str() : "");
   if (!a.json.empty())
     write_json(a.json, {{"impl", "gener"}, {"device", core::device_name(dev)}, {"mode", a.mode}, {"batch", a.batch},
@@ -96,7 +98,9 @@ void run_bench(BenchArgs& a) {
                                                           : static_cast<int>(std::thread::hardware_concurrency())},
                         {"params", g.n_trainable}, {"macs_per_pair", g.multiply_adds_per_pair()},
                         {"score_path", a.compute.score_path}, {"tf32", a.compute.tf32}, {"fold_bn", a.fold_bn},
-                        {"cuda_graphs", a.cuda_graphs}});
+                        {"precision", kernels::precision_name(no.precision)},
+                        {"cuda_graphs", a.cuda_graphs},
+                        {"omp_wait_policy", std::getenv("OMP_WAIT_POLICY") ? std::getenv("OMP_WAIT_POLICY") : ""}});
 }
 
 }  // namespace
@@ -120,6 +124,7 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--loss-every", a->loss_every, "train: read the loss back every N steps")
       ->check(CLI::PositiveNumber)->capture_default_str();
   add_compute_options(cmd, a->compute);
+  add_precision_option(cmd, a->compute);
   cmd->callback([a] { run_bench(*a); });
 }
 

@@ -68,7 +68,7 @@ void run_eval(EvalArgs& a) {
   }
   std::optional<eval::GeneTraining> training;
   if (table) training = eval::gene_training(*table, e);
-  auto net = inference_network(ck, dev, a.batch, e, a.model);
+  auto net = inference_network(ck, dev, a.batch, e, a.model, &a.compute);
   const std::string label = core::model_label(ck.model);
   nlohmann::json m = evaluate_and_report(*net, label, e, p, training ? &*training : nullptr, a.pairs, a.out, !a.quiet,
                                          extra);
@@ -79,8 +79,7 @@ void run_eval(EvalArgs& a) {
     const int table_no = a.paper_table >= 0          ? a.paper_table
                          : dataset_meta.is_object() ? dataset_meta.value("paper_table", 4)
                                                     : 4;
-    nlohmann::json model = m;
-    for (const char* k : {"baseline_correlation", "baseline_degree", "strata_counts"}) model.erase(k);
+    const nlohmann::json model = model_part(m);
     std::vector<MeasuredRow> rows = {{label, model, "."}, {eval::kCorrelation, m["baseline_correlation"], ""}};
     if (m["baseline_degree"].is_object()) rows.push_back({eval::kGeneDegree, m["baseline_degree"], ""});
     const std::string on = a.dataset.empty() ? a.pairs : "the " + a.split + " split of " + a.dataset;
@@ -113,6 +112,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--batch", a->batch, "pairs per forward pass")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_flag("--quiet", a->quiet, "no progress lines");
   add_compute_options(cmd, a->compute);
+  add_precision_option(cmd, a->compute);
   cmd->callback([a] { run_eval(*a); });
 }
 

@@ -59,8 +59,7 @@ void run_experiment(ExperimentArgs& a) {
     mj["epochs_run"] = r.history.size();
     mj["validation"] = model_metrics(*net, d.splits.val, cfg.prepare.name + " validation split");
     baselines = mj;
-    nlohmann::json entry = mj;
-    for (const char* k : {"baseline_correlation", "baseline_degree", "strata_counts"}) entry.erase(k);
+    const nlohmann::json entry = model_part(mj);
     all["models"][m.label] = entry;
     rows.push_back({m.label, entry, slug(m.label)});
     std::printf("%s on the test set (%zu pairs; validation AUROC %.4f):\n", m.label.c_str(), d.splits.test.size(),
@@ -71,6 +70,7 @@ void run_experiment(ExperimentArgs& a) {
   all["baseline_correlation"] = baselines["baseline_correlation"];
   all["baseline_degree"] = baselines["baseline_degree"];
   all["strata_counts"] = baselines["strata_counts"];
+  all["strata_positive_counts"] = baselines["strata_positive_counts"];
   rows.push_back({eval::kCorrelation, baselines["baseline_correlation"], ""});
   // The Table 4 embedding baselines: the same training graph (training positives), the same test pairs.
   if (!planned.empty()) {

@@ -145,6 +145,7 @@ void add_score_command(CLI::App& app, parallel::Comm& world) {
   cmd->add_option("--batch", a->batch, "pairs per forward pass")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_flag("--quiet", a->quiet, "no progress lines");
   add_compute_options(cmd, a->compute);
+  add_precision_option(cmd, a->compute);
   cmd->callback([a, out, &world] {
     a->out_given = out->count() > 0;
     run_score(*a, world);

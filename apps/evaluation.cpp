@@ -27,6 +27,7 @@ nlohmann::json evaluate_and_report(core::Network& net, const std::string& model_
   if (const eval::MethodResult* d = b.find(eval::kGeneDegree)) {
     j["baseline_degree"] = d->json;
     j["strata_counts"] = b.strata;
+    j["strata_positive_counts"] = b.strata_positive;
   } else {
     j["baseline_degree"] = nullptr;
     j["baseline_degree_note"] = b.note;
@@ -36,6 +37,12 @@ nlohmann::json evaluate_and_report(core::Network& net, const std::string& model_
   metrics::write_metric_curves(out_dir + "/", model.metrics, &b.find(eval::kCorrelation)->metrics);
   write_json(out_dir + "/metrics.json", j);
   return j;
+}
+
+nlohmann::json model_part(nlohmann::json m) {
+  for (const char* k : {"baseline_correlation", "baseline_degree", "strata_counts", "strata_positive_counts"})
+    m.erase(k);
+  return m;
 }
 
 nlohmann::json model_metrics(core::Network& net, const data::PairSet& pairs, const std::string& origin) {
@@ -75,25 +82,29 @@ void print_metrics(const nlohmann::json& m) {
     std::printf("(%s)\n", m.value("baseline_degree_note", std::string()).c_str());
     return;
   }
-  std::printf("by genes seen in training pairs (AUROC micro):\n");
-  std::printf("%-24s", "");
-  for (const char* k : {"C1", "C2", "C3"}) {
-    const auto& c = m["strata_counts"][k];
-    char h[48];
-    std::snprintf(h, sizeof(h), "%s n=%lld", k, c["pairs"].get<long long>());
-    std::printf(" %16s", h);
-  }
-  std::printf("\n");
-  auto strata_row = [&](const std::string& label, const nlohmann::json& x) {
-    if (!x.is_object() || !x.contains("strata")) return;
-    std::printf("%-24s", label.c_str());
-    for (const char* k : {"C1", "C2", "C3"}) std::printf(" %16s", cell(x["strata"][k], "auroc_micro").c_str());
+  auto strata_block = [&](const char* title, const char* counts_key, const char* key) {
+    if (!m.contains(counts_key)) return;
+    std::printf("%s (AUROC micro):\n%-24s", title, "");
+    for (const char* k : {"C1", "C2", "C3"}) {
+      const auto& c = m[counts_key][k];
+      char h[48];
+      std::snprintf(h, sizeof(h), "%s n=%lld", k, c["pairs"].get<long long>());
+      std::printf(" %16s", h);
+    }
     std::printf("\n");
+    auto strata_row = [&](const std::string& label, const nlohmann::json& x) {
+      if (!x.is_object() || !x.contains(key)) return;
+      std::printf("%-24s", label.c_str());
+      for (const char* k : {"C1", "C2", "C3"}) std::printf(" %16s", cell(x[key][k], "auroc_micro").c_str());
+      std::printf("\n");
+    };
+    strata_row(name, m);
+    strata_row("Correlation (Pearson)", m["baseline_correlation"]);
+    strata_row("Gene degree (training)", m["baseline_degree"]);
   };
-  strata_row(name, m);
-  strata_row("Correlation (Pearson)", m["baseline_correlation"]);
-  strata_row("Gene degree (training)", m["baseline_degree"]);
-  std::printf("(C1: both genes in a training pair, C2: one, C3: neither)\n");
+  strata_block("by genes seen in training pairs", "strata_counts", "strata");
+  strata_block("by genes with a training positive", "strata_positive_counts", "strata_positive");
+  std::printf("(C1: both genes in a training pair (or with a training positive), C2: one, C3: neither)\n");
 }
 
 }  // namespace gener::app

@@ -24,7 +24,11 @@ nlohmann::json evaluate_and_report(core::Network& net, const std::string& model_
 // Scores only (no files): the model's metrics JSON on `pairs` (e.g. the validation split).
 nlohmann::json model_metrics(core::Network& net, const data::PairSet& pairs, const std::string& origin);
 
+// The per-model part of evaluate_and_report's JSON: without the baselines and stratum counts the models share.
+nlohmann::json model_part(nlohmann::json m);
+
 // One readable block of the headline numbers for the terminal: the model, the baselines, then C1/C2/C3.
+
 void print_metrics(const nlohmann::json& m);
 
 }  // namespace gener::app

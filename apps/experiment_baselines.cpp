@@ -79,7 +79,8 @@ nlohmann::json table4_json(const std::vector<MeasuredRow>& rows) {
     for (const MeasuredRow& r : rows) {
       if (r.method != p.method || !r.metrics.is_object()) continue;
       nlohmann::json m;
-      for (const char* k : {"auroc_micro", "aupr_micro", "auroc", "aupr", "mcc", "strata", "timing_s"})
+      for (const char* k :
+           {"auroc_micro", "aupr_micro", "auroc", "aupr", "mcc", "strata", "strata_positive", "timing_s"})
         if (r.metrics.contains(k)) m[k] = r.metrics[k];
       e["measured"] = m;
     }

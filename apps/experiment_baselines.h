@@ -21,8 +21,8 @@ struct PlannedBaseline {
 };
 
 // experiment.baseline_settings (file or mapping; default the built-in values), then each entry's own settings on
-// top. "table4" expands to the eight rows in the order of the paper's table. Errors name the file, key and value: an unknown
-// method, a bad setting, a label used twice (by a model or another baseline).
+// top. "table4" expands to the eight rows in the order of the paper's table. Errors name the file, key and value:
+// an unknown method, a bad setting, a label used twice (by a model or another baseline).
 std::vector<PlannedBaseline> plan_baselines(const core::ExperimentConfig& cfg);
 
 // The row's directory under the experiment's baselines/: "line_plus", "gne-topology", or slug(label) for a label of
@@ -37,7 +37,7 @@ nlohmann::json run_planned_baseline(const PlannedBaseline& b, const data::Datase
                                     const std::string& dir, bool progress);
 
 // metrics.json's "table4": the paper's ten rows in its order, each {method, paper: {auroc, aupr}, measured: the
-// row's test metrics (auroc_micro, aupr_micro, auroc, aupr, mcc, strata, timing_s) or null}.
+// row's test metrics (auroc_micro, aupr_micro, auroc, aupr, mcc, strata, strata_positive, timing_s) or null}.
 nlohmann::json table4_json(const std::vector<MeasuredRow>& rows);
 
 }  // namespace gener::app

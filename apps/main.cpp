@@ -1,14 +1,27 @@
 // main.cpp — the gener program: subcommand dispatch; every error ends as one clear line and exit status 1. In a
 // job of several ranks (mpirun, srun), a failing rank prints its error and ends the whole job: no rank hangs.
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <memory>
 
 #include "apps/commands.h"
 #include "engine/parallel/comm.h"
 #include "kernels/check.h"
+#include "kernels/threads.h"
 
 int main(int argc, char** argv) {
+  // Settings the libraries read only when they load; where one is missing, start again with it (once, before MPI
+  // starts): OpenBLAS's kernels where it chose SSE3 ones on an AVX-512 CPU it does not know, and OpenMP threads that
+  // sleep instead of spinning while they wait (a steady training rate on a shared machine; kernels/threads.h).
+  const char* core = gener::kernels::blas_coretype_override();
+  const char* wait = gener::kernels::omp_wait_policy_override();
+  bool restart = false;
+  if (*core) restart |= setenv("OPENBLAS_CORETYPE", core, 1) == 0;
+  if (*wait) restart |= setenv("OMP_WAIT_POLICY", wait, 1) == 0;
+  if (restart) execv("/proc/self/exe", argv);  // returns only on failure: run on as we are
   std::unique_ptr<gener::parallel::Comm> world;
   try {
     world = gener::parallel::make_world();  // MPI when a launcher started us, else one rank

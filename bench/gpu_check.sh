@@ -192,7 +192,7 @@ gen=(); command -v ninja >/dev/null 2>&1 && gen=(-G Ninja)
   echo 'done'
   echo "rm -rf '$build/CMakeCache.txt' '$build/CMakeFiles'"
   echo "exec cmake -S '$root' -B '$build' ${gen[*]:-} -DCMAKE_BUILD_TYPE=Release -DGENER_CUDA=ON \\"
-  echo "  -DCMAKE_CUDA_ARCHITECTURES='$arch' -DCMAKE_CUDA_COMPILER=\"\$nvcc\" -DGENER_WERROR=OFF \\"
+  echo "  -DCMAKE_CUDA_ARCHITECTURES='$arch' -DCMAKE_CUDA_COMPILER=\"\$nvcc\" -DGENER_WERROR=OFF -DGENER_MPI=OFF \\"
   echo "  -DCMAKE_PREFIX_PATH='$prefix/usr' -DGENER_CUDA_FALLBACK_INCLUDE='$deps/cuda-headers/include' \\"
   echo "  -DGENER_PYTHON_NVIDIA_DIRS='$py_nvidia_dirs' -DCMAKE_POLICY_VERSION_MINIMUM=3.5 \"\${hint[@]}\""
 } >"$work/configure.sh"

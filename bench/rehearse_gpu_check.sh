@@ -28,7 +28,7 @@ rm -rf "$sb" "$root/build-rehearsal/out"
 mkdir -p "$sb" "$root/build-rehearsal/out"
 HIDE_PKGS=(libyaml-cpp-dev libyaml-cpp0.7 libopenblas-dev libopenblas-pthread-dev libopenblas0-pthread libopenblas0
            libgfortran5 libquadmath0 nlohmann-json3-dev libcli11-dev zlib1g-dev libpng-dev libpng16-16 libgtest-dev
-           libgmock-dev googletest)
+           libgmock-dev googletest libeigen3-dev libspectra-dev liblbfgspp-dev)
 owned="$sb/owned.txt"
 for p in "${HIDE_PKGS[@]}"; do dpkg -L "$p" 2>/dev/null; done | sort -u >"$owned"
 

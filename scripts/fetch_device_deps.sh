@@ -12,7 +12,8 @@ limit_mib=40  # the whole tree that travels may hold 64 MiB
 # Headers and libraries gener links (scripts/setup.sh's list, minus the toolchain), with the runtime libraries
 # they need that a CUDA image may lack. zlib1g (the runtime) is on every Debian-like system and stays out.
 PACKAGES=(libyaml-cpp-dev libyaml-cpp0.7 libopenblas-pthread-dev libopenblas0-pthread libgfortran5 libquadmath0
-          nlohmann-json3-dev libcli11-dev zlib1g-dev libpng-dev libpng16-16 libgtest-dev)
+          nlohmann-json3-dev libcli11-dev zlib1g-dev libpng-dev libpng16-16 libgtest-dev
+          libeigen3-dev libspectra-dev liblbfgspp-dev)  # header-only: the graph-embedding baselines' linear algebra
 
 mkdir -p "$dir/debs" "$dir/cuda-headers/include"
 rm -f "$dir"/debs/*.deb

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 #include <random>
 #include <string>
@@ -208,6 +209,28 @@ TEST(CoreFoldBn, NanFilledArenaChangesNothing) {
   std::vector<int32_t> y(64, 1);
   EXPECT_EQ(poisoned->forward_backward(ab.data(), y.data(), 64, 0), plain->forward_backward(ab.data(), y.data(), 64, 0));
   EXPECT_EQ(poisoned->get_grads(), plain->get_grads());
+}
+
+// Folded fp32 inference runs its dense layers on the AVX-512 row kernel where the CPU has it: a pair's score is then
+// the same bits whatever batch it is in; with AVX-512F hidden (GENER_CPU_DISABLE) the folded network takes the
+// sgemm path and still matches the reference.
+TEST(CoreFoldBn, FoldedScoresIndependentOfBatchAndFallbackPathMatches) {
+  const Model m = random_model(config("paper.yaml"), 37, 12);
+  auto ref = network(m, 1000, /*fold=*/false), folded = network(m, 1000, /*fold=*/true);
+  const std::vector<int32_t> ab = pairs(1000, 77);
+  const std::vector<float> pf = score(*folded, ab), pr = score(*ref, ab);
+  for (int i : {0, 6, 999}) {
+    const std::vector<int32_t> one(ab.begin() + 2 * i, ab.begin() + 2 * i + 2);
+    EXPECT_EQ(score(*folded, one)[0], pf[static_cast<size_t>(i)]) << "pair " << i << " alone vs in a batch of 1000";
+  }
+  const char* old = std::getenv("GENER_CPU_DISABLE");
+  const std::string saved = old ? old : "";
+  setenv("GENER_CPU_DISABLE", "avx512f", 1);
+  const std::vector<float> pslow = score(*network(m, 1000, /*fold=*/true), ab);
+  if (old) setenv("GENER_CPU_DISABLE", saved.c_str(), 1);
+  else unsetenv("GENER_CPU_DISABLE");
+  EXPECT_TRUE(test::all_close(pslow, pr, kAtol, kRtol, "folded without AVX-512F vs reference"));
+  EXPECT_TRUE(test::all_close(pf, pslow, kAtol, kRtol, "folded fast vs folded sgemm"));
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "engine/core/trainer.h"
 #include "engine/data/split.h"
 #include "engine/data/synth.h"
+#include "tests/test_core_problem.h"
 #include "tests/mpi_world.h"
 
 namespace gener::core {
@@ -22,25 +23,8 @@ namespace {
 
 using gener::testing::world;
 
-// 300 genes x 64 samples x 4000 pairs, split 10% / 10%: identical on every rank (seeded).
-struct Problem {
-  data::SynthDataset ds;
-  data::Splits splits;
-  Problem() {
-    data::SynthConfig sc;
-    sc.genes = 300;
-    sc.samples = 64;
-    sc.pairs = 4000;
-    sc.seed = 3;
-    ds = data::make_synth(sc);
-    splits = data::split_pairs(ds.pairs, 0.1, 0.1, 3);
-  }
-  static PairView view(const data::PairSet& p) { return {p.ab.data(), p.label.data(), p.size()}; }
-};
-const Problem& problem() {
-  static const Problem p;
-  return p;
-}
+using test_problem::Problem;
+using test_problem::problem;
 
 ModelConfig small_model() {
   ModelConfig c;

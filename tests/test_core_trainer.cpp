@@ -13,7 +13,9 @@
 #include "engine/core/trainer.h"
 #include "engine/data/split.h"
 #include "engine/data/synth.h"
+#include "tests/test_core_problem.h"
 #include "kernels/check.h"
+#include "tests/test_util.h"
 
 namespace gener::core {
 namespace {
@@ -38,31 +40,8 @@ std::string temp_dir(const std::string& name) {
   return dir.string();
 }
 
-// 300 genes x 64 samples x 4000 pairs, split 10% / 10%; built once for the whole suite.
-struct Problem {
-  data::SynthDataset ds;
-  data::Splits splits;
-  Problem() {
-    data::SynthConfig sc;
-    sc.genes = 300;
-    sc.samples = 64;
-    sc.pairs = 4000;
-    sc.seed = 3;
-    ds = data::make_synth(sc);
-    splits = data::split_pairs(ds.pairs, 0.1, 0.1, 3);
-  }
-  PairView view(const data::PairSet& p) const { return {p.ab.data(), p.label.data(), p.size()}; }
-  PairView train() const { return view(splits.train); }
-  PairView val() const { return view(splits.val); }
-  const float* expr() const { return ds.expr.values.data(); }
-  int genes() const { return ds.expr.n_genes(); }
-  int L() const { return ds.expr.L; }
-};
-
-const Problem& problem() {
-  static const Problem p;
-  return p;
-}
+using test_problem::Problem;
+using test_problem::problem;
 
 ModelConfig small_model() {
   ModelConfig c = load_model_config(std::string(GENER_SOURCE_DIR) + "/configs/model/paper.yaml");
@@ -119,6 +98,14 @@ TEST(CoreTrainer, FitIsDeterministicForASeedAndLearns) {
   other.seed = 43;
   FitResult c = run(other);
   EXPECT_NE(a.model.params, c.model.params) << "a different seed gave identical weights";
+}
+
+TEST(CoreTrainer, DivergingLossStopsWithAnErrorNamingTheSteps) {
+  // The loss is read back every few steps (no host synchronisation per step); a blown-up run still stops there.
+  TrainConfig tc = small_train(5, 2);
+  tc.learning_rate = 1e30f;
+  tc.momentum = 0.f;
+  gener::test::expect_error([&] { run(tc); }, {"train: loss became", "between steps", "smaller learning_rate"});
 }
 
 TEST(CoreTrainer, RestoreBestReturnsTheBestEpochsWeights) {

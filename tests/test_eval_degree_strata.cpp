@@ -126,12 +126,21 @@ TEST(Beside, ModelThenCorrelationThenDegreeOverallAndByStratum) {
   EXPECT_EQ(b.strata["C2"]["pairs"], 2);
   ASSERT_NE(b.find(kGeneDegree), nullptr);
   EXPECT_EQ(b.find(kGeneDegree)->json["strata"]["C1"]["auroc"], 0.0);
+  // By genes with a training positive: g4 occurs only in a negative, so (g4, g5) moves from C2 to C3.
+  EXPECT_EQ(b.strata_positive["C1"]["pairs"], 3);
+  EXPECT_EQ(b.strata_positive["C2"]["pairs"], 1);
+  EXPECT_EQ(b.strata_positive["C2"]["positives"], 1);
+  EXPECT_EQ(b.strata_positive["C3"]["pairs"], 2);
+  EXPECT_EQ(b.strata_positive["C3"]["positives"], 0);
+  EXPECT_EQ(b.methods[0].json["strata_positive"]["C2"]["note"], "n/a: only positives");
+  EXPECT_EQ(b.methods[0].json["strata_positive"]["C1"]["auroc"], 1.0);
   // Without the training pairs: the correlation baseline only, and a note why.
   const Beside c = evaluate_beside({{"GENER", model}}, e, p, nullptr, "test pairs");
   EXPECT_EQ(c.methods.size(), 2u);
   EXPECT_EQ(c.find(kGeneDegree), nullptr);
   EXPECT_NE(c.note.find("training pairs"), std::string::npos);
   EXPECT_FALSE(c.methods[0].json.contains("strata"));
+  EXPECT_FALSE(c.methods[0].json.contains("strata_positive"));
   expect_error([&] { evaluate_beside({{"GENER", {0.5f}}}, e, p, &g, "test pairs"); }, {"GENER has 1 scores for 6"});
   data::PairSet one;
   one.push(0, 1, 1);

@@ -6,6 +6,7 @@
 #include <omp.h>
 
 #include "engine/core/fold_bn.h"
+#include "engine/core/lowp_plan.h"
 #include "engine/core/network.h"
 #include "kernels/batchnorm.h"
 #include "kernels/check.h"
@@ -27,9 +28,11 @@ namespace k = gener::kernels;
 struct Lane {
   MemoryPlan plan;
   std::vector<float> arena, aux, workspace, losses;
+  kernels::LowpActs lowp;  // reduced-precision activations of one layer (with a LowpPlan)
 };
 
 constexpr int kMicroBatch = 64;
+constexpr int kLowpMicroBatch = 16;  // bf16/int8: the fp32 conv activations of 16 pairs stay in L2
 
 class CpuNetwork final : public Network {
  public:
@@ -43,6 +46,13 @@ class CpuNetwork final : public Network {
       fparams_.assign(gr.n_params, 0.f);
       fstate_.assign(gr.n_state, 0.f);
     }
+    // Folded inference runs the planned layers on the AVX-512 kernels of kernels/lowp.h: fp32 dense layers, or bf16 /
+    // int8 convolutions and dense layers when asked for.
+    const kernels::Precision prec = kernels::resolve_precision(opt.precision, nullptr);
+    GENER_CHECK(prec == kernels::Precision::Fp32 || opt.fold_bn,
+                "precision " << kernels::precision_name(prec) << " needs batchnorm folding (fold_bn on)");
+    if (opt.fold_bn && (prec != kernels::Precision::Fp32 || kernels::fp32_dense_fast_available()))
+      lowp_ = std::make_unique<LowpPlan>(gr, fold_, prec);
     // The planned arena serves training steps; inference runs in the per-thread lanes below.
     if (plan_.mode == PlanMode::Training) arena_.assign(static_cast<size_t>(plan_.arena_floats), 0.f);
     aux_.assign(gr.n_aux, 0.f);
@@ -60,7 +70,8 @@ class CpuNetwork final : public Network {
         bn_ws = std::max(bn_ws, static_cast<size_t>(plan_.max_batch) * n.bn_c * n.bn_s);
     }
     if (plan_.mode == PlanMode::Training) workspace_.assign(std::max(conv_ws, bn_ws), 0.f);
-    const int mb = std::min(kMicroBatch, plan_.max_batch);
+    const bool reduced = lowp_ && lowp_->precision() != kernels::Precision::Fp32;
+    const int mb = std::min(reduced ? kLowpMicroBatch : kMicroBatch, plan_.max_batch);
     lanes_.resize(static_cast<size_t>(std::max(1, omp_get_max_threads())));
     for (Lane& l : lanes_) {
       l.plan = plan_memory(gr, mb, PlanMode::Inference);
@@ -68,6 +79,7 @@ class CpuNetwork final : public Network {
       l.aux.assign(gr.n_aux, 0.f);
       l.workspace.assign(conv_ws, 0.f);
       l.losses.assign(static_cast<size_t>(mb), 0.f);
+      if (lowp_) lowp_->reserve(l.lowp, mb);
     }
     chunk_losses_.assign(static_cast<size_t>((plan_.max_batch + mb - 1) / mb), 0.0);
     if (plan_.mode == PlanMode::Training) {
@@ -147,6 +159,7 @@ class CpuNetwork final : public Network {
     if (!fold_.into.empty() && fold_stale_) {
       fold_bn(graph_, fold_, params_.data(), state_.data(), fparams_.data(), fstate_.data());
       fold_stale_ = false;
+      if (lowp_) lowp_->pack(graph_, fparams_.data());  // weights converted once per parameter set
     }
     FoldedScope folded(*this, !fold_.into.empty());
     // At most one thread per lane, even if the thread count grew after construction.
@@ -155,7 +168,7 @@ class CpuNetwork final : public Network {
     for (int ch = 0; ch < chunks; ++ch) {
       Lane& l = lanes_[static_cast<size_t>(omp_get_thread_num())];
       const int first = ch * mb, n = std::min(mb, B - first);
-      Buffers buf{l.plan, l.arena.data(), l.aux.data(), l.workspace.data(), l.losses.data()};
+      Buffers buf{l.plan, l.arena.data(), l.aux.data(), l.workspace.data(), l.losses.data(), &l.lowp};
       if (nan_fill_) poison(l.arena);
       forward(buf, pairs + 2 * first, labels ? labels + first : nullptr, n, /*train=*/false, 0);
       const float* probs = buf.value(graph_.t_probs);
@@ -173,6 +186,7 @@ class CpuNetwork final : public Network {
   struct Buffers {
     const MemoryPlan& plan;
     float *arena, *aux, *workspace, *losses;
+    kernels::LowpActs* lowp = nullptr;  // inference lanes only
     float* value(int t) const { return arena + plan.value_offset[t]; }
     float* grad(int t) const { return plan.grad_offset[t] < 0 ? nullptr : arena + plan.grad_offset[t]; }
   };
@@ -228,6 +242,7 @@ class CpuNetwork final : public Network {
                                n.out.size() > 1 ? b.value(n.out[1]) : nullptr);
           break;
         case OpKind::Conv2d: {
+          if (run_lowp(b, i, B, &skip_next)) break;
           k::Conv2dShape s = n.conv;
           s.n = B;
           const int next = graph_.tensors[n.out[0]].consumer;
@@ -247,6 +262,7 @@ class CpuNetwork final : public Network {
           break;
         }
         case OpKind::Dense:
+          if (run_lowp(b, i, B, &skip_next)) break;
           k::dense_forward_cpu(B, n.dense_in, n.dense_out, b.value(n.in[0]), P(n.p_weight), P(n.p_bias),
                                b.value(n.out[0]));
           break;
@@ -277,6 +293,15 @@ class CpuNetwork final : public Network {
           break;
       }
     }
+  }
+
+  // Inference through the reduced-precision plan: node i, and its (folded) batchnorm node i + 1 with it.
+  bool run_lowp(const Buffers& b, size_t i, int B, bool* skip_next) {
+    if (!folded_now_ || !lowp_ || !lowp_->runs(i) || !b.lowp) return false;
+    const Node& n = graph_.nodes[i];
+    *skip_next = lowp_->fuses_next(i);
+    lowp_->forward(i, B, b.value(n.in[0]), b.value(graph_.nodes[*skip_next ? i + 1 : i].out[0]), *b.lowp);
+    return true;
   }
 
   void backward(const Buffers& b, const int32_t* labels, int B, uint64_t step) {
@@ -324,6 +349,7 @@ class CpuNetwork final : public Network {
   BnFoldPlan fold_;                                  // empty without fold_bn
   std::vector<float> fparams_, fstate_;              // batchnorm-folded copies for inference
   bool fold_stale_ = true, folded_now_ = false;
+  std::unique_ptr<LowpPlan> lowp_;                   // folded inference's kernel plan (NetworkOptions::precision)
   std::vector<float> arena_, aux_, workspace_, losses_;
   std::vector<float> expr_;
   std::vector<Lane> lanes_;

@@ -9,6 +9,7 @@
 #include "engine/core/config.h"
 #include "engine/core/graph.h"
 #include "engine/core/plan.h"
+#include "kernels/lowp.h"
 
 namespace gener::core {
 
@@ -109,6 +110,9 @@ struct NetworkOptions {
   TrainConfig train;  // optimizer kind and hyper-parameters; train.seed seeds the dropout streams
   // Inference: batchnorm folded into the next layer's weights (engine/core/fold_bn.h). Off: the reference path.
   bool fold_bn = true;
+  // CPU inference: bf16 or int8 layers (engine/core/lowp_plan.h; needs fold_bn). One the CPU lacks runs as fp32
+  // (kernels::resolve_precision says so). Training and the CUDA backend are always fp32.
+  kernels::Precision precision = kernels::Precision::Fp32;
   ScorePath score_path = ScorePath::Layers;
   bool allow_tf32 = false;  // CUDA: TF32 tensor cores for cuBLAS/cuDNN and the fused kernel (fp32 when off)
   bool cuda_graphs = true;  // CUDA: train_step replays a captured graph

@@ -105,6 +105,10 @@ FitResult fit(const ModelConfig& mc, const TrainConfig& tc_in, const float* expr
     const long long tail = dp.share(static_cast<int>(train.n % bs)).size();
     if (tail > 0) net->prepare_batch(static_cast<int>(tail));
   }
+  // One rank trains through Network::train_step; several go through DataParallel (an all-reduce per step).
+  const bool solo = ranks == 1;
+  constexpr long long kLossEvery = 32;  // steps between loss read-backs on one rank
+  long long read_step = step;
   bool stop = false;
   for (int epoch = start_epoch; epoch <= tc.epochs && !stop; ++epoch) {
     Progress prog("train epoch " + std::to_string(epoch) + "/" + std::to_string(tc.epochs),
@@ -112,6 +116,13 @@ FitResult fit(const ModelConfig& mc, const TrainConfig& tc_in, const float* expr
     shuffle_indices(order, tc.seed, epoch);
     double loss_sum = 0;  // this rank's rows
     size_t seen = 0, seen_all = 0;
+    auto read_loss = [&] {
+      const std::pair<double, long long> r = net->take_loss_sum();
+      GENER_CHECK(std::isfinite(r.first), "train: loss became " << r.first << " between steps " << read_step
+                                                                << " and " << step << " (try a smaller learning_rate)");
+      loss_sum += r.first;
+      read_step = step;
+    };
     for (size_t i = 0; i < train.n; i += bs) {
       int B = static_cast<int>(std::min<size_t>(bs, train.n - i));
       const parallel::Range mine = dp.share(B);  // this rank's rows of the global batch
@@ -121,14 +132,23 @@ FitResult fit(const ModelConfig& mc, const TrainConfig& tc_in, const float* expr
         batch_ab[2 * b + 1] = train.ab[2 * k + 1];
         batch_y[b] = train.label[k];
       }
-      float loss = dp.forward_backward(*net, batch_ab.data(), batch_y.data(), B, static_cast<uint64_t>(step));
-      GENER_CHECK(std::isfinite(loss), "train: loss became " << loss << " at step " << step
-                                                             << " (try a smaller learning_rate)");
-      net->apply_update(learning_rate_at(tc, step), step + 1);
+      if (solo) {
+        // No host synchronisation per step (the CUDA backend replays the step as a graph); the loss is read back
+        // every kLossEvery steps and at the end of the epoch.
+        net->train_step(batch_ab.data(), batch_y.data(), B, static_cast<uint64_t>(step), learning_rate_at(tc, step),
+                        step + 1);
+      } else {
+        const float loss = dp.forward_backward(*net, batch_ab.data(), batch_y.data(), B, static_cast<uint64_t>(step));
+        GENER_CHECK(std::isfinite(loss), "train: loss became " << loss << " at step " << step
+                                                               << " (try a smaller learning_rate)");
+        net->apply_update(learning_rate_at(tc, step), step + 1);
+        loss_sum += static_cast<double>(loss) * static_cast<double>(mine.size());
+      }
       ++step;
-      loss_sum += static_cast<double>(loss) * static_cast<double>(mine.size());
       seen += static_cast<size_t>(mine.size());
       seen_all += static_cast<size_t>(B);
+      const bool last = i + static_cast<size_t>(bs) >= train.n || (opt.max_steps >= 0 && step >= opt.max_steps);
+      if (solo && (step - read_step >= kLossEvery || last)) read_loss();
       prog.update(static_cast<long long>(seen_all), "loss " + fmt(loss_sum / std::max<size_t>(seen, 1)).substr(0, 6));
       if (opt.max_steps >= 0 && step >= opt.max_steps) {
         stop = true;

@@ -29,11 +29,15 @@ Beside evaluate_beside(const std::vector<MethodScores>& models, const data::Expr
   all.push_back({kCorrelation, metrics::correlation_to_probability(metrics::pearson_scores(
                                    expr.values.data(), expr.n_genes(), expr.L, pairs.ab.data(), pairs.size()))});
   Beside out;
-  std::vector<Stratum> strata;
+  std::vector<Stratum> strata, strata_pos;
   if (training) {
     all.push_back({kGeneDegree, degree_scores(*training, pairs)});
     strata = strata_of(pairs, training->seen);
     out.strata = strata_counts(strata, labels);
+    std::vector<uint8_t> has_positive(training->degree.size());
+    for (size_t g = 0; g < has_positive.size(); ++g) has_positive[g] = training->degree[g] > 0 ? 1 : 0;
+    strata_pos = strata_of(pairs, has_positive);
+    out.strata_positive = strata_counts(strata_pos, labels);
   } else {
     out.note = "the model does not record its training pairs: no gene-degree baseline and no C1/C2/C3 strata";
   }
@@ -44,7 +48,10 @@ Beside evaluate_beside(const std::vector<MethodScores>& models, const data::Expr
     r.name = m.name;
     r.metrics = metrics::compute_metrics(m.scores, labels);
     r.json = metrics::metrics_to_json(r.metrics);
-    if (training) r.json["strata"] = stratified_metrics(m.scores, labels, strata);
+    if (training) {
+      r.json["strata"] = stratified_metrics(m.scores, labels, strata);
+      r.json["strata_positive"] = stratified_metrics(m.scores, labels, strata_pos);
+    }
     out.methods.push_back(std::move(r));
   }
   return out;

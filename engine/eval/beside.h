@@ -24,7 +24,7 @@ struct MethodScores {
 struct MethodResult {
   std::string name;
   metrics::Metrics metrics;  // with the curves
-  nlohmann::json json;       // metrics_to_json keys + "strata" (when the training pairs are known)
+  nlohmann::json json;       // metrics_to_json keys + "strata", "strata_positive" (when the training pairs are known)
 };
 
 constexpr const char* kCorrelation = "Correlation";
@@ -33,6 +33,9 @@ constexpr const char* kGeneDegree = "Gene degree";
 struct Beside {
   std::vector<MethodResult> methods;  // the given methods, then kCorrelation, then kGeneDegree (when training known)
   nlohmann::json strata;              // strata_counts of the pairs, null without the training pairs
+  // The same strata by genes with a training *positive*: with uniform negatives nearly every gene is in some
+  // training pair, so C1/C2/C3 above can be degenerate while these still separate hubs from unseen genes.
+  nlohmann::json strata_positive;
   std::string note;                   // without the training pairs: why the degree baseline and strata are absent
   const MethodResult* find(const std::string& name) const;
 };

@@ -1,0 +1,110 @@
+// lowp_plan.cpp — reduced-precision scoring plan of the CPU backend (see lowp_plan.h).
+#include "engine/core/lowp_plan.h"
+
+#include <algorithm>
+
+#include "kernels/check.h"
+
+namespace gener::core {
+
+namespace k = gener::kernels;
+
+LowpPlan::LowpPlan(const Graph& g, const BnFoldPlan& fold, k::Precision p) : prec_(p) {
+  GENER_CHECK(p == k::Precision::Fp32 ? k::fp32_dense_fast_available() : k::precision_supported(p),
+              "LowpPlan: precision " << k::precision_name(p) << " has no kernels on this CPU");
+  slot_.assign(g.nodes.size(), -1);
+  std::vector<bool> pair_feature(g.tensors.size(), false);  // tensors written by the pair gather
+  for (const Node& n : g.nodes)
+    if (n.op == OpKind::PairFeatures)
+      for (int t : n.out) pair_feature[static_cast<size_t>(t)] = true;
+  for (size_t i = 0; i + 1 < g.nodes.size(); ++i) {
+    const Node& n = g.nodes[i];
+    const Node& next = g.nodes[i + 1];
+    if (n.op == OpKind::Dense && next.op == OpKind::SoftmaxXent && next.in[0] == n.out[0]) {  // the head
+      Layer l;
+      l.node = i;
+      l.head = true;
+      slot_[i] = static_cast<int>(layers_.size());
+      layers_.push_back(l);
+      continue;
+    }
+    if (next.op != OpKind::ActBnDropout || !fold.folded(i + 1) || next.in[0] != n.out[0]) continue;
+    Layer l;
+    l.node = i;
+    l.act = next.act;
+    l.prec = p;
+    if (n.op == OpKind::Conv2d && p != k::Precision::Fp32 && n.conv.h == 1 && n.conv.kh == 1 && n.conv.c_in >= 2) {
+      l.conv = true;
+      l.width = n.conv.w;
+    } else if (!(n.op == OpKind::Dense && n.dense_in >= 32)) {
+      continue;
+    } else if (p == k::Precision::Int8 && pair_feature[static_cast<size_t>(n.in[0])]) {
+      l.prec = k::Precision::Fp32;
+    }
+    slot_[i] = static_cast<int>(layers_.size());
+    layers_.push_back(l);
+  }
+}
+
+void LowpPlan::pack(const Graph& g, const float* fparams) {
+  for (Layer& l : layers_) {
+    const Node& n = g.nodes[l.node];
+    const float* w = fparams + g.params[n.p_weight].offset;
+    const float* b = fparams + g.params[n.p_bias].offset;
+    if (l.head) {
+      l.head_w.assign(w, w + static_cast<size_t>(n.dense_out) * n.dense_in);
+      l.w.bias.assign(b, b + n.dense_out);
+      l.w.out = n.dense_out;
+      l.w.k = n.dense_in;
+      continue;
+    }
+    l.w = l.conv ? k::conv1row_lowp_pack(prec_, n.conv.c_out, n.conv.c_in, n.conv.kw, w, b)
+                 : k::dense_lowp_pack(l.prec, n.dense_out, n.dense_in, w, b);
+  }
+}
+
+void LowpPlan::reserve(k::LowpActs& a, int max_batch) const {
+  size_t bytes = 0;
+  const int rows = (max_batch + 23) / 24 * 24;
+  for (const Layer& l : layers_) {
+    if (l.head) continue;
+    const int G = k::lowp_group(l.prec);
+    // As the convert functions size them: conv rows (C_in/G, W + padding, G), dense rows (K/G groups, 64-aligned).
+    const size_t per = l.conv ? static_cast<size_t>((l.w.c_in + G - 1) / G) * ((l.width + 16 * 3 + 16 + 15) / 16 * 16) * 4
+                              : (static_cast<size_t>((l.w.k + G - 1) / G) * 4 + 63) / 64 * 64;
+    bytes = std::max(bytes, per * static_cast<size_t>(rows));
+  }
+  a.data.reserve(bytes);
+  a.scale.reserve(static_cast<size_t>(rows));
+  a.zero.reserve(static_cast<size_t>(rows));
+}
+
+k::Precision LowpPlan::layer_precision(size_t i) const {
+  GENER_CHECK(runs(i), "LowpPlan: node " << i << " is not in the plan");
+  return layers_[static_cast<size_t>(slot_[i])].prec;
+}
+
+void LowpPlan::forward(size_t i, int B, const float* x, float* y, k::LowpActs& scratch) const {
+  const Layer& l = layers_[static_cast<size_t>(slot_[i])];
+  if (l.head) {  // y = x · Wᵀ + b, one row at a time in a fixed order
+    const int in = l.w.k, out = l.w.out;
+    for (int r = 0; r < B; ++r)
+      for (int o = 0; o < out; ++o) {
+        const float* xr = x + static_cast<size_t>(r) * in;
+        const float* wr = l.head_w.data() + static_cast<size_t>(o) * in;
+        float acc = 0.f;
+        for (int q = 0; q < in; ++q) acc += xr[q] * wr[q];
+        y[static_cast<size_t>(r) * out + o] = acc + l.w.bias[static_cast<size_t>(o)];
+      }
+    return;
+  }
+  if (l.conv) {
+    k::conv1row_lowp_convert(l.w, B, l.width, x, scratch);
+    k::conv1row_lowp_forward(l.w, B, l.width, scratch, l.act, y);
+  } else {
+    k::dense_lowp_convert(l.w, B, x, scratch);
+    k::dense_lowp_forward(l.w, B, scratch, l.act, y);
+  }
+}
+
+}  // namespace gener::core

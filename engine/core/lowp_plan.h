@@ -1,0 +1,54 @@
+// lowp_plan.h — the CPU backend's reduced-precision scoring plan: which layers of a batchnorm-folded GENER graph run
+// in bf16 or int8 (kernels/lowp.h), with their weights packed once per parameter set. Every 1-row convolution and
+// every dense layer followed by a folded batchnorm qualifies (conv2, conv3, cnn.fc1, mlp.fc1, mlp.fc2 in the paper
+// model); the pair gather, conv1 (2 rows, 4 taps) and the softmax stay fp32, and so does the head, computed here row
+// by row so that a pair's score never depends on the rows beside it (sgemm's blocking may). At int8, a dense layer
+// that reads the pair features themselves (mlp.fc1) stays fp32: one scale per row of z-scored expression with its
+// outliers leaves too few levels for the bulk (real data: 98.98% of fp32's top 10,000 kept at int8, 99.61% so).
+#pragma once
+#include <cstddef>
+#include <vector>
+
+#include "engine/core/fold_bn.h"
+#include "engine/core/graph.h"
+#include "kernels/lowp.h"
+
+namespace gener::core {
+
+class LowpPlan {
+ public:
+  // p: Bf16 or Int8 supported by this CPU (kernels::resolve_precision), or Fp32 where fp32_dense_fast_available():
+  // then only the dense layers run here (AVX-512 fp32, each row on its own), the convolutions on the direct kernel.
+  LowpPlan(const Graph& g, const BnFoldPlan& fold, kernels::Precision p);
+  kernels::Precision precision() const { return prec_; }
+  int layers() const { return static_cast<int>(layers_.size()); }
+
+  // Node i (a Conv2d or Dense) runs here. fuses_next(i): its epilogue applies the activation of the batchnorm node
+  // i + 1, whose folded affine is the identity, so the forward writes node i + 1's output; else (the head) node i's.
+  bool runs(size_t i) const { return i < slot_.size() && slot_[i] >= 0; }
+  bool fuses_next(size_t i) const { return !layers_[static_cast<size_t>(slot_[i])].head; }
+  // The precision node i's weights are packed in (the plan's, or Fp32: the head, and int8's input layer).
+  kernels::Precision layer_precision(size_t i) const;
+  // Packs every planned layer's weights from the folded parameter buffer (fold_bn's fparams).
+  void pack(const Graph& g, const float* fparams);
+  // Sizes a per-thread scratch for micro-batches of up to max_batch pairs (no allocation in forward after this).
+  void reserve(kernels::LowpActs& a, int max_batch) const;
+  // x: node i's input (B, in) fp32; y: the output (B, out) fp32 (node i + 1's when fuses_next(i), else node i's).
+  void forward(size_t i, int B, const float* x, float* y, kernels::LowpActs& scratch) const;
+
+ private:
+  struct Layer {
+    size_t node = 0;
+    bool conv = false, head = false;
+    kernels::Precision prec = kernels::Precision::Fp32;  // of the packed weights
+    int width = 0;  // conv: input width W
+    kernels::Activation act = kernels::Activation::Relu;
+    kernels::LowpWeights w;
+    std::vector<float> head_w;  // the head: fp32 (out, in)
+  };
+  kernels::Precision prec_;
+  std::vector<int> slot_;  // per node: index into layers_, or -1
+  std::vector<Layer> layers_;
+};
+
+}  // namespace gener::core

@@ -1,0 +1,68 @@
+// lowp.h — reduced-precision CPU inference kernels: bf16 (AVX512-BF16 vdpbf16ps, fp32 accumulation) and int8
+// (AVX-512 VNNI vpdpbusd: u8 activations x s8 weights, int32 accumulation), for 1-row convolutions and dense layers.
+// Weights are packed once; activations are converted per sample (int8: one scale and zero point per sample, so a
+// pair's score never depends on the batch it is in). Outputs are fp32 with the bias and activation applied.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kernels/batchnorm.h"
+
+namespace gener::kernels {
+
+enum class Precision { Fp32, Bf16, Int8 };
+const char* precision_name(Precision p);
+Precision parse_precision(const std::string& s);  // "fp32" | "bf16" | "int8"; a clear error otherwise
+
+// Whether this CPU runs precision p's kernels (fp32: always). Detected at run time; GENER_CPU_DISABLE (a list of
+// "avx512_bf16", "avx512_vnni", "avx512f") makes the named features count as absent, to test the fallback.
+bool precision_supported(Precision p);
+// The precision to run when p is asked for: p, or Fp32 where the CPU lacks it; `note` then says why.
+Precision resolve_precision(Precision p, std::string* note);
+
+// Values per 32-bit group along the reduction dimension: 1 (fp32), 2 (bf16) or 4 (int8).
+int lowp_group(Precision p);
+
+// The fp32 dense kernel below (Precision::Fp32 weights) runs here: AVX-512F present and not disabled. It computes
+// each row on its own in a fixed order, so a row's result never depends on the rows beside it (sgemm's may).
+bool fp32_dense_fast_available();
+
+// A layer's weights packed for its kernel (built once per parameter set).
+struct LowpWeights {
+  Precision prec = Precision::Bf16;
+  int out = 0, k = 0;              // output channels/units; reduction length (conv: C_in * KW, dense: in)
+  int c_in = 0, kw = 1;            // conv only
+  std::vector<uint32_t> w;         // groups of lowp_group values, layout per kernel (see the .cpp files)
+  std::vector<float> bias;         // (out)
+  std::vector<float> w_scale;      // int8: per output, w ≈ q * w_scale
+  std::vector<int32_t> w_sum;      // int8: per output, Σ q (the zero-point correction)
+};
+
+// Activations of one layer converted for the kernels: per sample a row of `stride` bytes, plus (int8) a scale and
+// a zero point per sample. Sized once for a micro-batch.
+struct LowpActs {
+  std::vector<uint8_t> data;
+  std::vector<float> scale;
+  std::vector<int32_t> zero;
+  size_t stride = 0;  // bytes per sample
+  int wpad = 0;       // convolution: positions per channel group (the input width, zero-padded)
+};
+
+// ---- 1-row convolution: x (N, C_in, W) → y (N, C_out, W - KW + 1), y = act(conv + b) ----
+LowpWeights conv1row_lowp_pack(Precision p, int c_out, int c_in, int kw, const float* w, const float* b);
+// x (N, C_in, W) fp32 → channel groups interleaved per position: (C_in/G, W + pad, G) per sample.
+void conv1row_lowp_convert(const LowpWeights& lw, int n, int w, const float* x, LowpActs& a);
+void conv1row_lowp_forward(const LowpWeights& lw, int n, int w, const LowpActs& a, Activation act, float* y);
+
+// ---- dense: x (N, K) → y (N, out), y = act(x · Wᵀ + b); also fp32 (Precision::Fp32, see above) ----
+LowpWeights dense_lowp_pack(Precision p, int out, int in, const float* w, const float* b);
+void dense_lowp_convert(const LowpWeights& lw, int n, const float* x, LowpActs& a);
+void dense_lowp_forward(const LowpWeights& lw, int n, const LowpActs& a, Activation act, float* y);
+
+// fp32 → bf16, round to nearest even (NaN kept quiet); the conversion every bf16 path uses.
+uint16_t float_to_bf16(float f);
+float bf16_to_float(uint16_t h);
+
+}  // namespace gener::kernels
