@@ -16,6 +16,7 @@ void add_demo_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_prepare_command(CLI::App& app);
 void add_experiment_command(CLI::App& app);
+void add_baseline_command(CLI::App& app);
 
 // Makes every subcommand but train and score refuse to start in a job of several ranks (each rank would do the
 // same work and write the same files).

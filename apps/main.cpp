@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   gener::app::add_bench_command(app);
   gener::app::add_prepare_command(app);
   gener::app::add_experiment_command(app);
+  gener::app::add_baseline_command(app);
   gener::app::require_one_rank_except_train_score(app, *world);
   try {
     app.parse(argc, argv);

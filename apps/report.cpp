@@ -167,6 +167,16 @@ void write_report(const std::string& path, const std::string& title, const std::
     if (!shown) row(p.method, nullptr);
   }
   md += "\n— : not measured here / not reported in the paper. Accuracy and the pair counts are in metrics.json.\n\n";
+  std::string times;
+  for (const MeasuredRow& r : measured) {
+    if (!r.metrics.is_object() || !r.metrics.contains("timing_s")) continue;
+    const auto& t = r.metrics["timing_s"];
+    times += (times.empty() ? "" : " · ") + r.method + " " + fmt(num(t, "total"), 1) + " s (embedding " +
+             fmt(num(t, "embedding"), 1) + " s)";
+  }
+  if (!times.empty())
+    md += "Embedding baselines (training graph of the training positives only; logistic regression on the Hadamard "
+          "product of the two genes' vectors), wall time: " + times + ".\n\n";
   md += strata_table(measured, "strata",
                      "## By genes seen in training pairs\n\nC1: both genes occur in a training pair; C2: one; C3: "
                      "neither.");

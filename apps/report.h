@@ -29,7 +29,7 @@ struct MeasuredRow {
 
 // Write `path` atomically: a title; the dataset and protocol (when `dataset` is a prepare summary) with the pairs
 // kept per split; what was scored (`measured_on`); the Markdown table with one row per measured method in the
-// order given (models, then the baselines "Correlation", "Gene degree", then whatever else was measured) and,
+// order given (models, "Correlation", the embedding baselines, "Gene degree"; wall times of rows with "timing_s") and,
 // for paper_table 3 or 4, the paper's numbers beside them and the rows only the paper has; the C1/C2/C3 table
 // for every row with strata; links to the ROC/PR pictures.
 void write_report(const std::string& path, const std::string& title, const std::string& measured_on, int paper_table,

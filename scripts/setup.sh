@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake pkg-config libopenblas-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
-          zlib1g-dev libpng-dev libgtest-dev libssl-dev
+          zlib1g-dev libpng-dev libgtest-dev libssl-dev libeigen3-dev libspectra-dev liblbfgspp-dev
           libopenmpi-dev openmpi-bin)  # MPI: optional in the build (GENER_MPI=AUTO), installed so CI tests it
 
 missing=()

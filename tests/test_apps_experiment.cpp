@@ -255,6 +255,12 @@ TEST(AppExperimentConfigs, ShippedExperimentFilesParseAndPointUnderTheDataRoot) 
     return core::load_experiment_config(dir + f, "d", {GENER_SOURCE_DIR}).prepare;
   };
   EXPECT_EQ(protocol("real_yeast_paper_split.yaml").test_npy, "d/gener-biogrid-dream5/testing_data.npy");
+  for (const char* f : {"real_yeast_paper_split.yaml", "table4_biogrid_dream5.yaml"}) {  // all eight Table 4 baselines
+    const core::ExperimentConfig c = core::load_experiment_config(dir + f, "d", {GENER_SOURCE_DIR});
+    ASSERT_EQ(c.baselines.size(), 1u) << f;
+    EXPECT_EQ(c.baselines[0].name, "table4");
+    EXPECT_TRUE(fs::is_regular_file(c.baseline_settings_file)) << c.baseline_settings_file;
+  }
   EXPECT_EQ(protocol("real_yeast_degree_matched.yaml").negatives, data::NegativeSampling::DegreeMatched);
   const data::PrepareSpec gd = protocol("real_yeast_gene_disjoint.yaml");
   EXPECT_EQ(gd.split_by, data::SplitBy::Genes);

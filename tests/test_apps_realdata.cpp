@@ -265,6 +265,11 @@ TEST_F(AppRealData, TheRealDataConfigsRunEndToEndOnASliceOfTheSharedFiles) {
     const std::string split = d["split_by"];
     if (split == "npy") {
       EXPECT_EQ(d["without_data"]["test"]["pairs"], 20);  // the rows with a gene outside the slice
+      // The paper-split config also runs the eight embedding baselines: all ten Table 4 rows are measured.
+      ASSERT_EQ(m["table4"].size(), 10u) << m.dump();
+      for (const json& r : m["table4"]) EXPECT_TRUE(r["measured"].is_object()) << r.dump();
+      for (const char* row : {"| Isomap+ |", "| GNE (topology) |", "| 0.825 | 0.821 |"})
+        EXPECT_NE(report.find(row), std::string::npos) << row << "\n" << report;
       EXPECT_NE(report.find("pairs kept"), std::string::npos) << report;
     } else if (split == "genes") {
       EXPECT_EQ(m["strata_counts"]["C3"]["pairs"], d["splits"]["test"]["pairs"]) << "gene-disjoint test is pure C3";

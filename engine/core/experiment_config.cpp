@@ -143,6 +143,39 @@ void parse_negatives(const YamlReader& x, data::PrepareSpec& p) {
   x.finish();
 }
 
+// experiment.baselines and experiment.baseline_settings; the method names and settings are checked by the app
+// (engine/embed), before anything is trained.
+void parse_baselines(const YamlReader& r, const std::vector<std::string>& roots, ExperimentConfig& c) {
+  if (r.has("baselines")) {
+    const YAML::Node list = r.node()["baselines"];
+    if (!list.IsSequence())
+      GENER_THROW(r.file() << ":" << (list.Mark().line + 1) << ": key '" << r.key_path("baselines")
+                           << "': expected a list of method names or {method: ...} mappings");
+    for (size_t i = 0; i < list.size(); ++i) {
+      ExperimentBaseline b;
+      b.path = r.key_path("baselines") + "[" + std::to_string(i) + "]";
+      const YAML::Node item = list[i];
+      if (item.IsScalar()) {
+        b.name = item.as<std::string>();
+      } else if (item.IsMap() && item["method"] && item["method"].IsScalar()) {
+        b.name = item["method"].as<std::string>();
+        b.settings = item;
+      } else {
+        GENER_THROW(r.file() << ":" << (item.Mark().line + 1) << ": key '" << b.path
+                             << "': expected a method name or a mapping with 'method'");
+      }
+      c.baselines.push_back(b);
+    }
+  }
+  if (r.has("baseline_settings")) {
+    const YAML::Node s = r.node()["baseline_settings"];
+    if (s.IsMap())
+      c.baseline_settings = s;
+    else
+      c.baseline_settings_file = find_config(r, "baseline_settings", r.get_string("baseline_settings"), roots);
+  }
+}
+
 }  // namespace
 
 std::string model_label(const ModelConfig& m) {
@@ -211,6 +244,7 @@ ExperimentConfig load_experiment_config(const std::string& path, const std::stri
     if (c.eval_batch <= 0) GENER_THROW(path << ": key '" << ev.key_path("batch") << "': must be > 0, got " << c.eval_batch);
     ev.finish();
   }
+  parse_baselines(r, config_roots, c);
   r.finish();
   top.finish();
   return c;

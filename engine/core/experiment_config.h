@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <yaml-cpp/yaml.h>
+
 #include "engine/core/config.h"
 #include "engine/data/prepare.h"
 
@@ -15,6 +17,15 @@ struct ExperimentModel {
   std::string source;  // the model file, or "<inline>"
 };
 
+// One `baselines:` entry, read here only as far as core knows it (engine/embed reads the method and settings):
+// a method name as embed::parse_baseline_spec takes it ("node2vec+", "gne-topology", or "table4" for all eight
+// Table 4 embedding baselines), with the entry's mapping when it gives per-method settings.
+struct ExperimentBaseline {
+  std::string name;
+  YAML::Node settings;  // {method, label?, seed?, isomap: {...}, line: {...}, ...}; null for a bare name
+  std::string path;     // "experiment.baselines[2]", for error messages
+};
+
 struct ExperimentConfig {
   std::string file;                     // the experiment file
   std::string data_root;                // relative data paths were joined to this
@@ -23,6 +34,9 @@ struct ExperimentConfig {
   TrainConfig train;
   std::string train_source;
   int eval_batch = 4096;
+  std::vector<ExperimentBaseline> baselines;  // run after the models, on the same split
+  YAML::Node baseline_settings;               // experiment.baseline_settings as a mapping (null when absent)
+  std::string baseline_settings_file;         // ... or the file it names (a top-level `baselines:` mapping)
 };
 
 // Layout (every key under `experiment:`; unknown keys are errors naming the key and line):
@@ -40,6 +54,11 @@ struct ExperimentConfig {
 //   models:       a list of {label, config: file or mapping}
 //   train:        a training file (with top-level `train:`) or an inline train mapping
 //   eval:         {batch}
+//   baselines:    a list of Table 4 embedding baselines: names ("isomap", "line+", "gne-topology", or "table4" for
+//                  all eight) or mappings {method: NAME, label, and settings keys of configs/baselines/*.yaml
+//                  (seed, isomap: {...}, line: {...}, ...)} that replace baseline_settings for that method
+//   baseline_settings: the settings every baseline starts from: a file (top-level `baselines:` mapping, e.g.
+//                  configs/baselines/gne_protocol.yaml) or an inline mapping; default: the built-in values
 // Relative data paths are under the data root. Relative model/train files are looked up in the experiment
 // file's directory, then in each of `config_roots` (e.g. the repository root for "configs/model/paper.yaml").
 ExperimentConfig load_experiment_config(const std::string& path, const std::string& data_root_override,
