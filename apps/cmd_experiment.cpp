@@ -93,7 +93,8 @@ void run_experiment(ExperimentArgs& a) {
       const std::string dir = out + "/baselines/" + baseline_dir_name(b);
       std::fprintf(stderr, "[experiment] %s (%s): embedding the training graph, logistic regression on %zu pairs\n",
                    b.label.c_str(), embed::baseline_spec_name(b.spec).c_str(), d.splits.train.size());
-      nlohmann::json bj = run_planned_baseline(b, ds, training, cfg.prepare.name + " test split", dir, !a.quiet);
+      nlohmann::json bj = run_planned_baseline(b, ds, training, cfg.prepare.name + " test split", dir, !a.quiet,
+                                               &written);
       std::printf("%-16s AUROC %.4f  AUPR %.4f  AUROC+ %.4f  AUPR+ %.4f  MCC %.4f  (%.1f s)\n", b.label.c_str(),
                   bj["auroc_micro"].get<double>(), bj["aupr_micro"].get<double>(), bj["auroc"].get<double>(),
                   bj["aupr"].get<double>(), bj["mcc"][1].get<double>(), bj["timing_s"]["total"].get<double>());

@@ -56,7 +56,7 @@ std::string baseline_dir_name(const PlannedBaseline& b) {
 
 nlohmann::json run_planned_baseline(const PlannedBaseline& b, const data::DatasetCache& ds,
                                     const eval::GeneTraining& training, const std::string& origin,
-                                    const std::string& dir, bool progress) {
+                                    const std::string& dir, bool progress, io::CommitGroup* group) {
   embed::BaselineResult r = embed::run_baseline(b.spec, b.options, ds, progress);
   const eval::Beside be = eval::evaluate_beside({{b.label, r.test_scores}}, ds.expr, ds.splits.test, &training, origin);
   const eval::MethodResult& mine = be.methods.front();
@@ -67,8 +67,8 @@ nlohmann::json run_planned_baseline(const PlannedBaseline& b, const data::Datase
     j[k] = r.metrics[k];
   j["pairs_file"] = origin;
   r.metrics = j;
-  embed::write_baseline_outputs(r, ds, dir);
-  metrics::write_metric_curves(dir + "/", mine.metrics, &be.find(eval::kCorrelation)->metrics);
+  embed::write_baseline_outputs(r, ds, dir, group);
+  metrics::write_metric_curves(dir + "/", mine.metrics, &be.find(eval::kCorrelation)->metrics, group);
   return j;
 }
 

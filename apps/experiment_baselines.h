@@ -34,7 +34,7 @@ std::string baseline_dir_name(const PlannedBaseline& b);
 // plus the baseline's "validation", "timing_s", "options", "logistic", "training_graph", "seed".
 nlohmann::json run_planned_baseline(const PlannedBaseline& b, const data::DatasetCache& ds,
                                     const eval::GeneTraining& training, const std::string& origin,
-                                    const std::string& dir, bool progress);
+                                    const std::string& dir, bool progress, io::CommitGroup* group = nullptr);
 
 // metrics.json's "table4": the paper's ten rows in its order, each {method, paper: {auroc, aupr}, measured: the
 // row's test metrics (auroc_micro, aupr_micro, auroc, aupr, mcc, strata, strata_positive, timing_s) or null}.

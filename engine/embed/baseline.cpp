@@ -59,9 +59,9 @@ nlohmann::json method_options(const BaselineSpec& s, const EmbedOptions& o) {
 }
 
 void write_scores(const std::string& path, const std::vector<float>& s, const data::PairSet& p,
-                  const data::Expression& expr) {
+                  const data::Expression& expr, io::CommitGroup* group) {
   io::ensure_parent_dir(path);
-  io::AtomicFile f(path);
+  io::AtomicFile f(path, false, group);
   f.stream() << "gene_a\tgene_b\tlabel\tscore\n";
   char buf[32];
   for (size_t i = 0; i < p.size(); ++i) {
@@ -157,11 +157,12 @@ BaselineResult run_baseline(const BaselineSpec& spec, const EmbedOptions& o, con
   return r;
 }
 
-void write_baseline_outputs(const BaselineResult& r, const data::DatasetCache& ds, const std::string& dir) {
-  write_embedding_tsv(dir + "/embeddings.tsv", r.embedding, ds.expr.genes);
-  write_scores(dir + "/test_scores.tsv", r.test_scores, ds.splits.test, ds.expr);
-  if (!r.val_scores.empty()) write_scores(dir + "/val_scores.tsv", r.val_scores, ds.splits.val, ds.expr);
-  io::AtomicFile f(dir + "/metrics.json");
+void write_baseline_outputs(const BaselineResult& r, const data::DatasetCache& ds, const std::string& dir,
+                            io::CommitGroup* group) {
+  write_embedding_tsv(dir + "/embeddings.tsv", r.embedding, ds.expr.genes, group);
+  write_scores(dir + "/test_scores.tsv", r.test_scores, ds.splits.test, ds.expr, group);
+  if (!r.val_scores.empty()) write_scores(dir + "/val_scores.tsv", r.val_scores, ds.splits.val, ds.expr, group);
+  io::AtomicFile f(dir + "/metrics.json", false, group);
   f.stream() << r.metrics.dump(2) << '\n';
   f.commit();
 }

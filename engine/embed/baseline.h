@@ -51,7 +51,8 @@ BaselineResult run_baseline(const BaselineSpec& spec, const EmbedOptions& o, con
                             bool progress = false);
 
 // DIR/embeddings.tsv (gene dim1..dimD), DIR/test_scores.tsv and DIR/val_scores.tsv ("gene_a gene_b label score"
-// in split order), DIR/metrics.json; each written atomically.
-void write_baseline_outputs(const BaselineResult& r, const data::DatasetCache& ds, const std::string& dir);
+// in split order), DIR/metrics.json; each written atomically (with `group`: committed with the run's other outputs).
+void write_baseline_outputs(const BaselineResult& r, const data::DatasetCache& ds, const std::string& dir,
+                            io::CommitGroup* group = nullptr);
 
 }  // namespace gener::embed

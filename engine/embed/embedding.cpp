@@ -42,11 +42,12 @@ Embedding expression_features(const data::Expression& expr, const std::string& n
   return e;
 }
 
-void write_embedding_tsv(const std::string& path, const Embedding& e, const std::vector<std::string>& genes) {
+void write_embedding_tsv(const std::string& path, const Embedding& e, const std::vector<std::string>& genes,
+                         io::CommitGroup* group) {
   GENER_CHECK(static_cast<int>(genes.size()) == e.n, path << ": " << genes.size() << " gene names for " << e.n
                                                           << " embedding rows");
   io::ensure_parent_dir(path);
-  io::AtomicFile f(path);
+  io::AtomicFile f(path, false, group);
   std::ostream& os = f.stream();
   os << "gene";
   for (int k = 0; k < e.dim; ++k) os << "\tdim" << (k + 1);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/data/expression.h"
+#include "engine/io/atomic_file.h"
 
 namespace gener::embed {
 
@@ -31,6 +32,7 @@ Embedding expression_features(const data::Expression& expr, const std::string& n
 // TSV: header "gene\tdim1\t...\tdimD", then one row per gene: its id and D values (9 significant digits: they
 // read back bit-identical).
 // Written atomically.
-void write_embedding_tsv(const std::string& path, const Embedding& e, const std::vector<std::string>& genes);
+void write_embedding_tsv(const std::string& path, const Embedding& e, const std::vector<std::string>& genes,
+                         io::CommitGroup* group = nullptr);  // with a group: committed with the run's other outputs
 
 }  // namespace gener::embed
