@@ -48,6 +48,14 @@ void spit(const std::string& path, const std::string& text) {
 
 // Runs `gener ARGS` with working directory cwd; stdout and stderr go to cwd/log/. Returns the exit status,
 // or -signal when the program was killed by a signal (a crash).
+std::string run_steps(const std::vector<std::string>& steps, const std::string& dir) {
+  for (const std::string& args : steps) {
+    std::string err;
+    if (run_gener(args, dir, nullptr, &err) != 0) return "gener " + args + "\n" + err;
+  }
+  return "";
+}
+
 int run_gener(const std::string& args, const std::string& cwd, std::string* out, std::string* err) {
   // OpenMP threads that spin while they wait slow gener down 20-70x when the cores are shared with other jobs
   // (as on CI); the wait policy changes no result, only the time the suite takes. A user's setting wins.

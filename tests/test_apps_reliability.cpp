@@ -29,13 +29,7 @@ class AppReliability : public ::testing::Test {
         "synth --genes 40 --samples 16 --pairs 300 --seed 3 --out data",
         "train --data data --train-config '" + kConfigs +
             "/train/demo.yaml' --epochs 1 --threads 2 --device cpu --quiet --out model"};
-    for (const std::string& args : steps) {
-      std::string err;
-      if (run_gener(args, inputs_, nullptr, &err) != 0) {
-        setup_error_ = "gener " + args + "\n" + err;
-        return;
-      }
-    }
+    setup_error_ = run_steps(steps, inputs_);
   }
   static void TearDownTestSuite() { remove_tree(inputs_); }
   void SetUp() override {

@@ -14,6 +14,7 @@
 #include "engine/core/config.h"
 #include "engine/core/lowp_plan.h"
 #include "engine/core/network.h"
+#include "tests/test_core_random_model.h"
 #include "tests/test_util.h"
 
 namespace gener::core {
@@ -26,32 +27,13 @@ constexpr int kGenes = 61;
 float max_dp(k::Precision p) { return p == k::Precision::Int8 ? 0.06f : 0.02f; }
 float mean_dp(k::Precision p) { return p == k::Precision::Int8 ? 0.012f : 0.003f; }
 
-struct Model {
-  Graph g;
-  std::vector<float> params, state, expr;
-};
+using test_model::Model;
+using test_model::score;
 
 // Random weights with batchnorm statistics off the identity; logits scaled so that P spreads over (0, 1).
 Model random_model(int L, uint32_t seed) {
-  Model m{build_gener_graph(load_model_config(std::string(GENER_SOURCE_DIR) + "/configs/model/paper.yaml"), L), {},
-          {}, test::random_uniform(static_cast<size_t>(kGenes) * L, -2.f, 2.f, seed)};
-  m.params = init_params(m.g, seed);
-  m.state = init_state(m.g);
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(-1.f, 1.f);
-  for (const ParamInfo& p : m.g.params) {
-    const bool bias = p.name.size() >= 5 && p.name.compare(p.name.size() - 5, 5, ".bias") == 0;
-    const bool bn = p.name.find(".bn") != std::string::npos;
-    for (size_t i = 0; i < p.size(); ++i) {
-      if (bn && !bias) m.params[p.offset + i] = 1.f + 0.5f * u(rng);
-      else if (bias) m.params[p.offset + i] = 0.3f * u(rng);
-      else if (p.name == "head.weight") m.params[p.offset + i] *= 3.f;
-    }
-  }
-  for (const StateInfo& s : m.g.state)
-    for (size_t i = 0; i < s.size(); ++i)
-      m.state[s.offset + i] = s.name.find("running_var") != std::string::npos ? 1.2f + u(rng) * u(rng) : 0.2f * u(rng);
-  return m;
+  return test_model::random_model(load_model_config(std::string(GENER_SOURCE_DIR) + "/configs/model/paper.yaml"), L,
+                                  kGenes, seed, 3.f, 0.2f);
 }
 
 std::unique_ptr<Network> network(const Model& m, int max_batch, k::Precision p, bool fold = true) {
@@ -67,20 +49,7 @@ std::unique_ptr<Network> network(const Model& m, int max_batch, k::Precision p, 
   return net;
 }
 
-std::vector<int32_t> pairs(int B, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> gene(0, kGenes - 1);
-  std::vector<int32_t> ab(2 * static_cast<size_t>(B));
-  for (auto& v : ab) v = gene(rng);
-  return ab;
-}
-
-std::vector<float> score(Network& net, const std::vector<int32_t>& ab) {
-  const int B = static_cast<int>(ab.size() / 2);
-  std::vector<float> p(static_cast<size_t>(B), NAN);
-  net.predict(ab.data(), B, p.data());
-  return p;
-}
+std::vector<int32_t> pairs(int B, uint32_t seed) { return test_model::random_pairs(B, kGenes, seed); }
 
 TEST(CoreLowp, PlanCoversConvAndDenseLayersOfThePaperModel) {
   const Graph g = build_gener_graph(load_model_config(std::string(GENER_SOURCE_DIR) + "/configs/model/paper.yaml"), 536);
