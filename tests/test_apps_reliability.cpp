@@ -5,12 +5,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "engine/io/atomic_file.h"
 #include "tests/test_apps_util.h"
 
 namespace gener::apptest {
@@ -150,21 +150,12 @@ TEST_F(AppReliability, DirectoriesGivenAsFilesAreNamed) {
   expect_failure(kScore + "--expression expression.tsv --pairs test.tsv --out adir", {"adir", "is a directory"});
 }
 
-std::string host_tag() {
-  char buf[256] = {0};
-  ::gethostname(buf, sizeof buf - 1);
-  std::string h;
-  for (const char* c = buf; *c && *c != '.'; ++c)
-    if (std::isalnum(static_cast<unsigned char>(*c)) || *c == '-' || *c == '_') h += *c;
-  return h.empty() ? "host" : h;
-}
-
 TEST_F(AppReliability, TemporariesOfAKilledRunAreCleanedByTheNext) {
   const pid_t child = ::fork();
   if (child == 0) ::_exit(0);
   ::waitpid(child, nullptr, 0);  // a pid no process has now
   fs::create_directories(path("out"));
-  const std::string stale = path("out/scores.tsv.tmp." + host_tag() + "." + std::to_string(child));
+  const std::string stale = path("out/scores.tsv.tmp." + io::host_tag() + "." + std::to_string(child));
   spit(stale, "half written");
   ASSERT_TRUE(run_ok(kScore + "--expression expression.tsv --pairs test.tsv --out out/scores.tsv", dir_));
   EXPECT_FALSE(fs::exists(stale));

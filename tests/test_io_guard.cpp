@@ -5,7 +5,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cctype>
 
 #include <filesystem>
 #include <string>
@@ -110,34 +109,25 @@ pid_t dead_pid() {
   return p;
 }
 
-std::string host() {
-  char buf[256] = {0};
-  ::gethostname(buf, sizeof buf - 1);
-  std::string h;
-  for (const char* c = buf; *c && *c != '.'; ++c)
-    if (std::isalnum(static_cast<unsigned char>(*c)) || *c == '-' || *c == '_') h += *c;
-  return h.empty() ? "host" : h;
-}
-
 TEST(StaleTemporaries, ThoseOfDeadProcessesAreRemovedOthersKept) {
   ScratchDir d;
   const std::string dead = std::to_string(dead_pid()), live = std::to_string(::getpid());
-  write_text(d.file("scores.tsv.tmp." + host() + "." + dead), "partial");       // killed run, this host
-  write_text(d.file("scores.tsv.tmp." + host() + "." + live), "running");       // a running process
+  write_text(d.file("scores.tsv.tmp." + host_tag() + "." + dead), "partial");       // killed run, this host
+  write_text(d.file("scores.tsv.tmp." + host_tag() + "." + live), "running");       // a running process
   write_text(d.file("scores.tsv.tmp.otherhost." + dead), "shared fs");          // another machine's
   write_text(d.file("scores.tsv.tmp." + dead), "older form");                   // older name of the target
   write_text(d.file("notes.txt.tmp." + dead), "a user's file");                 // not what is written now
   EXPECT_EQ(remove_stale_temporaries(d.path(), "scores.tsv"), 2);
-  EXPECT_FALSE(fs::exists(d.file("scores.tsv.tmp." + host() + "." + dead)));
+  EXPECT_FALSE(fs::exists(d.file("scores.tsv.tmp." + host_tag() + "." + dead)));
   EXPECT_FALSE(fs::exists(d.file("scores.tsv.tmp." + dead)));
-  EXPECT_TRUE(fs::exists(d.file("scores.tsv.tmp." + host() + "." + live)));
+  EXPECT_TRUE(fs::exists(d.file("scores.tsv.tmp." + host_tag() + "." + live)));
   EXPECT_TRUE(fs::exists(d.file("scores.tsv.tmp.otherhost." + dead)));
   EXPECT_TRUE(fs::exists(d.file("notes.txt.tmp." + dead)));
 }
 
 TEST(StaleTemporaries, WritingAFileCleansItsDirectory) {
   ScratchDir d;
-  const std::string stale = d.file("model.safetensors.tmp." + host() + "." + std::to_string(dead_pid()));
+  const std::string stale = d.file("model.safetensors.tmp." + host_tag() + "." + std::to_string(dead_pid()));
   write_text(stale, "half a checkpoint");
   AtomicFile f(d.file("train_log.json"));
   f.stream() << "{}";

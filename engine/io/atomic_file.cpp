@@ -17,9 +17,6 @@
 namespace gener::io {
 namespace fs = std::filesystem;
 
-namespace {
-
-// This machine's name as it may appear in a file name (letters, digits, '-', '_'); "host" when unknown.
 std::string host_tag() {
   char buf[256] = {0};
   std::string h;
@@ -28,6 +25,8 @@ std::string host_tag() {
       if (std::isalnum(static_cast<unsigned char>(*p)) || *p == '-' || *p == '_') h += *p;
   return h.empty() ? "host" : h;
 }
+
+namespace {
 
 bool all_digits(const std::string& s) {
   return !s.empty() && s.size() < 12 && s.find_first_not_of("0123456789") == std::string::npos;

@@ -55,6 +55,9 @@ class CommitGroup {
   bool committed_ = false;
 };
 
+// This machine's name as it appears in AtomicFile's temporaries (letters, digits, '-', '_'); "host" when unknown.
+std::string host_tag();
+
 // Create the parent directory of `path` if needed (no-op for a bare file name).
 void ensure_parent_dir(const std::string& path);
 
