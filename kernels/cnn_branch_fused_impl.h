@@ -40,6 +40,19 @@ GENER_HOST_DEVICE inline void load4(const float* p, float* v) {
 #endif
 }
 
+// a[0..C) += w[0..C) * v, w read in 16-byte loads (C a multiple of 4): one input value into every output channel.
+template <int C>
+GENER_HOST_DEVICE inline void axpy4(float* a, const float* w, float v) {
+  static_assert(C % 4 == 0, "axpy4: C must be a multiple of 4");
+  GENER_UNROLL
+  for (int c = 0; c < C; c += 4) {
+    float w4[4];
+    load4(w + c, w4);
+    GENER_UNROLL
+    for (int q = 0; q < 4; ++q) a[c + q] += w4[q] * v;
+  }
+}
+
 // Offsets (floats) of the block's buffers in shared memory, and the widths of one chunk's activations.
 struct Smem {
   int w1, b1, w2, b2, w3, b3, in, h1, h2, h3, wf, red, total;
@@ -145,13 +158,7 @@ GENER_HOST_DEVICE inline void conv1(const Block& b, float* sm, int tid) {
       for (int k = 0; k < b.s.k1; ++k) {
         const float v = sm[m.in + (p * 2 + r) * m.in_w + x + k];
         const float* w = sm + m.w1 + (r * b.s.k1 + k) * kC1;
-        GENER_UNROLL
-        for (int c = 0; c < kC1; c += 4) {
-          float w4[4];
-          load4(w + c, w4);
-          GENER_UNROLL
-          for (int q = 0; q < 4; ++q) a[c + q] += w4[q] * v;
-        }
+        axpy4<kC1>(a, w, v);
       }
     GENER_UNROLL
     for (int c = 0; c < kC1; ++c) sm[m.h1 + (p * kC1 + c) * m.h1_s + x] = act_fn(a[c], b.relu);
@@ -211,13 +218,7 @@ GENER_HOST_DEVICE inline void conv3(const Block& b, float* sm, int tid) {
       for (int k = 0; k < b.s.k3; ++k) {
         const float v = sm[m.h2 + (p * kC2 + ci) * m.h2_w + x + k];
         const float* w = sm + m.w3 + (ci * b.s.k3 + k) * kC3;
-        GENER_UNROLL
-        for (int c = 0; c < kC3; c += 4) {
-          float w4[4];
-          load4(w + c, w4);
-          GENER_UNROLL
-          for (int q = 0; q < 4; ++q) a[c + q] += w4[q] * v;
-        }
+        axpy4<kC3>(a, w, v);
       }
     GENER_UNROLL
     for (int c = 0; c < kC3; ++c) sm[m.h3 + (p * kC3 + c) * kTW + x] = act_fn(a[c], b.relu);
