@@ -6,7 +6,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${1:-600}"; shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(expression pairs npy safetensors cache biogrid yeastract)
+[ ${#targets[@]} -gt 0 ] || targets=(expression pairs npy safetensors cache biogrid yeastract yaml)
 build="$root/build-fuzz"
 flags="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -fsanitize=fuzzer-no-link"
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGENER_CUDA=OFF -DGENER_MPI=OFF \
