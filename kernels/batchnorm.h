@@ -64,6 +64,17 @@ void act_bn_dropout_backward_cpu(const BnShape& s, const BnDropoutParams& p, Act
                                  const float* gamma, const float* save_mean, const float* save_invstd,
                                  const float* dy, float* dx, float* dgamma, float* dbeta, float* scratch);
 
+// ---- fused block, CPU fast path (bn_train_fused_cpu.cpp): the same math per channel in three passes forward
+// (two read-only for the statistics, one writing y) and two backward, instead of the composition's five and
+// eight whole-tensor passes. Dense layers (S == 1) go to the composition. Backward needs dx != x.
+void act_bn_dropout_forward_train_fast_cpu(const BnShape& s, const BnDropoutParams& p, Activation act,
+                                           const float* x, const float* gamma, const float* beta,
+                                           float* running_mean, float* running_var, float* y, float* save_mean,
+                                           float* save_invstd);
+void act_bn_dropout_backward_fast_cpu(const BnShape& s, const BnDropoutParams& p, Activation act, const float* x,
+                                      const float* gamma, const float* save_mean, const float* save_invstd,
+                                      const float* dy, float* dx, float* dgamma, float* dbeta, float* scratch);
+
 void act_bn_dropout_forward_train_cuda(const BnShape& s, const BnDropoutParams& p, Activation act, const float* x,
                                        const float* gamma, const float* beta, float* running_mean,
                                        float* running_var, float* y, float* save_mean, float* save_invstd,

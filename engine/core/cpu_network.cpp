@@ -270,9 +270,9 @@ class CpuNetwork final : public Network {
           k::BnShape s{B, n.bn_c, n.bn_s};
           float* saved = b.aux + n.saved_offset;
           if (train)
-            k::act_bn_dropout_forward_train_cpu(s, bn_params(n, step), n.act, b.value(n.in[0]), P(n.p_weight),
-                                                P(n.p_bias), S(n.s_mean), S(n.s_var), b.value(n.out[0]), saved,
-                                                saved + n.bn_c);
+            k::act_bn_dropout_forward_train_fast_cpu(s, bn_params(n, step), n.act, b.value(n.in[0]), P(n.p_weight),
+                                                     P(n.p_bias), S(n.s_mean), S(n.s_var), b.value(n.out[0]), saved,
+                                                     saved + n.bn_c);
           else
             k::act_bn_dropout_forward_eval_cpu(s, bn_eps(i), n.act, b.value(n.in[0]), P(n.p_weight), P(n.p_bias),
                                                S(n.s_mean), S(n.s_var), b.value(n.out[0]));
@@ -323,9 +323,9 @@ class CpuNetwork final : public Network {
         case OpKind::ActBnDropout: {
           k::BnShape s{B, n.bn_c, n.bn_s};
           const float* saved = b.aux + n.saved_offset;
-          k::act_bn_dropout_backward_cpu(s, bn_params(n, step), n.act, b.value(n.in[0]), P(n.p_weight), saved,
-                                         saved + n.bn_c, b.grad(n.out[0]), b.grad(n.in[0]), G(n.p_weight),
-                                         G(n.p_bias), b.workspace);
+          k::act_bn_dropout_backward_fast_cpu(s, bn_params(n, step), n.act, b.value(n.in[0]), P(n.p_weight), saved,
+                                              saved + n.bn_c, b.grad(n.out[0]), b.grad(n.in[0]), G(n.p_weight),
+                                              G(n.p_bias), b.workspace);
           break;
         }
         case OpKind::Concat: {

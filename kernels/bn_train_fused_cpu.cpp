@@ -1,0 +1,286 @@
+// bn_train_fused_cpu.cpp — CPU fast path of the training-mode act → batchnorm → dropout block: per channel, two
+// read-only passes for the statistics and one pass that writes y (forward); one pass that writes the dropped
+// gradient and one that finishes dx (backward). Same math as the composition in batchnorm_cpu.cpp, which tests
+// hold it to; the composition reads and writes the whole tensor 5 times forward and 8 times backward.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "kernels/batchnorm.h"
+#include "kernels/check.h"
+#include "kernels/cpu_util.h"
+#include "kernels/hash.h"
+
+namespace gener::kernels {
+namespace {
+
+// The dropout stream of one run of `len` elements starting at flat index `first`, as dropout_forward_cpu
+// draws it: the hash of index i is mix32(mix32(prefix ^ lo(i) * c) ^ hi(i)); `len` never crosses a 2^32 step
+// (the callers split runs there).
+struct DropRun {
+  uint32_t prefix, hi, lo0;
+  int32_t threshold;  // keep iff (h >> 8) >= threshold; threshold 0 keeps everything
+  float scale;        // 1 / (1 - rate)
+};
+
+// ReLU as a bit operation (a float with its sign bit set becomes +0) so GCC vectorizes the reductions below;
+// it equals the reference's v > 0 ? v : 0 except that a NaN with a clear sign bit stays NaN.
+template <bool kRelu>
+inline float act(float v) {
+  if (!kRelu) return v;
+  uint32_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  bits &= ~static_cast<uint32_t>(static_cast<int32_t>(bits) >> 31);
+  std::memcpy(&v, &bits, sizeof bits);
+  return v;
+}
+
+// All-ones when v > 0 (or always without the activation): the activation's derivative as a bit mask.
+template <bool kRelu>
+inline uint32_t act_grad_mask(float v) {
+  return kRelu ? 0u - static_cast<uint32_t>(v > 0.0f) : ~0u;
+}
+
+// Eight lanes of float / double / bits (GCC vector extensions: each SIMD clone lowers them to its own ISA, so
+// the reductions are vectorized by construction). Lane j is the reference's accumulator a[j].
+typedef float F8 __attribute__((vector_size(32)));
+typedef double D8 __attribute__((vector_size(64)));
+typedef int32_t I8 __attribute__((vector_size(32)));
+// The helpers that pass these by value are inlined into the clones, so no vector crosses a call boundary.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+inline F8 load8(const float* p) {
+  F8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+template <bool kRelu>
+inline D8 act8(const float* x) {
+  F8 v = load8(x);
+  if (kRelu) {
+    I8 bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    bits &= ~(bits >> 31);  // act(): a float with its sign bit set becomes +0
+    std::memcpy(&v, &bits, sizeof v);
+  }
+  return __builtin_convertvector(v, D8);
+}
+
+// The reference's order of the final sum: ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)).
+inline double lane_sum(const D8& a) { return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])); }
+
+template <bool kRelu>
+inline double act_sum(const float* x, int n) {
+  D8 a = {0, 0, 0, 0, 0, 0, 0, 0};
+  int k = 0;
+  for (; k + 8 <= n; k += 8) a += act8<kRelu>(x + k);
+  for (; k < n; ++k) a[0] += act<kRelu>(x[k]);
+  return lane_sum(a);
+}
+
+template <bool kRelu>
+inline double act_sq_dev(const float* x, int n, double mean) {
+  D8 a = {0, 0, 0, 0, 0, 0, 0, 0};
+  int k = 0;
+  for (; k + 8 <= n; k += 8) {
+    const D8 d = act8<kRelu>(x + k) - mean;
+    a += d * d;
+  }
+  for (; k < n; ++k) {
+    const double d = act<kRelu>(x[k]) - mean;
+    a[0] += d * d;
+  }
+  return lane_sum(a);
+}
+
+// All-ones when element k of the run is kept, else zero (the dropout_run test, branch-free).
+inline uint32_t keep_mask(const DropRun& d, int k) {
+  uint32_t h = mix32(d.prefix ^ (d.lo0 + static_cast<uint32_t>(k)) * 0xc2b2ae35U);
+  h = mix32(h ^ d.hi);
+  return 0u - static_cast<uint32_t>(static_cast<int32_t>(h >> 8) >= d.threshold);
+}
+
+inline float masked(float v, uint32_t keep) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  bits &= keep;
+  std::memcpy(&v, &bits, sizeof bits);
+  return v;
+}
+
+// y = dropout(act(x) * scale + shift) over one run (y may be x).
+template <bool kRelu>
+inline void forward_out(const float* x, int n, float scale, float shift, const DropRun& d, float* y) {
+  for (int k = 0; k < n; ++k) y[k] = masked((act<kRelu>(x[k]) * scale + shift) * d.scale, keep_mask(d, k));
+}
+
+// g = dropout(dy) over one run (g may be dy).
+inline void drop_grad(const float* dy, int n, const DropRun& d, float* g) {
+  for (int k = 0; k < n; ++k) g[k] = masked(dy[k] * d.scale, keep_mask(d, k));
+}
+
+// Returns sum g and adds sum g * (act(x) - mean) to *dot, over one run, in double.
+template <bool kRelu>
+inline double grad_sums(const float* x, const float* g, int n, double mean, double* dot) {
+  D8 sg = {0, 0, 0, 0, 0, 0, 0, 0}, sp = {0, 0, 0, 0, 0, 0, 0, 0};
+  int k = 0;
+  for (; k + 8 <= n; k += 8) {
+    const D8 v = __builtin_convertvector(load8(g + k), D8);
+    sg += v;
+    sp += v * (act8<kRelu>(x + k) - mean);
+  }
+  for (; k < n; ++k) {
+    sg[0] += g[k];
+    sp[0] += static_cast<double>(g[k]) * (act<kRelu>(x[k]) - mean);
+  }
+  *dot += lane_sum(sp);
+  return lane_sum(sg);
+}
+
+// dx = act'(x) * k_scale * (g - mean_g - (act(x) - mean) * invstd * mean_gxhat) over one run (dx may be g).
+template <bool kRelu>
+inline void backward_finish(const float* x, const float* g, int n, float mean, float invstd, float k_scale,
+                            float mean_g, float mean_gxhat, float* dx) {
+  for (int k = 0; k < n; ++k) {
+    const float a = act<kRelu>(x[k]);
+    dx[k] = masked(k_scale * (g[k] - mean_g - (a - mean) * invstd * mean_gxhat), act_grad_mask<kRelu>(x[k]));
+  }
+}
+
+// The SIMD clones: one per pass, the activation picked at the top so each loop is branch-free.
+GENER_CPU_CLONES double run_act_sum(bool relu, const float* x, int n) {
+  return relu ? act_sum<true>(x, n) : act_sum<false>(x, n);
+}
+GENER_CPU_CLONES double run_act_sq_dev(bool relu, const float* x, int n, double mean) {
+  return relu ? act_sq_dev<true>(x, n, mean) : act_sq_dev<false>(x, n, mean);
+}
+GENER_CPU_CLONES void run_forward_out(bool relu, const float* x, int n, float scale, float shift, DropRun d,
+                                      float* y) {
+  if (relu)
+    forward_out<true>(x, n, scale, shift, d, y);
+  else
+    forward_out<false>(x, n, scale, shift, d, y);
+}
+GENER_CPU_CLONES void run_drop_grad(const float* dy, int n, DropRun d, float* g) { drop_grad(dy, n, d, g); }
+GENER_CPU_CLONES double run_grad_sums(bool relu, const float* x, const float* g, int n, double mean, double* dot) {
+  return relu ? grad_sums<true>(x, g, n, mean, dot) : grad_sums<false>(x, g, n, mean, dot);
+}
+GENER_CPU_CLONES void run_backward_finish(bool relu, const float* x, const float* g, int n, float mean, float invstd,
+                                          float k_scale, float mean_g, float mean_gxhat, float* dx) {
+  if (relu)
+    backward_finish<true>(x, g, n, mean, invstd, k_scale, mean_g, mean_gxhat, dx);
+  else
+    backward_finish<false>(x, g, n, mean, invstd, k_scale, mean_g, mean_gxhat, dx);
+}
+
+// The dropout stream of the whole block: prefix, threshold and scale (rate 0: keep all, scale 1).
+DropRun drop_stream(const BnDropoutParams& p) {
+  GENER_CHECK(p.drop_rate >= 0.0f && p.drop_rate < 1.0f, "dropout rate must be in [0, 1), got " << p.drop_rate);
+  DropRun d{};
+  d.prefix = hash3_prefix(p.seed, p.step);
+  d.threshold = static_cast<int32_t>(std::ceil(p.drop_rate * 16777216.0f));
+  d.scale = p.drop_rate == 0.0f ? 1.0f : 1.0f / (1.0f - p.drop_rate);
+  return d;
+}
+
+// Calls fn(offset, len, run) over the run of S elements at flat index `first`, split where the index crosses a
+// multiple of 2^32 so each piece shares one high word.
+template <class Fn>
+void for_each_drop_piece(DropRun d, uint64_t first, int S, Fn fn) {
+  int off = 0;
+  while (off < S) {
+    const uint64_t at = first + static_cast<uint64_t>(off);
+    const uint64_t to_wrap = (uint64_t{1} << 32) - (at & 0xffffffffULL);
+    const int len = static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(S - off), to_wrap));
+    d.hi = static_cast<uint32_t>(at >> 32);
+    d.lo0 = static_cast<uint32_t>(at);
+    fn(off, len, d);
+    off += len;
+  }
+}
+
+inline size_t run_offset(const BnShape& s, int n, int c) {
+  return (static_cast<size_t>(n) * s.c + c) * static_cast<size_t>(s.s);
+}
+
+}  // namespace
+
+void act_bn_dropout_forward_train_fast_cpu(const BnShape& s, const BnDropoutParams& p, Activation act,
+                                           const float* x, const float* gamma, const float* beta,
+                                           float* running_mean, float* running_var, float* y, float* save_mean,
+                                           float* save_invstd) {
+  if (s.s == 1) {  // dense layers: small, strided by channel; the composition's row sweeps serve them
+    act_bn_dropout_forward_train_cpu(s, p, act, x, gamma, beta, running_mean, running_var, y, save_mean,
+                                     save_invstd);
+    return;
+  }
+  const double m = static_cast<double>(s.n) * s.s;
+  GENER_CHECK(m > 0, "act_bn_dropout_forward_train_fast_cpu: empty batch (N=" << s.n << ", S=" << s.s << ")");
+  const DropRun d0 = drop_stream(p);
+  const bool relu = act == Activation::Relu;
+#pragma omp parallel for schedule(static) if (s.count() >= kParallelMin && s.c > 1)
+  for (int c = 0; c < s.c; ++c) {
+    double sum = 0.0;
+    for (int n = 0; n < s.n; ++n) sum += run_act_sum(relu, x + run_offset(s, n, c), s.s);
+    const double mean = sum / m;
+    double sq = 0.0;  // two-pass biased variance, as batchnorm_forward_train_cpu
+    for (int n = 0; n < s.n; ++n) sq += run_act_sq_dev(relu, x + run_offset(s, n, c), s.s, mean);
+    const double var = sq / m;
+    const float invstd = static_cast<float>(1.0 / std::sqrt(var + p.eps));
+    const float meanf = static_cast<float>(mean);
+    if (running_mean) running_mean[c] = p.momentum * running_mean[c] + (1.0f - p.momentum) * meanf;
+    if (running_var) running_var[c] = p.momentum * running_var[c] + (1.0f - p.momentum) * static_cast<float>(var);
+    if (save_mean) save_mean[c] = meanf;
+    if (save_invstd) save_invstd[c] = invstd;
+    const float scale = gamma[c] * invstd, shift = beta[c] - meanf * scale;
+    for (int n = 0; n < s.n; ++n) {
+      const size_t o = run_offset(s, n, c);
+      for_each_drop_piece(d0, p.index0 + o, s.s, [&](int off, int len, const DropRun& d) {
+        run_forward_out(relu, x + o + off, len, scale, shift, d, y + o + off);
+      });
+    }
+  }
+}
+
+void act_bn_dropout_backward_fast_cpu(const BnShape& s, const BnDropoutParams& p, Activation act, const float* x,
+                                      const float* gamma, const float* save_mean, const float* save_invstd,
+                                      const float* dy, float* dx, float* dgamma, float* dbeta, float* scratch) {
+  if (s.s == 1) {
+    act_bn_dropout_backward_cpu(s, p, act, x, gamma, save_mean, save_invstd, dy, dx, dgamma, dbeta, scratch);
+    return;
+  }
+  GENER_CHECK(dx != x, "act_bn_dropout_backward_fast_cpu: dx must not alias x (the activation's mask reads x)");
+  const double m = static_cast<double>(s.n) * s.s;
+  if (m <= 0) {  // as batchnorm_backward_cpu: no rows, zero parameter gradients
+    for (int c = 0; c < s.c; ++c) {
+      if (dgamma) dgamma[c] = 0.0f;
+      if (dbeta) dbeta[c] = 0.0f;
+    }
+    return;
+  }
+  const DropRun d0 = drop_stream(p);
+  const bool relu = act == Activation::Relu;
+#pragma omp parallel for schedule(static) if (s.count() >= kParallelMin && s.c > 1)
+  for (int c = 0; c < s.c; ++c) {
+    const float mean = save_mean[c], invstd = save_invstd[c];
+    double sum_g = 0.0, sum_g_dev = 0.0;
+    for (int n = 0; n < s.n; ++n) {
+      const size_t o = run_offset(s, n, c);
+      for_each_drop_piece(d0, p.index0 + o, s.s,
+                          [&](int off, int len, const DropRun& d) { run_drop_grad(dy + o + off, len, d, dx + o + off); });
+      sum_g += run_grad_sums(relu, x + o, dx + o, s.s, mean, &sum_g_dev);  // the run is still in L1
+    }
+    const double sum_g_xhat = sum_g_dev * invstd;  // as finish_backward_channel
+    if (dbeta) dbeta[c] = static_cast<float>(sum_g);
+    if (dgamma) dgamma[c] = static_cast<float>(sum_g_xhat);
+    const float k_scale = gamma[c] * invstd;
+    const float mean_g = static_cast<float>(sum_g / m), mean_gxhat = static_cast<float>(sum_g_xhat / m);
+    for (int n = 0; n < s.n; ++n) {
+      const size_t o = run_offset(s, n, c);
+      run_backward_finish(relu, x + o, dx + o, s.s, mean, invstd, k_scale, mean_g, mean_gxhat, dx + o);
+    }
+  }
+}
+
+}  // namespace gener::kernels
