@@ -137,7 +137,8 @@ void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, c
   const int p = s.h_out() * s.w_out();
   const size_t x_stride = static_cast<size_t>(s.c_in) * s.h * s.w;
   const size_t y_stride = static_cast<size_t>(s.c_out) * p;
-  if (db) {  // db (C_out) = sum of dy over N and the output positions
+  if (db) {  // db (C_out) = sum of dy over N and the output positions; one thread per channel, so deterministic
+#pragma omp parallel for schedule(static) if (static_cast<long long>(s.n) * y_stride >= kParallelMin && s.c_out > 1)
     for (int co = 0; co < s.c_out; ++co) {
       double acc = 0.0;
       for (int n = 0; n < s.n; ++n) acc += sum_f64(dy + n * y_stride + static_cast<size_t>(co) * p, p);
