@@ -247,10 +247,21 @@ GENER_LOWP_TARGET void dense_block(const LowpWeights& lw, const LowpActs& a, int
 #pragma GCC unroll 4
     for (int v = 0; v < V; ++v) acc[r][v] = D::zero();
   const uint8_t* x0 = a.data.data() + a.stride * b0;
+  // The last block of a width that is no multiple of V vectors reaches past the packed width po: those vectors load
+  // nothing (mask 0, offset kept inside the group) and their accumulators stay zero, unstored.
+  __mmask16 wmask[V];
+  int woff[V];
+#pragma GCC unroll 4
+  for (int v = 0; v < V; ++v) {
+    const bool inside = o0 + 16 * v < po;
+    wmask[v] = inside ? static_cast<__mmask16>(0xffffu) : static_cast<__mmask16>(0);
+    woff[v] = inside ? o0 + 16 * v : 0;
+  }
   for (int g = 0; g < groups; ++g) {
     __m512i wv[V];
+    const uint32_t* wg = lw.w.data() + static_cast<size_t>(g) * po;
 #pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) wv[v] = _mm512_loadu_si512(lw.w.data() + static_cast<size_t>(g) * po + o0 + 16 * v);
+    for (int v = 0; v < V; ++v) wv[v] = _mm512_maskz_loadu_epi32(wmask[v], wg + woff[v]);
 #pragma GCC unroll 24
     for (int r = 0; r < R; ++r) {
       int32_t word;

@@ -114,12 +114,15 @@ std::vector<float> error_bound(Precision p, int n, int k, int out, const std::ve
   return bound;
 }
 
-// Dense layers as the paper model has them (fc1 4264 -> 32, mlp 536 -> 128) and odd ones, batch 1, 7, 1000.
+// Dense layers as the paper model has them (fc1 4264 -> 32, mlp 536 -> 128) and odd ones, batch 1, 7, 1000. Widths
+// of 3, 5, 6 and 7 vectors end in a partial register block (1 or 3, 3, 2, 1 vectors past the packed width), whose
+// weight loads scripts/sanitize.sh checks stay inside the packed weights.
 TEST(LowpKernels, DenseWithinRoundingBound) {
   struct Case { int n, in, out; bool signed_x; };
   for (Precision p : {Precision::Bf16, Precision::Int8}) {
     if (!precision_supported(p)) continue;
-    for (Case c : {Case{1, 4264, 32, false}, Case{7, 536, 128, true}, Case{1000, 130, 17, false}, Case{7, 33, 70, true}}) {
+    for (Case c : {Case{1, 4264, 32, false}, Case{7, 536, 128, true}, Case{1000, 130, 17, false}, Case{7, 33, 70, true},
+                   Case{7, 45, 35, false}, Case{7, 33, 90, true}, Case{7, 33, 100, false}}) {
       std::vector<float> x = random_uniform(static_cast<size_t>(c.n) * c.in, c.signed_x ? -3.f : 0.f, 3.f, 7);
       std::vector<float> w = random_uniform(static_cast<size_t>(c.out) * c.in, -0.1f, 0.1f, 8);
       std::vector<float> b = random_uniform(c.out, -0.5f, 0.5f, 9);
@@ -191,7 +194,8 @@ TEST(LowpKernels, DeterministicAndBatchIndependent) {
 TEST(LowpKernels, Fp32DenseMatchesReferenceRowByRow) {
   if (!fp32_dense_fast_available()) GTEST_SKIP() << "this CPU lacks AVX-512F (or it is disabled)";
   struct Case { int n, in, out; };
-  for (Case c : {Case{1, 4264, 32}, Case{7, 536, 128}, Case{1000, 130, 17}, Case{7, 33, 70}, Case{1000, 160, 2}}) {
+  for (Case c : {Case{1, 4264, 32}, Case{7, 536, 128}, Case{1000, 130, 17}, Case{7, 33, 70}, Case{1000, 160, 2},
+                 Case{7, 45, 35}, Case{7, 33, 90}, Case{7, 33, 100}}) {  // 35..100: partial last blocks
     SCOPED_TRACE("n=" + std::to_string(c.n) + " " + std::to_string(c.in) + "->" + std::to_string(c.out));
     std::vector<float> x = random_uniform(static_cast<size_t>(c.n) * c.in, -3.f, 3.f, 31);
     std::vector<float> w = random_uniform(static_cast<size_t>(c.out) * c.in, -0.2f, 0.2f, 32);
