@@ -95,11 +95,7 @@ inline double act_sq_dev(const float* x, int n, double mean) {
 }
 
 // All-ones when element k of the run is kept, else zero (the dropout_run test, branch-free).
-inline uint32_t keep_mask(const DropRun& d, int k) {
-  uint32_t h = mix32(d.prefix ^ (d.lo0 + static_cast<uint32_t>(k)) * 0xc2b2ae35U);
-  h = mix32(h ^ d.hi);
-  return 0u - static_cast<uint32_t>(static_cast<int32_t>(h >> 8) >= d.threshold);
-}
+inline uint32_t keep_mask(const DropRun& d, int k) { return dropout_keep_mask(d.prefix, d.hi, d.lo0, k, d.threshold); }
 
 inline float masked(float v, uint32_t keep) {
   uint32_t bits;
@@ -179,7 +175,7 @@ DropRun drop_stream(const BnDropoutParams& p) {
   GENER_CHECK(p.drop_rate >= 0.0f && p.drop_rate < 1.0f, "dropout rate must be in [0, 1), got " << p.drop_rate);
   DropRun d{};
   d.prefix = hash3_prefix(p.seed, p.step);
-  d.threshold = static_cast<int32_t>(std::ceil(p.drop_rate * 16777216.0f));
+  d.threshold = dropout_threshold(p.drop_rate);
   d.scale = p.drop_rate == 0.0f ? 1.0f : 1.0f / (1.0f - p.drop_rate);
   return d;
 }
@@ -282,8 +278,9 @@ void act_bn_dropout_backward_fast_cpu(const BnShape& s, const BnDropoutParams& p
       const size_t o = run_offset(s, n, c);
       prefetch_ahead(s, x, n, c);
       prefetch_ahead(s, dy, n, c);
-      for_each_drop_piece(d0, p.index0 + o, s.s,
-                          [&](int off, int len, const DropRun& d) { run_drop_grad(dy + o + off, len, d, dx + o + off); });
+      for_each_drop_piece(d0, p.index0 + o, s.s, [&](int off, int len, const DropRun& d) {
+        run_drop_grad(dy + o + off, len, d, dx + o + off);
+      });
       sum_g += run_grad_sums(relu, x + o, dx + o, s.s, mean, &sum_g_dev);  // the run is still in L1
     }
     const double sum_g_xhat = sum_g_dev * invstd;  // as finish_backward_channel

@@ -20,9 +20,7 @@ void check_rate(float rate) {
 GENER_CPU_CLONES void dropout_run(uint32_t prefix, uint32_t hi, uint32_t lo0, int n, int32_t threshold,
                                   float scale, const float* x, float* y) {
   for (int k = 0; k < n; ++k) {
-    uint32_t h = mix32(prefix ^ (lo0 + static_cast<uint32_t>(k)) * 0xc2b2ae35U);
-    h = mix32(h ^ hi);
-    const uint32_t keep = 0u - static_cast<uint32_t>(static_cast<int32_t>(h >> 8) >= threshold);
+    const uint32_t keep = dropout_keep_mask(prefix, hi, lo0, k, threshold);
     const float v = x[k] * scale;
     uint32_t bits;
     std::memcpy(&bits, &v, sizeof bits);
@@ -42,8 +40,7 @@ void dropout_forward_cpu(long long n, float rate, uint64_t seed, uint64_t step, 
   }
   const float scale = 1.0f / (1.0f - rate);
   const uint32_t prefix = hash3_prefix(seed, step);
-  // rate * 2^24 is exact in float, so (h >> 8) >= ceil(rate * 2^24) is exactly dropout_keep's comparison.
-  const int32_t threshold = static_cast<int32_t>(std::ceil(rate * 16777216.0f));
+  const int32_t threshold = dropout_threshold(rate);
   const long long chunks = (n + kChunk - 1) / kChunk;
 #pragma omp parallel for schedule(static) if (n >= kParallelMin)
   for (long long ch = 0; ch < chunks; ++ch) {

@@ -1,5 +1,6 @@
 // hash.h — counter-based hash of (seed, step, index), identical on host and device; dropout masks come from it.
 #pragma once
+#include <cmath>
 #include <cstdint>
 
 #if defined(__CUDACC__)
@@ -42,6 +43,18 @@ GENER_HD uint32_t hash3(uint64_t seed, uint64_t step, uint64_t index) {
 // Uniform float in [0, 1) from the top 24 bits of the hash.
 GENER_HD float hash_uniform(uint64_t seed, uint64_t step, uint64_t index) {
   return static_cast<float>(hash3(seed, step, index) >> 8) * (1.0f / 16777216.0f);
+}
+
+// dropout_keep's test `(h >> 8) * 2^-24 >= rate` done exactly in integers: keep iff (h >> 8) >= this threshold
+// (rate * 2^24 is exact in float, so the ceiling is the exact bound).
+inline int32_t dropout_threshold(float rate) { return static_cast<int32_t>(std::ceil(rate * 16777216.0f)); }
+
+// All-ones when the element at index (hi << 32) + lo0 + k is kept, else zero: hash3_finish and the threshold test
+// as a branch-free mask, for vectorized CPU loops over a run of indices that share the high word `hi`.
+GENER_HD uint32_t dropout_keep_mask(uint32_t prefix, uint32_t hi, uint32_t lo0, int k, int32_t threshold) {
+  uint32_t h = mix32(prefix ^ (lo0 + static_cast<uint32_t>(k)) * 0xc2b2ae35U);
+  h = mix32(h ^ hi);
+  return 0u - static_cast<uint32_t>(static_cast<int32_t>(h >> 8) >= threshold);
 }
 
 // Inverted dropout: element `index` is kept when its uniform draw is >= rate.
