@@ -291,36 +291,55 @@ TEST(ActBnDropoutCpu, FusedEqualsCompositionOfUnfusedOps) {
   }
 }
 
+// The training block's two CPU implementations: the composition of reference ops and the fused fast path
+// (kernels/bn_train_fused_cpu.cpp), checked with the same finite differences.
+struct BlockImpl {
+  const char* name;
+  decltype(&act_bn_dropout_forward_train_cpu) forward;
+  void (*backward)(const BnShape&, const BnDropoutParams&, Activation, const float*, const float*, const float*,
+                   const float*, const float*, float*, float*, float*, float*);
+};
+void fast_backward(const BnShape& s, const BnDropoutParams& p, Activation act, const float* x, const float* gamma,
+                   const float* m, const float* is, const float* dy, float* dx, float* dgamma, float* dbeta,
+                   float* scratch) {
+  act_bn_dropout_backward_fast_cpu(s, p, act, x, gamma, m, is, dy, dx, dgamma, dbeta, scratch);
+}
+
 TEST(ActBnDropoutCpu, GradientMatchesFiniteDifferences) {
   uint32_t seed = 60;
-  for (const BnShape& s : {BnShape{7, 3, 13}, BnShape{7, 5, 1}, BnShape{1, 2, 11}, BnShape{5, 70, 1}}) {
-    for (float rate : {0.0f, 0.5f}) {
-      const long long n = s.count();
-      BnDropoutParams p;
-      p.drop_rate = rate;
-      p.seed = 3;
-      p.step = 11;
-      auto x = random_away_from_zero(n, 0.1f, 1.0f, seed++);
-      auto gamma = random_uniform(s.c, 0.5f, 1.5f, seed++), beta = random_uniform(s.c, -0.5f, 0.5f, seed++);
-      const auto r = random_uniform(n, -1.0f, 1.0f, seed++);
-      std::vector<float> y(n), rm(s.c, 0.0f), rv(s.c, 1.0f), m(s.c), is(s.c);
-      auto loss = [&] {
-        act_bn_dropout_forward_train_cpu(s, p, Activation::Relu, x.data(), gamma.data(), beta.data(), rm.data(),
-                                         rv.data(), y.data(), m.data(), is.data());
-        return test::weighted_sum(y.data(), r.data(), n);
-      };
-      loss();
-      std::vector<float> dx(n), dgamma(s.c), dbeta(s.c), scratch(n);
-      act_bn_dropout_backward_cpu(s, p, Activation::Relu, x.data(), gamma.data(), m.data(), is.data(), r.data(),
-                                  dx.data(), dgamma.data(), dbeta.data(), scratch.data());
-      const std::string tag = " " + shape_tag(s) + " rate " + std::to_string(rate);
-      test::GradCheckOptions opt;
-      opt.eps = 1e-3f;
-      EXPECT_TRUE(test::check_gradient(loss, x.data(), n, dx.data(), "fused dx" + tag, opt));
-      EXPECT_TRUE(test::check_gradient(loss, gamma.data(), s.c, dgamma.data(), "fused dgamma" + tag, opt));
-      EXPECT_TRUE(test::check_gradient(loss, beta.data(), s.c, dbeta.data(), "fused dbeta" + tag, opt));
+  const BlockImpl impls[] = {{"fused", act_bn_dropout_forward_train_cpu, act_bn_dropout_backward_cpu},
+                             {"fast", act_bn_dropout_forward_train_fast_cpu, fast_backward}};
+  for (const BlockImpl& impl : impls)
+    for (const BnShape& s :
+         {BnShape{7, 3, 13}, BnShape{7, 5, 1}, BnShape{1, 2, 11}, BnShape{5, 70, 1}, BnShape{4, 2, 33}}) {
+      for (float rate : {0.0f, 0.5f}) {
+        const long long n = s.count();
+        BnDropoutParams p;
+        p.drop_rate = rate;
+        p.seed = 3;
+        p.step = 11;
+        auto x = random_away_from_zero(n, 0.1f, 1.0f, seed++);
+        auto gamma = random_uniform(s.c, 0.5f, 1.5f, seed++), beta = random_uniform(s.c, -0.5f, 0.5f, seed++);
+        const auto r = random_uniform(n, -1.0f, 1.0f, seed++);
+        std::vector<float> y(n), rm(s.c, 0.0f), rv(s.c, 1.0f), m(s.c), is(s.c);
+        auto loss = [&] {
+          impl.forward(s, p, Activation::Relu, x.data(), gamma.data(), beta.data(), rm.data(), rv.data(), y.data(),
+                       m.data(), is.data());
+          return test::weighted_sum(y.data(), r.data(), n);
+        };
+        loss();
+        std::vector<float> dx(n), dgamma(s.c), dbeta(s.c), scratch(n);
+        impl.backward(s, p, Activation::Relu, x.data(), gamma.data(), m.data(), is.data(), r.data(), dx.data(),
+                      dgamma.data(), dbeta.data(), scratch.data());
+        const std::string tag = " " + shape_tag(s) + " rate " + std::to_string(rate);
+        const std::string name = impl.name;
+        test::GradCheckOptions opt;
+        opt.eps = 1e-3f;
+        EXPECT_TRUE(test::check_gradient(loss, x.data(), n, dx.data(), name + " dx" + tag, opt));
+        EXPECT_TRUE(test::check_gradient(loss, gamma.data(), s.c, dgamma.data(), name + " dgamma" + tag, opt));
+        EXPECT_TRUE(test::check_gradient(loss, beta.data(), s.c, dbeta.data(), name + " dbeta" + tag, opt));
+      }
     }
-  }
 }
 
 }  // namespace
