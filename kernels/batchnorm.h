@@ -75,6 +75,33 @@ void act_bn_dropout_backward_fast_cpu(const BnShape& s, const BnDropoutParams& p
                                       const float* gamma, const float* save_mean, const float* save_invstd,
                                       const float* dy, float* dx, float* dgamma, float* dbeta, float* scratch);
 
+// ---- the block over one lane's rows (bn_train_fused_cpu.cpp): training splits a batch into lanes of rows, one
+// per thread, which meet once per block forward and once backward to merge their per-channel sums. A lane's
+// BnShape counts its own rows; p.index0 is the flat index of its first element. ----
+// Per channel over the lane's rows: the mean of act(x) and the sum of squared deviations from it (two passes).
+void act_bn_lane_stats_cpu(const BnShape& s, Activation act, const float* x, double* mean, double* m2);
+// The batch's mean and biased variance per channel from `lanes` lanes' (count, mean, m2), merged in lane order
+// (pairwise update); means and m2s are (lanes, c).
+void bn_merge_lane_stats(int c, int lanes, const double* counts, const double* means, const double* m2s,
+                         double* mean, double* var);
+// Running statistics (momentum update; either may be null) and the saved mean and 1/sqrt(var + eps).
+void bn_finish_stats(int c, const BnDropoutParams& p, const double* mean, const double* var, float* running_mean,
+                     float* running_var, float* save_mean, float* save_invstd);
+// y = dropout(act(x) * scale + shift), scale = gamma * invstd, shift = beta - mean * scale (y may be x).
+void act_bn_dropout_apply_cpu(const BnShape& s, const BnDropoutParams& p, Activation act, const float* x,
+                              const float* gamma, const float* beta, const float* mean, const float* invstd,
+                              float* y);
+// Backward, first half: g = dropout'(dy) (g may be dy, not x) and per channel the lane's sums of g and of
+// g * (act(x) - mean).
+void act_bn_dropout_backward_lane_sums_cpu(const BnShape& s, const BnDropoutParams& p, Activation act,
+                                           const float* x, const float* save_mean, const float* dy, float* g,
+                                           double* sum_g, double* sum_g_dev);
+// Second half, in place on dx (holding g): dx = act'(x) * gamma * invstd * (g - sum_g / m - xhat * sum_g_xhat / m)
+// with the whole batch's sums (sum_g_xhat = sum_g_dev * invstd) over its m = N * S elements.
+void act_bn_dropout_backward_lane_finish_cpu(const BnShape& s, Activation act, const float* x, const float* gamma,
+                                             const float* save_mean, const float* save_invstd, const double* sum_g,
+                                             const double* sum_g_xhat, double m, float* dx);
+
 void act_bn_dropout_forward_train_cuda(const BnShape& s, const BnDropoutParams& p, Activation act, const float* x,
                                        const float* gamma, const float* beta, float* running_mean,
                                        float* running_var, float* y, float* save_mean, float* save_invstd,

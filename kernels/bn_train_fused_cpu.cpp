@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "kernels/batchnorm.h"
 #include "kernels/check.h"
@@ -33,6 +34,12 @@ inline float act(float v) {
   bits &= ~static_cast<uint32_t>(static_cast<int32_t>(bits) >> 31);
   std::memcpy(&v, &bits, sizeof bits);
   return v;
+}
+
+// act() under a name the callers' `Activation act` parameter does not hide.
+template <bool kRelu>
+inline float act_fn(float v) {
+  return act<kRelu>(v);
 }
 
 // All-ones when v > 0 (or always without the activation): the activation's derivative as a bit mask.
@@ -210,7 +217,197 @@ inline void prefetch_ahead(const BnShape& s, const float* t, int n, int c) {
   if (n + kAhead < s.n) prefetch_run(t + run_offset(s, n + kAhead, c), s.s);
 }
 
+// One row of a dense layer's (S == 1) tensor: C channels side by side at flat index `first`.
+template <class Fn>
+void for_each_row_piece(DropRun d, uint64_t first, int C, Fn fn) {
+  for_each_drop_piece(d, first, C, fn);
+}
+
+// The batch's per-channel scale and shift from its statistics, as the reference rounds them.
+inline void scale_shift(float gamma, float beta, float mean, float invstd, float* scale, float* shift) {
+  *scale = gamma * invstd;
+  *shift = beta - mean * *scale;
+}
+
 }  // namespace
+
+// ---- the block over one lane's rows ----
+
+void act_bn_lane_stats_cpu(const BnShape& s, Activation act, const float* x, double* mean, double* m2) {
+  const bool relu = act == Activation::Relu;
+  const double m = static_cast<double>(s.n) * s.s;
+  if (m <= 0) {
+    for (int c = 0; c < s.c; ++c) mean[c] = m2[c] = 0.0;
+    return;
+  }
+  if (s.s == 1) {  // rows of C channels: accumulate every channel at once along each row
+    for (int c = 0; c < s.c; ++c) mean[c] = m2[c] = 0.0;
+    for (int n = 0; n < s.n; ++n) {
+      const float* row = x + static_cast<size_t>(n) * s.c;
+      for (int c = 0; c < s.c; ++c) mean[c] += relu ? act_fn<true>(row[c]) : row[c];
+    }
+    for (int c = 0; c < s.c; ++c) mean[c] /= m;
+    for (int n = 0; n < s.n; ++n) {
+      const float* row = x + static_cast<size_t>(n) * s.c;
+      for (int c = 0; c < s.c; ++c) {
+        const double d = (relu ? act_fn<true>(row[c]) : row[c]) - mean[c];
+        m2[c] += d * d;
+      }
+    }
+    return;
+  }
+#pragma omp parallel for schedule(static) if (s.count() >= kParallelMin && s.c > 1)
+  for (int c = 0; c < s.c; ++c) {
+    double sum = 0.0;
+    for (int n = 0; n < s.n; ++n) {
+      prefetch_ahead(s, x, n, c);
+      sum += run_act_sum(relu, x + run_offset(s, n, c), s.s);
+    }
+    const double mu = sum / m;
+    double sq = 0.0;  // two-pass: deviations from this lane's mean
+    for (int n = 0; n < s.n; ++n) sq += run_act_sq_dev(relu, x + run_offset(s, n, c), s.s, mu);
+    mean[c] = mu;
+    m2[c] = sq;
+  }
+}
+
+void bn_merge_lane_stats(int c, int lanes, const double* counts, const double* means, const double* m2s,
+                         double* mean, double* var) {
+  for (int ch = 0; ch < c; ++ch) {
+    double n = 0.0, mu = 0.0, sq = 0.0;
+    for (int l = 0; l < lanes; ++l) {  // pairwise update (Chan et al.), lanes in order
+      const double nb = counts[l];
+      if (nb <= 0) continue;
+      const double mb = means[static_cast<size_t>(l) * c + ch], qb = m2s[static_cast<size_t>(l) * c + ch];
+      if (n == 0.0) {
+        n = nb;
+        mu = mb;
+        sq = qb;
+        continue;
+      }
+      const double nt = n + nb, d = mb - mu;
+      mu += d * (nb / nt);
+      sq += qb + d * d * (n * nb / nt);
+      n = nt;
+    }
+    mean[ch] = mu;
+    var[ch] = n > 0 ? sq / n : 0.0;  // biased, as batchnorm_forward_train_cpu
+  }
+}
+
+void bn_finish_stats(int c, const BnDropoutParams& p, const double* mean, const double* var, float* running_mean,
+                     float* running_var, float* save_mean, float* save_invstd) {
+  for (int ch = 0; ch < c; ++ch) {
+    const float meanf = static_cast<float>(mean[ch]);
+    if (running_mean) running_mean[ch] = p.momentum * running_mean[ch] + (1.0f - p.momentum) * meanf;
+    if (running_var)
+      running_var[ch] = p.momentum * running_var[ch] + (1.0f - p.momentum) * static_cast<float>(var[ch]);
+    save_mean[ch] = meanf;
+    save_invstd[ch] = static_cast<float>(1.0 / std::sqrt(var[ch] + p.eps));
+  }
+}
+
+void act_bn_dropout_apply_cpu(const BnShape& s, const BnDropoutParams& p, Activation act, const float* x,
+                              const float* gamma, const float* beta, const float* mean, const float* invstd,
+                              float* y) {
+  const DropRun d0 = drop_stream(p);
+  const bool relu = act == Activation::Relu;
+  if (s.s == 1) {
+    for (int n = 0; n < s.n; ++n) {
+      const size_t o = static_cast<size_t>(n) * s.c;
+      for_each_row_piece(d0, p.index0 + o, s.c, [&](int off, int len, const DropRun& d) {
+        for (int k = 0; k < len; ++k) {
+          const int c = off + k;
+          float scale, shift;
+          scale_shift(gamma[c], beta[c], mean[c], invstd[c], &scale, &shift);
+          const float a = relu ? act_fn<true>(x[o + c]) : x[o + c];
+          y[o + c] = masked((a * scale + shift) * d.scale, keep_mask(d, k));
+        }
+      });
+    }
+    return;
+  }
+#pragma omp parallel for schedule(static) if (s.count() >= kParallelMin && s.c > 1)
+  for (int c = 0; c < s.c; ++c) {
+    float scale, shift;
+    scale_shift(gamma[c], beta[c], mean[c], invstd[c], &scale, &shift);
+    for (int n = 0; n < s.n; ++n) {
+      const size_t o = run_offset(s, n, c);
+      for_each_drop_piece(d0, p.index0 + o, s.s, [&](int off, int len, const DropRun& d) {
+        run_forward_out(relu, x + o + off, len, scale, shift, d, y + o + off);
+      });
+    }
+  }
+}
+
+void act_bn_dropout_backward_lane_sums_cpu(const BnShape& s, const BnDropoutParams& p, Activation act,
+                                           const float* x, const float* save_mean, const float* dy, float* g,
+                                           double* sum_g, double* sum_g_dev) {
+  GENER_CHECK(g != x, "act_bn_dropout_backward: dx must not alias x (the activation's mask reads x)");
+  const DropRun d0 = drop_stream(p);
+  const bool relu = act == Activation::Relu;
+  if (s.s == 1) {
+    for (int c = 0; c < s.c; ++c) sum_g[c] = sum_g_dev[c] = 0.0;
+    for (int n = 0; n < s.n; ++n) {
+      const size_t o = static_cast<size_t>(n) * s.c;
+      for_each_row_piece(d0, p.index0 + o, s.c, [&](int off, int len, const DropRun& d) {
+        run_drop_grad(dy + o + off, len, d, g + o + off);
+      });
+      for (int c = 0; c < s.c; ++c) {
+        const double v = g[o + c];
+        sum_g[c] += v;
+        sum_g_dev[c] += v * ((relu ? act_fn<true>(x[o + c]) : x[o + c]) - static_cast<double>(save_mean[c]));
+      }
+    }
+    return;
+  }
+#pragma omp parallel for schedule(static) if (s.count() >= kParallelMin && s.c > 1)
+  for (int c = 0; c < s.c; ++c) {
+    const float mean = save_mean[c];
+    double sg = 0.0, sd = 0.0;
+    for (int n = 0; n < s.n; ++n) {
+      const size_t o = run_offset(s, n, c);
+      prefetch_ahead(s, x, n, c);
+      prefetch_ahead(s, dy, n, c);
+      for_each_drop_piece(d0, p.index0 + o, s.s, [&](int off, int len, const DropRun& d) {
+        run_drop_grad(dy + o + off, len, d, g + o + off);
+      });
+      sg += run_grad_sums(relu, x + o, g + o, s.s, mean, &sd);  // the run is still in L1
+    }
+    sum_g[c] = sg;
+    sum_g_dev[c] = sd;
+  }
+}
+
+void act_bn_dropout_backward_lane_finish_cpu(const BnShape& s, Activation act, const float* x, const float* gamma,
+                                             const float* save_mean, const float* save_invstd, const double* sum_g,
+                                             const double* sum_g_xhat, double m, float* dx) {
+  const bool relu = act == Activation::Relu;
+  if (s.s == 1) {
+    for (int n = 0; n < s.n; ++n) {
+      const size_t o = static_cast<size_t>(n) * s.c;
+      for (int c = 0; c < s.c; ++c) {
+        const float mean = save_mean[c], invstd = save_invstd[c], k_scale = gamma[c] * invstd;
+        const float mean_g = static_cast<float>(sum_g[c] / m), mean_gxhat = static_cast<float>(sum_g_xhat[c] / m);
+        const float v = x[o + c], a = relu ? act_fn<true>(v) : v;
+        const float r = k_scale * (dx[o + c] - mean_g - (a - mean) * invstd * mean_gxhat);
+        dx[o + c] = relu ? (v > 0.0f ? r : 0.0f) : r;
+      }
+    }
+    return;
+  }
+#pragma omp parallel for schedule(static) if (s.count() >= kParallelMin && s.c > 1)
+  for (int c = 0; c < s.c; ++c) {
+    const float mean = save_mean[c], invstd = save_invstd[c], k_scale = gamma[c] * invstd;
+    const float mean_g = static_cast<float>(sum_g[c] / m), mean_gxhat = static_cast<float>(sum_g_xhat[c] / m);
+    for (int n = 0; n < s.n; ++n) {
+      const size_t o = run_offset(s, n, c);
+      run_backward_finish(relu, x + o, dx + o, s.s, mean, invstd, k_scale, mean_g, mean_gxhat, dx + o);
+    }
+  }
+}
+
+// ---- the whole batch as one lane ----
 
 void act_bn_dropout_forward_train_fast_cpu(const BnShape& s, const BnDropoutParams& p, Activation act,
                                            const float* x, const float* gamma, const float* beta,
@@ -223,33 +420,15 @@ void act_bn_dropout_forward_train_fast_cpu(const BnShape& s, const BnDropoutPara
   }
   const double m = static_cast<double>(s.n) * s.s;
   GENER_CHECK(m > 0, "act_bn_dropout_forward_train_fast_cpu: empty batch (N=" << s.n << ", S=" << s.s << ")");
-  const DropRun d0 = drop_stream(p);
-  const bool relu = act == Activation::Relu;
-#pragma omp parallel for schedule(static) if (s.count() >= kParallelMin && s.c > 1)
-  for (int c = 0; c < s.c; ++c) {
-    double sum = 0.0;
-    for (int n = 0; n < s.n; ++n) {
-      prefetch_ahead(s, x, n, c);
-      sum += run_act_sum(relu, x + run_offset(s, n, c), s.s);
-    }
-    const double mean = sum / m;
-    double sq = 0.0;  // two-pass biased variance, as batchnorm_forward_train_cpu
-    for (int n = 0; n < s.n; ++n) sq += run_act_sq_dev(relu, x + run_offset(s, n, c), s.s, mean);
-    const double var = sq / m;
-    const float invstd = static_cast<float>(1.0 / std::sqrt(var + p.eps));
-    const float meanf = static_cast<float>(mean);
-    if (running_mean) running_mean[c] = p.momentum * running_mean[c] + (1.0f - p.momentum) * meanf;
-    if (running_var) running_var[c] = p.momentum * running_var[c] + (1.0f - p.momentum) * static_cast<float>(var);
-    if (save_mean) save_mean[c] = meanf;
-    if (save_invstd) save_invstd[c] = invstd;
-    const float scale = gamma[c] * invstd, shift = beta[c] - meanf * scale;
-    for (int n = 0; n < s.n; ++n) {
-      const size_t o = run_offset(s, n, c);
-      for_each_drop_piece(d0, p.index0 + o, s.s, [&](int off, int len, const DropRun& d) {
-        run_forward_out(relu, x + o + off, len, scale, shift, d, y + o + off);
-      });
-    }
-  }
+  std::vector<double> st(4 * static_cast<size_t>(s.c));
+  double *mean = st.data(), *m2 = mean + s.c, *bmean = m2 + s.c, *bvar = bmean + s.c;
+  act_bn_lane_stats_cpu(s, act, x, mean, m2);
+  bn_merge_lane_stats(s.c, 1, &m, mean, m2, bmean, bvar);
+  std::vector<float> saved(2 * static_cast<size_t>(s.c));
+  float* sm = save_mean ? save_mean : saved.data();
+  float* si = save_invstd ? save_invstd : saved.data() + s.c;
+  bn_finish_stats(s.c, p, bmean, bvar, running_mean, running_var, sm, si);
+  act_bn_dropout_apply_cpu(s, p, act, x, gamma, beta, sm, si, y);
 }
 
 void act_bn_dropout_backward_fast_cpu(const BnShape& s, const BnDropoutParams& p, Activation act, const float* x,
@@ -268,31 +447,15 @@ void act_bn_dropout_backward_fast_cpu(const BnShape& s, const BnDropoutParams& p
     }
     return;
   }
-  const DropRun d0 = drop_stream(p);
-  const bool relu = act == Activation::Relu;
-#pragma omp parallel for schedule(static) if (s.count() >= kParallelMin && s.c > 1)
+  std::vector<double> sums(2 * static_cast<size_t>(s.c));
+  double *sum_g = sums.data(), *sum_gx = sum_g + s.c;
+  act_bn_dropout_backward_lane_sums_cpu(s, p, act, x, save_mean, dy, dx, sum_g, sum_gx);
   for (int c = 0; c < s.c; ++c) {
-    const float mean = save_mean[c], invstd = save_invstd[c];
-    double sum_g = 0.0, sum_g_dev = 0.0;
-    for (int n = 0; n < s.n; ++n) {
-      const size_t o = run_offset(s, n, c);
-      prefetch_ahead(s, x, n, c);
-      prefetch_ahead(s, dy, n, c);
-      for_each_drop_piece(d0, p.index0 + o, s.s, [&](int off, int len, const DropRun& d) {
-        run_drop_grad(dy + o + off, len, d, dx + o + off);
-      });
-      sum_g += run_grad_sums(relu, x + o, dx + o, s.s, mean, &sum_g_dev);  // the run is still in L1
-    }
-    const double sum_g_xhat = sum_g_dev * invstd;  // as finish_backward_channel
-    if (dbeta) dbeta[c] = static_cast<float>(sum_g);
-    if (dgamma) dgamma[c] = static_cast<float>(sum_g_xhat);
-    const float k_scale = gamma[c] * invstd;
-    const float mean_g = static_cast<float>(sum_g / m), mean_gxhat = static_cast<float>(sum_g_xhat / m);
-    for (int n = 0; n < s.n; ++n) {
-      const size_t o = run_offset(s, n, c);
-      run_backward_finish(relu, x + o, dx + o, s.s, mean, invstd, k_scale, mean_g, mean_gxhat, dx + o);
-    }
+    sum_gx[c] *= save_invstd[c];  // sum g * xhat, as finish_backward_channel
+    if (dbeta) dbeta[c] = static_cast<float>(sum_g[c]);
+    if (dgamma) dgamma[c] = static_cast<float>(sum_gx[c]);
   }
+  act_bn_dropout_backward_lane_finish_cpu(s, act, x, gamma, save_mean, save_invstd, sum_g, sum_gx, m, dx);
 }
 
 }  // namespace gener::kernels

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <omp.h>
+
 #include "engine/core/network.h"
 #include "engine/core/trainer.h"
 #include "kernels/check.h"
@@ -120,6 +122,40 @@ TEST(CoreNetwork, RepeatedForwardBackwardIsIdempotent) {
   Fixture n = make_fixture(tiny_config(0.f), 11);
   EXPECT_EQ(n.net->forward_backward(n.pairs.data(), n.labels.data(), kBatch, 5),
             n.net->forward_backward(n.pairs.data(), n.labels.data(), kBatch, 6));
+}
+
+// Training splits the batch into one lane of rows per thread; the lanes merge their batchnorm sums and weight
+// gradients. Any thread count must give the one-thread step's loss, gradients and running statistics (to
+// rounding: the sums are added in another order), including more threads than rows.
+TEST(CoreNetwork, TrainingStepAgreesAcrossThreadCounts) {
+  const int saved_threads = omp_get_max_threads();
+  for (int batch : {kBatch, 2, 1}) {
+    std::vector<float> loss_1, grads_1, state_1;
+    for (int threads : {1, 2, 3, 4}) {
+      omp_set_num_threads(threads);
+      Fixture f = make_fixture(tiny_config(0.3f), 21, batch, kBatch);
+      std::vector<float> losses;
+      for (uint64_t step = 0; step < 2; ++step) {
+        losses.push_back(f.net->forward_backward(f.pairs.data(), f.labels.data(), batch, step));
+        f.net->apply_update(0.1f, static_cast<long long>(step) + 1);
+      }
+      const std::vector<float> grads = f.net->get_grads(), state = f.net->get_state();
+      const std::string t = "batch " + std::to_string(batch) + ", " + std::to_string(threads) + " threads";
+      if (threads == 1) {
+        loss_1 = losses;
+        grads_1 = grads;
+        state_1 = state;
+        double norm = 0;
+        for (float g : grads) norm += static_cast<double>(g) * g;
+        EXPECT_GT(norm, 1e-8) << "gradients are all zero, " << t;
+        continue;
+      }
+      EXPECT_TRUE(all_close(losses, loss_1, 1e-6f, 1e-5f, "loss, " + t));
+      EXPECT_TRUE(all_close(grads, grads_1, 1e-6f, 1e-4f, "gradients, " + t));
+      EXPECT_TRUE(all_close(state, state_1, 1e-6f, 1e-5f, "running statistics, " + t));
+    }
+  }
+  omp_set_num_threads(saved_threads);
 }
 
 TEST(CoreNetwork, TrainingUpdatesRunningStatistics) {

@@ -1,7 +1,8 @@
 // test_kernels_bn_train_fused.cpp — the CPU fast path of the training-mode act → batchnorm → dropout block
 // against the composition of the unfused reference ops: awkward shapes, both activations, dropout on and off,
 // in-place use and a dropout index range that crosses 2^32 (its finite-difference gradients are checked beside
-// the composition's, in test_kernels_batchnorm.cpp).
+// the composition's, in test_kernels_batchnorm.cpp); and the same block run as the training step runs it, over
+// lanes of rows that merge their per-channel sums, against the composition over the whole batch.
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -103,6 +104,135 @@ TEST(ActBnDropoutFastCpu, BackwardRefusesDxAliasingX) {
   EXPECT_THROW(act_bn_dropout_backward_fast_cpu(s, p, Activation::Relu, x.data(), gamma.data(), m.data(), is.data(),
                                                 dy.data(), x.data(), dg.data(), db.data(), nullptr),
                Error);
+}
+
+// The block over `lanes` lanes of rows, as the CPU network's training step runs it (one lane after another here,
+// each with its own rows, statistics and dropout offset; merged in lane order).
+struct LaneRun {
+  std::vector<float> y, rm, rv, m, is, dx, dgamma, dbeta;
+};
+LaneRun run_lanes(const BnShape& s, BnDropoutParams p, Activation act, int lanes, const std::vector<float>& x,
+                  const std::vector<float>& gamma, const std::vector<float>& beta, const std::vector<float>& dy) {
+  const int C = s.c;
+  const size_t row = static_cast<size_t>(C) * s.s;
+  auto first = [&](int t) { return static_cast<int>(static_cast<long long>(s.n) * t / lanes); };
+  LaneRun r{std::vector<float>(x.size()), std::vector<float>(C, 0.1f), std::vector<float>(C, 1.2f),
+            std::vector<float>(C), std::vector<float>(C), std::vector<float>(x.size()), std::vector<float>(C),
+            std::vector<float>(C)};
+  std::vector<double> means(static_cast<size_t>(lanes) * C), m2s(means.size()), counts(lanes), mean(C), var(C);
+  const uint64_t index0 = p.index0;
+  for (int t = 0; t < lanes; ++t) {
+    const BnShape ls{first(t + 1) - first(t), C, s.s};
+    counts[t] = static_cast<double>(ls.n) * s.s;
+    act_bn_lane_stats_cpu(ls, act, x.data() + first(t) * row, means.data() + t * C, m2s.data() + t * C);
+  }
+  bn_merge_lane_stats(C, lanes, counts.data(), means.data(), m2s.data(), mean.data(), var.data());
+  bn_finish_stats(C, p, mean.data(), var.data(), r.rm.data(), r.rv.data(), r.m.data(), r.is.data());
+  std::vector<double> sg(means.size()), sd(means.size()), sum_g(C, 0.0), sum_gx(C, 0.0);
+  for (int t = 0; t < lanes; ++t) {
+    const BnShape ls{first(t + 1) - first(t), C, s.s};
+    p.index0 = index0 + first(t) * row;
+    const size_t o = first(t) * row;
+    act_bn_dropout_apply_cpu(ls, p, act, x.data() + o, gamma.data(), beta.data(), r.m.data(), r.is.data(),
+                             r.y.data() + o);
+    act_bn_dropout_backward_lane_sums_cpu(ls, p, act, x.data() + o, r.m.data(), dy.data() + o, r.dx.data() + o,
+                                          sg.data() + t * C, sd.data() + t * C);
+  }
+  for (int c = 0; c < C; ++c) {
+    for (int t = 0; t < lanes; ++t) {
+      sum_g[c] += sg[t * C + c];
+      sum_gx[c] += sd[t * C + c];
+    }
+    sum_gx[c] *= r.is[c];
+    r.dbeta[c] = static_cast<float>(sum_g[c]);
+    r.dgamma[c] = static_cast<float>(sum_gx[c]);
+  }
+  for (int t = 0; t < lanes; ++t) {
+    const BnShape ls{first(t + 1) - first(t), C, s.s};
+    const size_t o = first(t) * row;
+    act_bn_dropout_backward_lane_finish_cpu(ls, act, x.data() + o, gamma.data(), r.m.data(), r.is.data(),
+                                            sum_g.data(), sum_gx.data(), static_cast<double>(s.n) * s.s,
+                                            r.dx.data() + o);
+  }
+  return r;
+}
+
+TEST(ActBnDropoutLanesCpu, LanesEqualCompositionOverTheWholeBatch) {
+  uint32_t seed = 900;
+  std::vector<Case> v = cases();
+  v.push_back({{64, 128, 1}, Activation::Relu, 0.5f, 0});  // the paper's dense blocks
+  v.push_back({{7, 32, 1}, Activation::None, 0.3f, (uint64_t{1} << 32) - 50});
+  for (const Case& k : v) {
+    const BnShape& s = k.s;
+    const long long n = s.count();
+    BnDropoutParams p;
+    p.drop_rate = k.rate;
+    p.seed = 4321;
+    p.step = 5;
+    p.index0 = k.index0;
+    const auto x = random_uniform(n, -1.0f, 2.0f, seed++);
+    const auto gamma = random_uniform(s.c, 0.5f, 1.5f, seed++), beta = random_uniform(s.c, -0.5f, 0.5f, seed++);
+    const auto dy = random_uniform(n, -1.0f, 1.0f, seed++);
+    std::vector<float> y_ref(n), rm_ref(s.c, 0.1f), rv_ref(s.c, 1.2f), m_ref(s.c), is_ref(s.c);
+    act_bn_dropout_forward_train_cpu(s, p, k.act, x.data(), gamma.data(), beta.data(), rm_ref.data(), rv_ref.data(),
+                                     y_ref.data(), m_ref.data(), is_ref.data());
+    std::vector<float> dx_ref(n), dgamma_ref(s.c), dbeta_ref(s.c), scratch(n);
+    act_bn_dropout_backward_cpu(s, p, k.act, x.data(), gamma.data(), m_ref.data(), is_ref.data(), dy.data(),
+                                dx_ref.data(), dgamma_ref.data(), dbeta_ref.data(), scratch.data());
+    for (int lanes : {1, 2, 3, 5}) {
+      if (lanes > s.n) continue;
+      const LaneRun r = run_lanes(s, p, k.act, lanes, x, gamma, beta, dy);
+      const std::string t = tag(k) + " over " + std::to_string(lanes) + " lanes";
+      EXPECT_TRUE(all_close(r.y, y_ref, 1e-6f, 1e-5f, "lanes y" + t));
+      EXPECT_TRUE(all_close(r.rm, rm_ref, 1e-6f, 1e-6f, "lanes running mean" + t));
+      EXPECT_TRUE(all_close(r.rv, rv_ref, 1e-6f, 1e-6f, "lanes running var" + t));
+      EXPECT_TRUE(all_close(r.m, m_ref, 1e-6f, 1e-6f, "lanes save_mean" + t));
+      EXPECT_TRUE(all_close(r.is, is_ref, 1e-6f, 1e-5f, "lanes save_invstd" + t));
+      EXPECT_TRUE(all_close(r.dx, dx_ref, 1e-6f, 1e-5f, "lanes dx" + t));
+      EXPECT_TRUE(all_close(r.dgamma, dgamma_ref, 1e-5f, 1e-5f, "lanes dgamma" + t));
+      EXPECT_TRUE(all_close(r.dbeta, dbeta_ref, 1e-5f, 1e-5f, "lanes dbeta" + t));
+      if (k.rate > 0.0f)
+        for (long long i = 0; i < n; ++i)
+          if ((r.y[i] == 0.0f) != (y_ref[i] == 0.0f)) {
+            ADD_FAILURE() << "mask differs at " << i << t;
+            break;
+          }
+    }
+  }
+}
+
+// Merging lanes keeps the two-pass variance's accuracy where a sum of squares would lose it: values near 1e4
+// with a spread of 1e-2, lanes of unequal sizes and an empty lane.
+TEST(ActBnDropoutLanesCpu, MergedVarianceStaysAccurateFarFromZero) {
+  const int C = 2;
+  const std::vector<double> counts = {3, 0, 5, 1};
+  std::vector<double> values;
+  for (int i = 0; i < 9; ++i) values.push_back(1e4 + 1e-2 * ((i * 7) % 5));
+  std::vector<double> means(counts.size() * C), m2s(means.size());
+  size_t at = 0;
+  for (size_t l = 0; l < counts.size(); ++l) {
+    double mu = 0, q = 0;
+    for (int i = 0; i < counts[l]; ++i) mu += values[at + i];
+    if (counts[l] > 0) mu /= counts[l];
+    for (int i = 0; i < counts[l]; ++i) q += (values[at + i] - mu) * (values[at + i] - mu);
+    at += static_cast<size_t>(counts[l]);
+    for (int c = 0; c < C; ++c) {
+      means[l * C + c] = mu;
+      m2s[l * C + c] = q;
+    }
+  }
+  double mu = 0, q = 0;
+  for (double v : values) mu += v;
+  mu /= values.size();
+  for (double v : values) q += (v - mu) * (v - mu);
+  std::vector<double> mean(C), var(C);
+  bn_merge_lane_stats(C, static_cast<int>(counts.size()), counts.data(), means.data(), m2s.data(), mean.data(),
+                      var.data());
+  for (int c = 0; c < C; ++c) {
+    EXPECT_NEAR(mean[c], mu, 1e-9);
+    EXPECT_NEAR(var[c], q / values.size(), 1e-12 * (1 + q / values.size()));
+    EXPECT_GT(var[c], 0.0);
+  }
 }
 
 }  // namespace

@@ -1,4 +1,7 @@
 // cpu_network.cpp — the CPU backend: executes the planned graph with the kernels/*_cpu reference ops.
+// Training splits each batch into lanes of contiguous rows, one per thread, each with its own activation arena
+// and gradient buffer; the lanes meet only where batchnorm needs the whole batch's per-channel sums (once per
+// block forward, once backward) and once at the end to add their weight gradients.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -31,6 +34,14 @@ struct Lane {
   kernels::LowpActs lowp;  // reduced-precision activations of one layer (with a LowpPlan)
 };
 
+// One training lane: a thread's rows of the batch, planned and run as a batch of their own.
+struct TrainLane {
+  MemoryPlan plan;
+  std::vector<float> arena, aux, workspace, losses, grads;  // grads: lane 0 writes the network's buffer instead
+  std::vector<double> stats;                                 // per-channel merge scratch
+  int syncs = 0;                                             // batchnorm meetings so far in this step
+};
+
 constexpr int kMicroBatch = 64;
 constexpr int kLowpMicroBatch = 16;  // bf16/int8: the fp32 conv activations of 16 pairs stay in L2
 
@@ -53,23 +64,20 @@ class CpuNetwork final : public Network {
                 "precision " << kernels::precision_name(prec) << " needs batchnorm folding (fold_bn on)");
     if (opt.fold_bn && (prec != kernels::Precision::Fp32 || kernels::fp32_dense_fast_available()))
       lowp_ = std::make_unique<LowpPlan>(gr, fold_, prec);
-    // The planned arena serves training steps; inference runs in the per-thread lanes below.
-    if (plan_.mode == PlanMode::Training) arena_.assign(static_cast<size_t>(plan_.arena_floats), 0.f);
     aux_.assign(gr.n_aux, 0.f);
-    losses_.assign(static_cast<size_t>(plan_.max_batch), 0.f);
-    // Workspace: conv scratch (im2col, weight-gradient partials, packed weights) and, for training, the
-    // batchnorm backward scratch of a whole batch; inference lanes need the conv part only.
-    size_t conv_ws = 0, bn_ws = 0;
-    for (const Node& n : gr.nodes) {
-      if (n.op == OpKind::Conv2d) {
-        k::Conv2dShape s = n.conv;
-        s.n = plan_.max_batch;
-        conv_ws = std::max(conv_ws, k::conv2d_workspace_floats_cpu(s));
-      }
-      if (n.op == OpKind::ActBnDropout)
-        bn_ws = std::max(bn_ws, static_cast<size_t>(plan_.max_batch) * n.bn_c * n.bn_s);
-    }
-    if (plan_.mode == PlanMode::Training) workspace_.assign(std::max(conv_ws, bn_ws), 0.f);
+    // Workspace: conv scratch (im2col, weight-gradient partials, packed weights).
+    auto conv_workspace = [&gr](int batch) {
+      size_t ws = 0;
+      for (const Node& n : gr.nodes)
+        if (n.op == OpKind::Conv2d) {
+          k::Conv2dShape s = n.conv;
+          s.n = batch;
+          ws = std::max(ws, k::conv2d_workspace_floats_cpu(s));
+        }
+      return ws;
+    };
+    const size_t conv_ws = conv_workspace(plan_.max_batch);
+    if (plan_.mode == PlanMode::Training) plan_train_lanes(conv_workspace);
     const bool reduced = lowp_ && lowp_->precision() != kernels::Precision::Fp32;
     const int mb = std::min(reduced ? kLowpMicroBatch : kMicroBatch, plan_.max_batch);
     lanes_.resize(static_cast<size_t>(std::max(1, omp_get_max_threads())));
@@ -86,6 +94,36 @@ class CpuNetwork final : public Network {
       grads_.assign(gr.n_params, 0.f);
       opt_.assign(2 * gr.n_params, 0.f);
     }
+  }
+
+  // One lane per thread, each planned for its share of the largest batch. Checks here what the kernels would
+  // otherwise check inside the lanes' parallel region, where an exception must not be thrown.
+  template <class ConvWorkspace>
+  void plan_train_lanes(const ConvWorkspace& conv_workspace) {
+    const Graph& gr = graph_;
+    const int lanes = std::max(1, std::min(omp_get_max_threads(), plan_.max_batch));
+    const int rows = (plan_.max_batch + lanes - 1) / lanes;
+    int max_c = 1;
+    for (const Node& n : gr.nodes)
+      if (n.op == OpKind::ActBnDropout) {
+        max_c = std::max(max_c, n.bn_c);
+        GENER_CHECK(n.dropout >= 0.f && n.dropout < 1.f,
+                    "layer " << n.name << ": dropout rate must be in [0, 1), got " << n.dropout);
+      }
+    train_lanes_.resize(static_cast<size_t>(lanes));
+    for (size_t t = 0; t < train_lanes_.size(); ++t) {
+      TrainLane& l = train_lanes_[t];
+      l.plan = plan_memory(gr, rows, PlanMode::Training);
+      l.arena.assign(static_cast<size_t>(l.plan.arena_floats), 0.f);
+      l.aux.assign(gr.n_aux, 0.f);
+      l.workspace.assign(conv_workspace(rows), 0.f);
+      l.losses.assign(static_cast<size_t>(rows), 0.f);
+      if (t > 0) l.grads.assign(gr.n_params, 0.f);
+      l.stats.assign(4 * static_cast<size_t>(max_c) + static_cast<size_t>(lanes), 0.0);
+    }
+    // Two slots (meetings alternate between them), each holding every lane's two sums per channel.
+    lane_sums_.assign(2 * 2 * static_cast<size_t>(lanes) * max_c, 0.0);
+    max_bn_c_ = max_c;
   }
 
   std::vector<float> get_params() const override { return params_; }
@@ -126,14 +164,43 @@ class CpuNetwork final : public Network {
     check_batch(pairs, B);
     check_labels(labels, B);
     share_ = share;
-    Buffers buf = main_buffers();
     fold_stale_ = true;  // running statistics move
-    if (nan_fill_) poison(arena_);
-    forward(buf, pairs, labels, B, /*train=*/true, step);
-    backward(buf, labels, B, step);
+    const int asked = static_cast<int>(std::min<size_t>(train_lanes_.size(), static_cast<size_t>(B)));
+    int lanes_run = 1;
+#pragma omp parallel num_threads(asked)
+    {
+      const int lanes = omp_get_num_threads(), t = omp_get_thread_num();
+      omp_set_num_threads(1);  // the kernels inside a lane run on its thread alone
+      if (t == 0) lanes_run = lanes;
+      TrainLane& l = train_lanes_[static_cast<size_t>(t)];
+      const int r0 = lane_row(B, lanes, t), r1 = lane_row(B, lanes, t + 1);
+      Buffers buf{l.plan, l.arena.data(), l.aux.data(), l.workspace.data(), l.losses.data()};
+      buf.grads = t == 0 ? grads_.data() : l.grads.data();
+      buf.lane = &l;
+      buf.lane_index = t;
+      buf.lanes = lanes;
+      buf.row0 = r0;
+      buf.batch = B;
+      l.syncs = 0;
+      if (nan_fill_) poison(l.arena);
+      forward(buf, pairs + 2 * static_cast<size_t>(r0), labels + r0, r1 - r0, /*train=*/true, step);
+      backward(buf, labels + r0, r1 - r0, step);
+#pragma omp barrier
+      // The weight gradients: lane 0's buffer plus the others' in lane order, each thread a slice of it.
+      const size_t np = grads_.size();
+      const size_t p0 = np * static_cast<size_t>(t) / lanes, p1 = np * static_cast<size_t>(t + 1) / lanes;
+      for (int u = 1; u < lanes; ++u) {
+        const float* g = train_lanes_[static_cast<size_t>(u)].grads.data();
+        for (size_t i = p0; i < p1; ++i) grads_[i] += g[i];
+      }
+    }
     share_ = BatchShare{};
-    double sum = 0;
-    for (int i = 0; i < B; ++i) sum += losses_[i];
+    double sum = 0;  // in row order, lane by lane
+    for (int t = 0; t < lanes_run; ++t) {
+      const TrainLane& l = train_lanes_[static_cast<size_t>(t)];
+      const int rows = lane_row(B, lanes_run, t + 1) - lane_row(B, lanes_run, t);
+      for (int i = 0; i < rows; ++i) sum += l.losses[static_cast<size_t>(i)];
+    }
     return static_cast<float>(sum / B);
   }
 
@@ -182,18 +249,25 @@ class CpuNetwork final : public Network {
   }
 
  private:
-  // The activation buffers one pass runs on: the training arena, or one lane's.
+  // The activation buffers one pass runs on: a training lane's, or an inference lane's.
   struct Buffers {
     const MemoryPlan& plan;
     float *arena, *aux, *workspace, *losses;
     kernels::LowpActs* lowp = nullptr;  // inference lanes only
+    // Training: where this lane writes weight gradients, and its place in the batch.
+    float* grads = nullptr;
+    TrainLane* lane = nullptr;
+    int lane_index = 0, lanes = 1, row0 = 0, batch = 0;
     float* value(int t) const { return arena + plan.value_offset[t]; }
     float* grad(int t) const { return plan.grad_offset[t] < 0 ? nullptr : arena + plan.grad_offset[t]; }
   };
-  Buffers main_buffers() { return {plan_, arena_.data(), aux_.data(), workspace_.data(), losses_.data()}; }
+  // First row of lane t of `lanes` over a batch of B rows (contiguous, balanced).
+  static int lane_row(int B, int lanes, int t) {
+    return static_cast<int>(static_cast<long long>(B) * t / lanes);
+  }
   // Parameters and state a pass reads: as set, or (inference with fold_bn) their batchnorm-folded copies.
   float* P(int idx) { return (folded_now_ ? fparams_ : params_).data() + graph_.params[idx].offset; }
-  float* G(int idx) { return grads_.data() + graph_.params[idx].offset; }
+  float* G(const Buffers& b, int idx) { return b.grads + graph_.params[idx].offset; }
   float* S(int idx) { return (folded_now_ ? fstate_ : state_).data() + graph_.state[idx].offset; }
   float bn_eps(size_t node) const {
     return folded_now_ ? folded_bn_eps(graph_, fold_, node) : graph_.nodes[node].bn_eps;
@@ -222,8 +296,73 @@ class CpuNetwork final : public Network {
                                                                 << " outside [0, " << n_genes_ << ")");
   }
 
-  k::BnDropoutParams bn_params(const Node& n, uint64_t step) const {
-    return bn_dropout_params(n, train_.seed, step, share_.row0);
+  k::BnDropoutParams bn_params(const Buffers& b, const Node& n, uint64_t step) const {
+    return bn_dropout_params(n, train_.seed, step, share_.row0 + b.row0);
+  }
+
+  // The lanes' meeting slot of this lane's next batchnorm sync: (2 sums, lanes, channels) doubles. Meetings
+  // alternate between two slots, so a lane that runs ahead to the next one never overwrites sums another
+  // lane is still reading.
+  double* next_sync_slot(const Buffers& b) {
+    const int slot = b.lane->syncs++ & 1;
+    return lane_sums_.data() + static_cast<size_t>(slot) * 2 * b.lanes * max_bn_c_;
+  }
+
+  // Training-mode act → batchnorm → dropout over the lanes: each lane's statistics, one meeting, the merged
+  // batch statistics (running statistics updated by lane 0), then the lane's rows.
+  void bn_forward_lanes(const Buffers& b, const Node& n, int rows, uint64_t step) {
+    const int C = n.bn_c, L = b.lanes;
+    const k::BnShape s{rows, C, n.bn_s};
+    double* slot = next_sync_slot(b);
+    double *means = slot, *m2s = slot + static_cast<size_t>(L) * C;
+    const float* x = b.value(n.in[0]);
+    k::act_bn_lane_stats_cpu(s, n.act, x, means + static_cast<size_t>(b.lane_index) * C,
+                             m2s + static_cast<size_t>(b.lane_index) * C);
+#pragma omp barrier
+    double *mean = b.lane->stats.data(), *var = mean + C, *counts = mean + 4 * static_cast<size_t>(max_bn_c_);
+    for (int u = 0; u < L; ++u)
+      counts[u] = static_cast<double>(lane_row(b.batch, L, u + 1) - lane_row(b.batch, L, u)) * n.bn_s;
+    k::bn_merge_lane_stats(C, L, counts, means, m2s, mean, var);
+    float* saved = b.aux + n.saved_offset;
+    const k::BnDropoutParams p = bn_params(b, n, step);
+    const bool first = b.lane_index == 0;
+    k::bn_finish_stats(C, p, mean, var, first ? S(n.s_mean) : nullptr, first ? S(n.s_var) : nullptr, saved,
+                       saved + C);
+    k::act_bn_dropout_apply_cpu(s, p, n.act, x, P(n.p_weight), P(n.p_bias), saved, saved + C, b.value(n.out[0]));
+  }
+
+  // Its backward: each lane's dropped gradient and sums, one meeting, then dx from the batch's sums. Lane 0
+  // writes dgamma and dbeta; the other lanes write zeros there, so the final sum over lanes keeps them.
+  void bn_backward_lanes(const Buffers& b, const Node& n, int rows, uint64_t step) {
+    const int C = n.bn_c, L = b.lanes;
+    const k::BnShape s{rows, C, n.bn_s};
+    double* slot = next_sync_slot(b);
+    double *sg = slot, *sd = slot + static_cast<size_t>(L) * C;
+    const float* x = b.value(n.in[0]);
+    const float* saved = b.aux + n.saved_offset;
+    float* dx = b.grad(n.in[0]);
+    k::act_bn_dropout_backward_lane_sums_cpu(s, bn_params(b, n, step), n.act, x, saved, b.grad(n.out[0]), dx,
+                                             sg + static_cast<size_t>(b.lane_index) * C,
+                                             sd + static_cast<size_t>(b.lane_index) * C);
+#pragma omp barrier
+    double *sum_g = b.lane->stats.data(), *sum_gx = sum_g + C;
+    for (int c = 0; c < C; ++c) {
+      double g = 0, d = 0;
+      for (int u = 0; u < L; ++u) {
+        g += sg[static_cast<size_t>(u) * C + c];
+        d += sd[static_cast<size_t>(u) * C + c];
+      }
+      sum_g[c] = g;
+      sum_gx[c] = d * saved[C + c];  // sum g * xhat
+    }
+    float *dgamma = G(b, n.p_weight), *dbeta = G(b, n.p_bias);
+    const bool first = b.lane_index == 0;
+    for (int c = 0; c < C; ++c) {
+      dbeta[c] = first ? static_cast<float>(sum_g[c]) : 0.f;
+      dgamma[c] = first ? static_cast<float>(sum_gx[c]) : 0.f;
+    }
+    k::act_bn_dropout_backward_lane_finish_cpu(s, n.act, x, P(n.p_weight), saved, saved + C, sum_g, sum_gx,
+                                               static_cast<double>(b.batch) * n.bn_s, dx);
   }
   // Scale of the loss gradient: 1 / rows of the global batch (this batch's B outside data-parallel training).
   float grad_scale(int B) const { return 1.f / static_cast<float>(share_.global_batch > 0 ? share_.global_batch : B); }
@@ -267,12 +406,9 @@ class CpuNetwork final : public Network {
                                b.value(n.out[0]));
           break;
         case OpKind::ActBnDropout: {
-          k::BnShape s{B, n.bn_c, n.bn_s};
-          float* saved = b.aux + n.saved_offset;
+          const k::BnShape s{B, n.bn_c, n.bn_s};
           if (train)
-            k::act_bn_dropout_forward_train_fast_cpu(s, bn_params(n, step), n.act, b.value(n.in[0]), P(n.p_weight),
-                                                     P(n.p_bias), S(n.s_mean), S(n.s_var), b.value(n.out[0]), saved,
-                                                     saved + n.bn_c);
+            bn_forward_lanes(b, n, B, step);
           else
             k::act_bn_dropout_forward_eval_cpu(s, bn_eps(i), n.act, b.value(n.in[0]), P(n.p_weight), P(n.p_bias),
                                                S(n.s_mean), S(n.s_var), b.value(n.out[0]));
@@ -312,22 +448,15 @@ class CpuNetwork final : public Network {
         case OpKind::Conv2d: {
           k::Conv2dShape s = n.conv;
           s.n = B;
-          k::conv2d_backward_cpu(s, b.value(n.in[0]), P(n.p_weight), b.grad(n.out[0]), b.grad(n.in[0]), G(n.p_weight),
-                                 G(n.p_bias), b.workspace);
+          k::conv2d_backward_cpu(s, b.value(n.in[0]), P(n.p_weight), b.grad(n.out[0]), b.grad(n.in[0]),
+                                 G(b, n.p_weight), G(b, n.p_bias), b.workspace);
           break;
         }
         case OpKind::Dense:
           k::dense_backward_cpu(B, n.dense_in, n.dense_out, b.value(n.in[0]), P(n.p_weight), b.grad(n.out[0]),
-                                b.grad(n.in[0]), G(n.p_weight), G(n.p_bias));
+                                b.grad(n.in[0]), G(b, n.p_weight), G(b, n.p_bias));
           break;
-        case OpKind::ActBnDropout: {
-          k::BnShape s{B, n.bn_c, n.bn_s};
-          const float* saved = b.aux + n.saved_offset;
-          k::act_bn_dropout_backward_fast_cpu(s, bn_params(n, step), n.act, b.value(n.in[0]), P(n.p_weight), saved,
-                                              saved + n.bn_c, b.grad(n.out[0]), b.grad(n.in[0]), G(n.p_weight),
-                                              G(n.p_bias), b.workspace);
-          break;
-        }
+        case OpKind::ActBnDropout: bn_backward_lanes(b, n, B, step); break;
         case OpKind::Concat: {
           const int n1 = static_cast<int>(graph_.tensors[n.in[0]].per_sample());
           const int n2 = static_cast<int>(graph_.tensors[n.in[1]].per_sample());
@@ -350,7 +479,10 @@ class CpuNetwork final : public Network {
   std::vector<float> fparams_, fstate_;              // batchnorm-folded copies for inference
   bool fold_stale_ = true, folded_now_ = false;
   std::unique_ptr<LowpPlan> lowp_;                   // folded inference's kernel plan (NetworkOptions::precision)
-  std::vector<float> arena_, aux_, workspace_, losses_;
+  std::vector<float> aux_;
+  std::vector<TrainLane> train_lanes_;  // training: one lane per thread
+  std::vector<double> lane_sums_;       // training: the lanes' batchnorm meeting slots
+  int max_bn_c_ = 1;
   std::vector<float> expr_;
   std::vector<Lane> lanes_;
   std::vector<double> chunk_losses_;  // per micro-batch loss sums of one predict()
