@@ -154,9 +154,11 @@ void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, c
   const size_t ws_stride = col_floats(s) + dw_floats(s);
   const int threads = omp_get_max_threads();
   const size_t ndw = dw_floats(s);
+  int team = 1;  // the team actually run (fewer than asked inside another parallel region)
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num();
+    if (t == 0) team = omp_get_num_threads();
     float* ws = workspace + static_cast<size_t>(t) * ws_stride;  // im2col buffer
     float* dw_t = ws + col_floats(s);                              // this thread's dw (C_out, K)
     if (dw) std::memset(dw_t, 0, ndw * sizeof(float));
@@ -186,7 +188,7 @@ void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, c
     }
   }
   if (dw) {  // reduce the per-thread accumulators in thread order (deterministic for a fixed thread count)
-    for (int t = 0; t < threads; ++t) {
+    for (int t = 0; t < team; ++t) {
       const float* dw_t = workspace + static_cast<size_t>(t) * ws_stride + col_floats(s);
       for (size_t i = 0; i < ndw; ++i) dw[i] += dw_t[i];
     }
