@@ -217,10 +217,62 @@ inline void prefetch_ahead(const BnShape& s, const float* t, int n, int c) {
   if (n + kAhead < s.n) prefetch_run(t + run_offset(s, n + kAhead, c), s.s);
 }
 
-// One row of a dense layer's (S == 1) tensor: C channels side by side at flat index `first`.
-template <class Fn>
-void for_each_row_piece(DropRun d, uint64_t first, int C, Fn fn) {
-  for_each_drop_piece(d, first, C, fn);
+// Dense layers (S == 1): a row holds C channels side by side, so these kernels run along a row over a block of
+// at most kRowBlock channels, with that block's per-channel values or sums in arrays.
+constexpr int kRowBlock = 64;
+
+template <bool kRelu>
+inline void row_sum(const float* x, int n, double* acc) {
+  for (int k = 0; k < n; ++k) acc[k] += act_fn<kRelu>(x[k]);
+}
+template <bool kRelu>
+inline void row_sq_dev(const float* x, int n, const double* mean, double* acc) {
+  for (int k = 0; k < n; ++k) {
+    const double d = act_fn<kRelu>(x[k]) - mean[k];
+    acc[k] += d * d;
+  }
+}
+template <bool kRelu>
+inline void row_forward_out(const float* x, int n, const float* scale, const float* shift, const DropRun& d,
+                            float* y) {
+  for (int k = 0; k < n; ++k) y[k] = masked((act_fn<kRelu>(x[k]) * scale[k] + shift[k]) * d.scale, keep_mask(d, k));
+}
+template <bool kRelu>
+inline void row_grad_sums(const float* x, const float* g, int n, const double* mean, double* sg, double* sd) {
+  for (int k = 0; k < n; ++k) {
+    const double v = g[k];
+    sg[k] += v;
+    sd[k] += v * (act_fn<kRelu>(x[k]) - mean[k]);
+  }
+}
+// dx = act'(x) * (k_scale * (g - mean_g) - (act(x) - mean) * k_dev), per-channel coefficients (dx may be g).
+template <bool kRelu>
+inline void row_backward_finish(const float* x, const float* g, int n, const float* mean, const float* k_scale,
+                                const float* mean_g, const float* k_dev, float* dx) {
+  for (int k = 0; k < n; ++k) {
+    const float a = act_fn<kRelu>(x[k]);
+    dx[k] = masked(k_scale[k] * (g[k] - mean_g[k]) - (a - mean[k]) * k_dev[k], act_grad_mask<kRelu>(x[k]));
+  }
+}
+GENER_CPU_CLONES void run_row_sum(bool relu, const float* x, int n, double* acc) {
+  relu ? row_sum<true>(x, n, acc) : row_sum<false>(x, n, acc);
+}
+GENER_CPU_CLONES void run_row_sq_dev(bool relu, const float* x, int n, const double* mean, double* acc) {
+  relu ? row_sq_dev<true>(x, n, mean, acc) : row_sq_dev<false>(x, n, mean, acc);
+}
+GENER_CPU_CLONES void run_row_forward_out(bool relu, const float* x, int n, const float* scale, const float* shift,
+                                          DropRun d, float* y) {
+  relu ? row_forward_out<true>(x, n, scale, shift, d, y) : row_forward_out<false>(x, n, scale, shift, d, y);
+}
+GENER_CPU_CLONES void run_row_grad_sums(bool relu, const float* x, const float* g, int n, const double* mean,
+                                        double* sg, double* sd) {
+  relu ? row_grad_sums<true>(x, g, n, mean, sg, sd) : row_grad_sums<false>(x, g, n, mean, sg, sd);
+}
+GENER_CPU_CLONES void run_row_backward_finish(bool relu, const float* x, const float* g, int n, const float* mean,
+                                              const float* k_scale, const float* mean_g, const float* k_dev,
+                                              float* dx) {
+  relu ? row_backward_finish<true>(x, g, n, mean, k_scale, mean_g, k_dev, dx)
+       : row_backward_finish<false>(x, g, n, mean, k_scale, mean_g, k_dev, dx);
 }
 
 // The batch's per-channel scale and shift from its statistics, as the reference rounds them.
@@ -240,18 +292,16 @@ void act_bn_lane_stats_cpu(const BnShape& s, Activation act, const float* x, dou
     for (int c = 0; c < s.c; ++c) mean[c] = m2[c] = 0.0;
     return;
   }
-  if (s.s == 1) {  // rows of C channels: accumulate every channel at once along each row
-    for (int c = 0; c < s.c; ++c) mean[c] = m2[c] = 0.0;
-    for (int n = 0; n < s.n; ++n) {
-      const float* row = x + static_cast<size_t>(n) * s.c;
-      for (int c = 0; c < s.c; ++c) mean[c] += relu ? act_fn<true>(row[c]) : row[c];
-    }
-    for (int c = 0; c < s.c; ++c) mean[c] /= m;
-    for (int n = 0; n < s.n; ++n) {
-      const float* row = x + static_cast<size_t>(n) * s.c;
-      for (int c = 0; c < s.c; ++c) {
-        const double d = (relu ? act_fn<true>(row[c]) : row[c]) - mean[c];
-        m2[c] += d * d;
+  if (s.s == 1) {  // rows of C channels: a block of channels at once along each row
+    for (int c0 = 0; c0 < s.c; c0 += kRowBlock) {
+      const int cb = std::min(kRowBlock, s.c - c0);
+      double mu[kRowBlock] = {}, sq[kRowBlock] = {};
+      for (int n = 0; n < s.n; ++n) run_row_sum(relu, x + static_cast<size_t>(n) * s.c + c0, cb, mu);
+      for (int j = 0; j < cb; ++j) mu[j] /= m;
+      for (int n = 0; n < s.n; ++n) run_row_sq_dev(relu, x + static_cast<size_t>(n) * s.c + c0, cb, mu, sq);
+      for (int j = 0; j < cb; ++j) {
+        mean[c0 + j] = mu[j];
+        m2[c0 + j] = sq[j];
       }
     }
     return;
@@ -313,17 +363,17 @@ void act_bn_dropout_apply_cpu(const BnShape& s, const BnDropoutParams& p, Activa
   const DropRun d0 = drop_stream(p);
   const bool relu = act == Activation::Relu;
   if (s.s == 1) {
-    for (int n = 0; n < s.n; ++n) {
-      const size_t o = static_cast<size_t>(n) * s.c;
-      for_each_row_piece(d0, p.index0 + o, s.c, [&](int off, int len, const DropRun& d) {
-        for (int k = 0; k < len; ++k) {
-          const int c = off + k;
-          float scale, shift;
-          scale_shift(gamma[c], beta[c], mean[c], invstd[c], &scale, &shift);
-          const float a = relu ? act_fn<true>(x[o + c]) : x[o + c];
-          y[o + c] = masked((a * scale + shift) * d.scale, keep_mask(d, k));
-        }
-      });
+    for (int c0 = 0; c0 < s.c; c0 += kRowBlock) {
+      const int cb = std::min(kRowBlock, s.c - c0);
+      float scale[kRowBlock], shift[kRowBlock];
+      for (int j = 0; j < cb; ++j) scale_shift(gamma[c0 + j], beta[c0 + j], mean[c0 + j], invstd[c0 + j], &scale[j],
+                                               &shift[j]);
+      for (int n = 0; n < s.n; ++n) {
+        const size_t o = static_cast<size_t>(n) * s.c + c0;
+        for_each_drop_piece(d0, p.index0 + o, cb, [&](int off, int len, const DropRun& d) {
+          run_row_forward_out(relu, x + o + off, len, scale + off, shift + off, d, y + o + off);
+        });
+      }
     }
     return;
   }
@@ -347,16 +397,20 @@ void act_bn_dropout_backward_lane_sums_cpu(const BnShape& s, const BnDropoutPara
   const DropRun d0 = drop_stream(p);
   const bool relu = act == Activation::Relu;
   if (s.s == 1) {
-    for (int c = 0; c < s.c; ++c) sum_g[c] = sum_g_dev[c] = 0.0;
-    for (int n = 0; n < s.n; ++n) {
-      const size_t o = static_cast<size_t>(n) * s.c;
-      for_each_row_piece(d0, p.index0 + o, s.c, [&](int off, int len, const DropRun& d) {
-        run_drop_grad(dy + o + off, len, d, g + o + off);
-      });
-      for (int c = 0; c < s.c; ++c) {
-        const double v = g[o + c];
-        sum_g[c] += v;
-        sum_g_dev[c] += v * ((relu ? act_fn<true>(x[o + c]) : x[o + c]) - static_cast<double>(save_mean[c]));
+    for (int c0 = 0; c0 < s.c; c0 += kRowBlock) {
+      const int cb = std::min(kRowBlock, s.c - c0);
+      double mu[kRowBlock], sg[kRowBlock] = {}, sd[kRowBlock] = {};
+      for (int j = 0; j < cb; ++j) mu[j] = save_mean[c0 + j];
+      for (int n = 0; n < s.n; ++n) {
+        const size_t o = static_cast<size_t>(n) * s.c + c0;
+        for_each_drop_piece(d0, p.index0 + o, cb, [&](int off, int len, const DropRun& d) {
+          run_drop_grad(dy + o + off, len, d, g + o + off);
+        });
+        run_row_grad_sums(relu, x + o, g + o, cb, mu, sg, sd);
+      }
+      for (int j = 0; j < cb; ++j) {
+        sum_g[c0 + j] = sg[j];
+        sum_g_dev[c0 + j] = sd[j];
       }
     }
     return;
@@ -384,14 +438,19 @@ void act_bn_dropout_backward_lane_finish_cpu(const BnShape& s, Activation act, c
                                              const double* sum_g_xhat, double m, float* dx) {
   const bool relu = act == Activation::Relu;
   if (s.s == 1) {
-    for (int n = 0; n < s.n; ++n) {
-      const size_t o = static_cast<size_t>(n) * s.c;
-      for (int c = 0; c < s.c; ++c) {
-        const float mean = save_mean[c], invstd = save_invstd[c], k_scale = gamma[c] * invstd;
-        const float mean_g = static_cast<float>(sum_g[c] / m), mean_gxhat = static_cast<float>(sum_g_xhat[c] / m);
-        const float v = x[o + c], a = relu ? act_fn<true>(v) : v;
-        const float r = k_scale * (dx[o + c] - mean_g - (a - mean) * invstd * mean_gxhat);
-        dx[o + c] = relu ? (v > 0.0f ? r : 0.0f) : r;
+    for (int c0 = 0; c0 < s.c; c0 += kRowBlock) {
+      const int cb = std::min(kRowBlock, s.c - c0);
+      float k_scale[kRowBlock], mean_g[kRowBlock], k_dev[kRowBlock];
+      for (int j = 0; j < cb; ++j) {
+        const int c = c0 + j;
+        k_scale[j] = gamma[c] * save_invstd[c];
+        mean_g[j] = static_cast<float>(sum_g[c] / m);
+        // k_scale * (g - mean_g - (a - mean) * invstd * mean_gxhat): the last product's factors, precomputed
+        k_dev[j] = k_scale[j] * (save_invstd[c] * static_cast<float>(sum_g_xhat[c] / m));
+      }
+      for (int n = 0; n < s.n; ++n) {
+        const size_t o = static_cast<size_t>(n) * s.c + c0;
+        run_row_backward_finish(relu, x + o, dx + o, cb, save_mean + c0, k_scale, mean_g, k_dev, dx + o);
       }
     }
     return;
