@@ -66,7 +66,8 @@ void act_bn_dropout_backward_cpu(const BnShape& s, const BnDropoutParams& p, Act
 
 // ---- fused block, CPU fast path (bn_train_fused_cpu.cpp): the same math per channel in three passes forward
 // (two read-only for the statistics, one writing y) and two backward, instead of the composition's five and
-// eight whole-tensor passes. Dense layers (S == 1) go to the composition. Backward needs dx != x.
+// eight whole-tensor passes; the whole batch as one lane of the functions below. Dense layers (S == 1) go to the
+// composition here. Backward needs dx != x.
 void act_bn_dropout_forward_train_fast_cpu(const BnShape& s, const BnDropoutParams& p, Activation act,
                                            const float* x, const float* gamma, const float* beta,
                                            float* running_mean, float* running_var, float* y, float* save_mean,

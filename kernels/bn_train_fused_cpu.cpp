@@ -1,7 +1,9 @@
-// bn_train_fused_cpu.cpp — CPU fast path of the training-mode act → batchnorm → dropout block: per channel, two
-// read-only passes for the statistics and one pass that writes y (forward); one pass that writes the dropped
-// gradient and one that finishes dx (backward). Same math as the composition in batchnorm_cpu.cpp, which tests
-// hold it to; the composition reads and writes the whole tensor 5 times forward and 8 times backward.
+// bn_train_fused_cpu.cpp — CPU fast path of the training-mode act → batchnorm → dropout block, in the halves the
+// training step's lanes run (each lane its rows, meeting between the halves to merge per-channel sums): per
+// channel, two read-only passes for a lane's statistics and one pass that writes y (forward); one pass that writes
+// the dropped gradient with its sums and one that finishes dx (backward). The whole-batch entry points are one
+// lane. Same math as the composition in batchnorm_cpu.cpp, which tests hold it to; the composition reads and
+// writes the whole tensor 5 times forward and 8 times backward.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -207,16 +209,6 @@ inline size_t run_offset(const BnShape& s, int n, int c) {
   return (static_cast<size_t>(n) * s.c + c) * static_cast<size_t>(s.s);
 }
 
-// A channel's runs lie C * S floats apart, too far for the hardware prefetcher to follow from one run to the
-// next: the first pass over each run stalled on memory. Each first pass asks for the run kAhead samples on.
-constexpr int kAhead = 2;
-inline void prefetch_run(const float* p, int n_floats) {
-  for (int k = 0; k < n_floats; k += 16) __builtin_prefetch(p + k);
-}
-inline void prefetch_ahead(const BnShape& s, const float* t, int n, int c) {
-  if (n + kAhead < s.n) prefetch_run(t + run_offset(s, n + kAhead, c), s.s);
-}
-
 // Dense layers (S == 1): a row holds C channels side by side, so these kernels run along a row over a block of
 // at most kRowBlock channels, with that block's per-channel values or sums in arrays.
 constexpr int kRowBlock = 64;
@@ -310,7 +302,6 @@ void act_bn_lane_stats_cpu(const BnShape& s, Activation act, const float* x, dou
   for (int c = 0; c < s.c; ++c) {
     double sum = 0.0;
     for (int n = 0; n < s.n; ++n) {
-      prefetch_ahead(s, x, n, c);
       sum += run_act_sum(relu, x + run_offset(s, n, c), s.s);
     }
     const double mu = sum / m;
@@ -421,8 +412,6 @@ void act_bn_dropout_backward_lane_sums_cpu(const BnShape& s, const BnDropoutPara
     double sg = 0.0, sd = 0.0;
     for (int n = 0; n < s.n; ++n) {
       const size_t o = run_offset(s, n, c);
-      prefetch_ahead(s, x, n, c);
-      prefetch_ahead(s, dy, n, c);
       for_each_drop_piece(d0, p.index0 + o, s.s, [&](int off, int len, const DropRun& d) {
         run_drop_grad(dy + o + off, len, d, g + o + off);
       });
