@@ -4,6 +4,7 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "kernels/conv2d.h"
@@ -59,13 +60,16 @@ size_t col_floats(const Conv2dShape& s) {
   return static_cast<size_t>(s.c_in) * s.kh * s.kw * static_cast<size_t>(s.h_out()) * s.w_out();
 }
 size_t dw_floats(const Conv2dShape& s) { return static_cast<size_t>(s.c_out) * s.c_in * s.kh * s.kw; }
+// Per thread: a scratch buffer (im2col, or the direct backward's padded dy), then a weight-gradient accumulator.
+size_t scratch_floats(const Conv2dShape& s) { return std::max(col_floats(s), conv2d_direct_dy_pad_floats(s)); }
+size_t thread_floats(const Conv2dShape& s) { return scratch_floats(s) + dw_floats(s); }
 }  // namespace
 
 size_t conv2d_workspace_floats_cpu(const Conv2dShape& s) {
   // Per thread: one im2col buffer and a private weight-gradient accumulator; then the direct kernel's packed
   // weights.
-  return static_cast<size_t>(omp_get_max_threads()) * (col_floats(s) + dw_floats(s)) +
-         conv2d_direct_packed_floats(s);
+  return static_cast<size_t>(omp_get_max_threads()) * thread_floats(s) + conv2d_direct_packed_floats(s) +
+         conv2d_direct_dx_packed_floats(s);
 }
 
 namespace {
@@ -75,7 +79,7 @@ bool conv2d_forward_direct(const Conv2dShape& s, const float* x, const float* w,
   if (!conv2d_direct_available(s)) return false;
   const size_t x_stride = static_cast<size_t>(s.c_in) * s.h * s.w;
   const size_t y_stride = static_cast<size_t>(s.c_out) * s.w_out();
-  float* packed = workspace + static_cast<size_t>(omp_get_max_threads()) * (col_floats(s) + dw_floats(s));
+  float* packed = workspace + static_cast<size_t>(omp_get_max_threads()) * thread_floats(s);
   conv2d_direct_pack(s, w, packed);
 #pragma omp parallel for schedule(static)
   for (int n = 0; n < s.n; ++n)
@@ -96,7 +100,7 @@ void conv2d_forward_epilogue(const Conv2dShape& s, const float* x, const float* 
   const size_t y_stride = static_cast<size_t>(s.c_out) * p;
   if (p <= 0 || s.c_out <= 0) return;
   if (k > 0 && conv2d_forward_direct(s, x, w, b, act, scale, shift, y, workspace)) return;
-  const size_t ws_stride = col_floats(s) + dw_floats(s);
+  const size_t ws_stride = thread_floats(s);
 #pragma omp parallel for schedule(static)
   for (int n = 0; n < s.n; ++n) {
     float* ws = workspace + static_cast<size_t>(omp_get_thread_num()) * ws_stride;
@@ -151,8 +155,13 @@ void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, c
     if (dx) std::memset(dx, 0, s.n * x_stride * sizeof(float));
     return;
   }
-  const size_t ws_stride = col_floats(s) + dw_floats(s);
+  const size_t ws_stride = thread_floats(s);
   const int threads = omp_get_max_threads();
+  // dx with the direct kernel where it applies (1.4x sgemm + col2im at the paper's conv2); 1x1 kernels keep the
+  // sgemm straight into dx, and dw stays an sgemm (OpenBLAS's small kernels beat a direct one here).
+  const bool direct_dx = dx && !pointwise && conv2d_direct_available(s);
+  float* packed_dx = workspace + static_cast<size_t>(threads) * ws_stride + conv2d_direct_packed_floats(s);
+  if (direct_dx) conv2d_direct_dx_pack(s, w, packed_dx);
   const size_t ndw = dw_floats(s);
   int team = 1;  // the team actually run (fewer than asked inside another parallel region)
 #pragma omp parallel num_threads(threads)
@@ -160,7 +169,7 @@ void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, c
     const int t = omp_get_thread_num();
     if (t == 0) team = omp_get_num_threads();
     float* ws = workspace + static_cast<size_t>(t) * ws_stride;  // im2col buffer
-    float* dw_t = ws + col_floats(s);                              // this thread's dw (C_out, K)
+    float* dw_t = ws + scratch_floats(s);                          // this thread's dw (C_out, K)
     if (dw) std::memset(dw_t, 0, ndw * sizeof(float));
 #pragma omp for schedule(static)
     for (int n = 0; n < s.n; ++n) {
@@ -175,7 +184,9 @@ void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, c
         // dw_t (C_out, K) += dyn (C_out, P) · colᵀ (P, K)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s.c_out, k, p, 1.0f, dyn, p, col, p, 1.0f, dw_t, k);
       }
-      if (dx) {
+      if (direct_dx) {
+        conv2d_direct_dx_sample(s, dyn, packed_dx, ws, dx + n * x_stride);  // ws: the padded dy
+      } else if (dx) {
         float* dxn = dx + n * x_stride;  // (C_in, H, W)
         // dcol (K, P) = wᵀ (K, C_out) · dyn (C_out, P); for 1x1 kernels dcol is dxn itself
         float* dcol = pointwise ? dxn : ws;
@@ -189,7 +200,7 @@ void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, c
   }
   if (dw) {  // reduce the per-thread accumulators in thread order (deterministic for a fixed thread count)
     for (int t = 0; t < team; ++t) {
-      const float* dw_t = workspace + static_cast<size_t>(t) * ws_stride + col_floats(s);
+      const float* dw_t = workspace + static_cast<size_t>(t) * ws_stride + scratch_floats(s);
       for (size_t i = 0; i < ndw; ++i) dw[i] += dw_t[i];
     }
   }

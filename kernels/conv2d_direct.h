@@ -19,4 +19,15 @@ void conv2d_direct_pack(const Conv2dShape& s, const float* w, float* packed);
 void conv2d_direct_sample(const Conv2dShape& s, const float* x, const float* packed, const float* b, Activation act,
                           const float* scale, const float* shift, float* y);
 
+// Backward data (same availability). dx of one sample is the direct convolution of dy, padded by KW - 1 zeros on each
+// side, with the kernel flipped along W and transposed (C_out in, C_in * KH out): conv2d_direct_dx_shape.
+Conv2dShape conv2d_direct_dx_shape(const Conv2dShape& s);
+size_t conv2d_direct_dx_packed_floats(const Conv2dShape& s);
+void conv2d_direct_dx_pack(const Conv2dShape& s, const float* w, float* packed);
+// Floats of the padded dy one sample needs (0 for KW == 1, which runs on dy itself).
+size_t conv2d_direct_dy_pad_floats(const Conv2dShape& s);
+// dx (C_in, H, W) of one sample from dy (C_out, W_out); `pad` holds conv2d_direct_dy_pad_floats floats.
+void conv2d_direct_dx_sample(const Conv2dShape& s, const float* dy, const float* packed, float* pad, float* dx);
+
+
 }  // namespace gener::kernels

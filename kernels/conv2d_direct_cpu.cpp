@@ -1,5 +1,6 @@
 // conv2d_direct_cpu.cpp — AVX-512 direct convolution (output height 1): 16 output positions per vector, one
-// accumulator register per output channel, weights broadcast from a [tap][channel] packing; fused epilogue.
+// accumulator register per output channel, weights broadcast from a [tap][channel] packing; fused epilogue. Its
+// backward's dx: the same kernel over dy padded by KW - 1 zeros each side, with the kernel flipped and transposed.
 #include "kernels/conv2d_direct.h"
 
 // GCC 12 flags its own avx512fintrin.h max/undefined-vector helpers as maybe-uninitialized (a known false
@@ -69,6 +70,46 @@ __attribute__((target("avx512f"))) void direct_block(const Conv2dShape& s, const
 }
 
 }  // namespace
+
+Conv2dShape conv2d_direct_dx_shape(const Conv2dShape& s) {
+  return Conv2dShape{1, s.c_out, 1, s.w_out() + 2 * (s.kw - 1), s.c_in * s.kh, 1, s.kw};
+}
+
+size_t conv2d_direct_dx_packed_floats(const Conv2dShape& s) {
+  return conv2d_direct_packed_floats(conv2d_direct_dx_shape(s));
+}
+
+void conv2d_direct_dx_pack(const Conv2dShape& s, const float* w, float* packed) {
+  const Conv2dShape t = conv2d_direct_dx_shape(s);
+  const int pc = padded_channels(t.c_out), rows = s.c_in * s.kh;
+  std::fill(packed, packed + static_cast<size_t>(t.c_in) * t.kw * pc, 0.0f);
+  // packed[(o, k')][(c, r)] = w[o][c][r][KW - 1 - k']
+  for (int o = 0; o < s.c_out; ++o)
+    for (int q = 0; q < rows; ++q)
+      for (int k = 0; k < s.kw; ++k)
+        packed[(static_cast<size_t>(o) * s.kw + k) * pc + q] =
+            w[(static_cast<size_t>(o) * rows + q) * s.kw + (s.kw - 1 - k)];
+}
+
+size_t conv2d_direct_dy_pad_floats(const Conv2dShape& s) {
+  return s.kw > 1 ? static_cast<size_t>(s.c_out) * conv2d_direct_dx_shape(s).w : 0;
+}
+
+void conv2d_direct_dx_sample(const Conv2dShape& s, const float* dy, const float* packed, float* pad, float* dx) {
+  const Conv2dShape t = conv2d_direct_dx_shape(s);
+  const int wo = s.w_out(), edge = s.kw - 1;
+  const float* in = dy;
+  if (edge > 0) {  // each dy row between KW - 1 zeros on both sides
+    for (int o = 0; o < s.c_out; ++o) {
+      float* row = pad + static_cast<size_t>(o) * t.w;
+      std::fill(row, row + edge, 0.0f);
+      std::copy(dy + static_cast<size_t>(o) * wo, dy + static_cast<size_t>(o + 1) * wo, row + edge);
+      std::fill(row + edge + wo, row + t.w, 0.0f);
+    }
+    in = pad;
+  }
+  conv2d_direct_sample(t, in, packed, nullptr, Activation::None, nullptr, nullptr, dx);
+}
 
 bool conv2d_direct_available(const Conv2dShape& s) {
 #if defined(__x86_64__) && defined(__GNUC__)

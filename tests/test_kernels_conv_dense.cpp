@@ -82,9 +82,17 @@ void naive_conv_backward(const Conv2dShape& s, const std::vector<float>& x, cons
 
 TEST(Conv2dCpu, WorkspaceIsPerThreadIm2colAndWeightGradient) {
   const Conv2dShape s{64, 16, 1, 536, 16, 1, 3};
+  // Per thread: im2col (larger than the direct backward's padded dy, 16 x (534 + 4)) and the dw accumulator.
   const size_t per_thread = static_cast<size_t>(16 * 3 * 534) + static_cast<size_t>(16 * 16 * 3);
-  const size_t packed = static_cast<size_t>(16 * 3) * 16;  // 16 channels: already a multiple of 8  // direct kernel's [tap][channel] weights
+  // The direct kernels' weights: forward [tap][channel], 48 taps x 16 channels (already a multiple of 8); and
+  // the backward's flipped, transposed kernel, (16 channels x 3 taps) x 16 input rows.
+  const size_t packed = static_cast<size_t>(16 * 3) * 16 + static_cast<size_t>(16 * 3) * 16;
   EXPECT_EQ(conv2d_workspace_floats_cpu(s), per_thread * static_cast<size_t>(omp_get_max_threads()) + packed);
+  // One input channel, three taps: the padded dy (16 x (98 + 4)) outgrows im2col (3 x 98).
+  const Conv2dShape t{2, 1, 1, 100, 16, 1, 3};
+  EXPECT_EQ(conv2d_workspace_floats_cpu(t),
+            (static_cast<size_t>(16 * 102) + 16 * 3) * static_cast<size_t>(omp_get_max_threads()) + 3 * 16 +
+                static_cast<size_t>(16 * 3) * 8);
 }
 
 TEST(Conv2dCpu, ForwardExactSmallIntegers) {
@@ -125,6 +133,34 @@ TEST(Conv2dCpu, BackwardExactSmallIntegers) {
     conv2d_backward_cpu(s, x.data(), w.data(), dy.data(), nullptr, dw2.data(), db2.data(), ws.data());
     EXPECT_TRUE(all_close(dw2, ref_dw, 0.0f, 0.0f, std::string("conv dw, dx null ") + c.name));
     EXPECT_TRUE(all_close(db2, ref_db, 0.0f, 0.0f, std::string("conv db, dx null ") + c.name));
+  }
+}
+
+// The paper's layer widths (the direct kernels' vectors of 16 with ragged tails, several blocks of channels and
+// taps), a thin layer whose padded dy outgrows im2col, and a batch split over threads: exact on small integers.
+TEST(Conv2dCpu, BackwardExactAtPaperWidths) {
+  uint32_t seed = 500;
+  const ConvCase cases[] = {{{3, 1, 2, 536, 16, 2, 2}, "GENER conv1, L = 536"},
+                            {{5, 16, 1, 535, 16, 1, 3}, "GENER conv2"},
+                            {{4, 16, 1, 533, 8, 1, 1}, "GENER conv3"},
+                            {{9, 1, 1, 40, 16, 1, 3}, "1 -> 16 channels, 1x3, width 40"},
+                            {{2, 5, 1, 17, 7, 1, 2}, "5 -> 7 channels, 1x2, width 17"}};
+  for (const ConvCase& c : cases) {
+    const Conv2dShape& s = c.s;
+    const auto x = random_ints(x_size(s), -2, 2, seed++);
+    const auto w = random_ints(w_size(s), -2, 2, seed++);
+    const auto dy = random_ints(y_size(s), -2, 2, seed++);
+    std::vector<float> ref_dx, ref_dw, ref_db;
+    naive_conv_backward(s, x, w, dy, ref_dx, ref_dw, ref_db);
+    std::vector<float> ws(conv2d_workspace_floats_cpu(s), 11.0f);
+    std::vector<float> dx(x_size(s), 7.0f), dw(w_size(s), 7.0f), db(s.c_out, 7.0f);
+    conv2d_backward_cpu(s, x.data(), w.data(), dy.data(), dx.data(), dw.data(), db.data(), ws.data());
+    EXPECT_TRUE(all_close(dx, ref_dx, 0.0f, 0.0f, std::string("conv dx ") + c.name));
+    EXPECT_TRUE(all_close(dw, ref_dw, 0.0f, 0.0f, std::string("conv dw ") + c.name));
+    EXPECT_TRUE(all_close(db, ref_db, 0.0f, 0.0f, std::string("conv db ") + c.name));
+    std::vector<float> y(y_size(s));
+    conv2d_forward_cpu(s, x.data(), w.data(), nullptr, y.data(), ws.data());
+    EXPECT_TRUE(all_close(y, naive_conv(s, x, w, nullptr), 0.0f, 0.0f, std::string("conv y ") + c.name));
   }
 }
 
