@@ -81,6 +81,9 @@ void act_bn_dropout_backward_fast_cpu(const BnShape& s, const BnDropoutParams& p
 // BnShape counts its own rows; p.index0 is the flat index of its first element. ----
 // Per channel over the lane's rows: the mean of act(x) and the sum of squared deviations from it (two passes).
 void act_bn_lane_stats_cpu(const BnShape& s, Activation act, const float* x, double* mean, double* m2);
+// The same from per-run sums (s.n rows x s.c channels x {sum, sum of squares} of act(x) over each run of s.s, as
+// conv2d_forward_stats_cpu writes them): each run's deviations from its own mean, merged run by run.
+void bn_lane_stats_from_runs(const BnShape& s, const double* run_stats, double* mean, double* m2);
 // The batch's mean and biased variance per channel from `lanes` lanes' (count, mean, m2), merged in lane order
 // (pairwise update); means and m2s are (lanes, c).
 void bn_merge_lane_stats(int c, int lanes, const double* counts, const double* means, const double* m2s,

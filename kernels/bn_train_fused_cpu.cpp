@@ -312,6 +312,30 @@ void act_bn_lane_stats_cpu(const BnShape& s, Activation act, const float* x, dou
   }
 }
 
+void bn_lane_stats_from_runs(const BnShape& s, const double* run_stats, double* mean, double* m2) {
+  const double len = s.s;
+  for (int c = 0; c < s.c; ++c) {
+    double n = 0.0, mu = 0.0, sq = 0.0;
+    for (int r = 0; r < s.n; ++r) {  // pairwise update over the runs, in row order
+      const double sum = run_stats[(static_cast<size_t>(r) * s.c + c) * 2];
+      const double ssq = run_stats[(static_cast<size_t>(r) * s.c + c) * 2 + 1];
+      const double mb = sum / len, qb = std::max(0.0, ssq - sum * mb);
+      if (r == 0) {
+        n = len;
+        mu = mb;
+        sq = qb;
+        continue;
+      }
+      const double nt = n + len, d = mb - mu;
+      mu += d * (len / nt);
+      sq += qb + d * d * (n * len / nt);
+      n = nt;
+    }
+    mean[c] = mu;
+    m2[c] = sq;
+  }
+}
+
 void bn_merge_lane_stats(int c, int lanes, const double* counts, const double* means, const double* m2s,
                          double* mean, double* var) {
   for (int ch = 0; ch < c; ++ch) {

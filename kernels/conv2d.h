@@ -24,6 +24,11 @@ void conv2d_forward_cpu(const Conv2dShape& s, const float* x, const float* w, co
 // mean * scale; see bn_eval_scale_shift). Equals conv2d_forward_cpu then act_bn_dropout_forward_eval_cpu.
 void conv2d_forward_act_bn_cpu(const Conv2dShape& s, const float* x, const float* w, const float* b, Activation act,
                                const float* scale, const float* shift, float* y, float* workspace);
+// conv2d_forward_cpu, and where the direct kernel runs (returns true) also the training batchnorm's inputs while the
+// output is in registers: per sample and output channel, the sum and the sum of squares of act(y) over the output
+// positions, run_stats (N, C_out, 2) doubles. Returns false, stats unwritten, on the im2col path.
+bool conv2d_forward_stats_cpu(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
+                              float* workspace, Activation act, double* run_stats);
 // dw, db are overwritten (not accumulated); dx may be null (first layer).
 void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, const float* dy, float* dx,
                          float* dw, float* db, float* workspace);

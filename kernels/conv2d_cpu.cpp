@@ -73,9 +73,11 @@ size_t conv2d_workspace_floats_cpu(const Conv2dShape& s) {
 }
 
 namespace {
-// Forward over the batch with the direct AVX-512 kernel (output height 1); false when it does not apply.
+// Forward over the batch with the direct AVX-512 kernel (output height 1); false when it does not apply. With
+// `stats`, also each sample's per-channel sums of stats_act(y) (N, C_out, 2).
 bool conv2d_forward_direct(const Conv2dShape& s, const float* x, const float* w, const float* b, Activation act,
-                           const float* scale, const float* shift, float* y, float* workspace) {
+                           const float* scale, const float* shift, float* y, float* workspace,
+                           Activation stats_act = Activation::None, double* stats = nullptr) {
   if (!conv2d_direct_available(s)) return false;
   const size_t x_stride = static_cast<size_t>(s.c_in) * s.h * s.w;
   const size_t y_stride = static_cast<size_t>(s.c_out) * s.w_out();
@@ -83,7 +85,8 @@ bool conv2d_forward_direct(const Conv2dShape& s, const float* x, const float* w,
   conv2d_direct_pack(s, w, packed);
 #pragma omp parallel for schedule(static)
   for (int n = 0; n < s.n; ++n)
-    conv2d_direct_sample(s, x + n * x_stride, packed, b, act, scale, shift, y + n * y_stride);
+    conv2d_direct_sample(s, x + n * x_stride, packed, b, act, scale, shift, y + n * y_stride, stats_act,
+                         stats ? stats + 2 * static_cast<size_t>(n) * s.c_out : nullptr);
   return true;
 }
 }  // namespace
@@ -133,6 +136,15 @@ void conv2d_forward_cpu(const Conv2dShape& s, const float* x, const float* w, co
 void conv2d_forward_act_bn_cpu(const Conv2dShape& s, const float* x, const float* w, const float* b, Activation act,
                                const float* scale, const float* shift, float* y, float* workspace) {
   conv2d_forward_epilogue(s, x, w, b, act, scale, shift, y, workspace);
+}
+
+bool conv2d_forward_stats_cpu(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
+                              float* workspace, Activation act, double* run_stats) {
+  if (s.c_in * s.kh * s.kw > 0 && s.w_out() > 0 &&
+      conv2d_forward_direct(s, x, w, b, Activation::None, nullptr, nullptr, y, workspace, act, run_stats))
+    return true;
+  conv2d_forward_cpu(s, x, w, b, y, workspace);
+  return false;
 }
 
 void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, const float* dy, float* dx,

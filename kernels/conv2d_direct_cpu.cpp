@@ -19,12 +19,18 @@ int padded_channels(int c_out) { return (c_out + kNB - 1) / kNB * kNB; }
 
 // kNB output channels [o0, o0 + kNB) of one sample, kJB x 16 output positions at a time: per tap, kJB input
 // loads and kNB weight broadcasts feed kNB x kJB FMAs.
+// With `stats`, also the sum and the sum of squares (in double) of stats_act(output) per channel: stats[2 co],
+// stats[2 co + 1].
 __attribute__((target("avx512f"))) void direct_block(const Conv2dShape& s, const float* x, const float* packed, int o0,
                                                      const float* b, Activation act, const float* scale,
-                                                     const float* shift, float* y) {
+                                                     const float* shift, float* y, Activation stats_act,
+                                                     double* stats) {
   const int wo = s.w_out(), kw = s.kw, rows = s.c_in * s.kh, pc = padded_channels(s.c_out);
   const int n_out = std::min(kNB, s.c_out - o0);
   const __m512 zero = _mm512_setzero_ps();
+  __m512d st_sum[kNB], st_sq[kNB];  // per channel, 8 double lanes each
+#pragma GCC unroll 8
+  for (int o = 0; o < kNB; ++o) st_sum[o] = st_sq[o] = _mm512_setzero_pd();
   for (int j = 0; j < wo; j += 16 * kJB) {
     __mmask16 m[kJB];
 #pragma GCC unroll 4
@@ -64,9 +70,21 @@ __attribute__((target("avx512f"))) void direct_block(const Conv2dShape& s, const
         if (act == Activation::Relu) e = _mm512_max_ps(e, zero);
         if (scale) e = _mm512_fmadd_ps(e, _mm512_set1_ps(scale[co]), _mm512_set1_ps(shift[co]));
         _mm512_mask_storeu_ps(y + static_cast<size_t>(co) * wo + j + 16 * v, m[v], e);
+        if (stats) {  // lanes past the row's end count as zero
+          __m512 a = _mm512_maskz_mov_ps(m[v], stats_act == Activation::Relu ? _mm512_max_ps(e, zero) : e);
+          const __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(a));
+          const __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1)));
+          st_sum[o] = _mm512_add_pd(st_sum[o], _mm512_add_pd(lo, hi));
+          st_sq[o] = _mm512_fmadd_pd(lo, lo, _mm512_fmadd_pd(hi, hi, st_sq[o]));
+        }
       }
     }
   }
+  if (stats)
+    for (int o = 0; o < n_out; ++o) {
+      stats[2 * (o0 + o)] = _mm512_reduce_add_pd(st_sum[o]);
+      stats[2 * (o0 + o) + 1] = _mm512_reduce_add_pd(st_sq[o]);
+    }
 }
 
 }  // namespace
@@ -133,8 +151,8 @@ void conv2d_direct_pack(const Conv2dShape& s, const float* w, float* packed) {
 }
 
 void conv2d_direct_sample(const Conv2dShape& s, const float* x, const float* packed, const float* b, Activation act,
-                          const float* scale, const float* shift, float* y) {
-  for (int o0 = 0; o0 < s.c_out; o0 += kNB) direct_block(s, x, packed, o0, b, act, scale, shift, y);
+                          const float* scale, const float* shift, float* y, Activation stats_act, double* stats) {
+  for (int o0 = 0; o0 < s.c_out; o0 += kNB) direct_block(s, x, packed, o0, b, act, scale, shift, y, stats_act, stats);
 }
 
 }  // namespace gener::kernels

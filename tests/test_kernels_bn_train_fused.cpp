@@ -5,6 +5,8 @@
 // lanes of rows that merge their per-channel sums, against the composition over the whole batch.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <vector>
 
 #include "kernels/batchnorm.h"
@@ -199,6 +201,35 @@ TEST(ActBnDropoutLanesCpu, LanesEqualCompositionOverTheWholeBatch) {
           }
     }
   }
+}
+
+// Statistics from per-run sums (what the conv epilogue writes) against the two-pass statistics of the same rows.
+TEST(ActBnDropoutLanesCpu, StatsFromRunSumsMatchTwoPass) {
+  uint32_t seed = 950;
+  for (const BnShape& s : {BnShape{1, 4, 11}, BnShape{7, 3, 13}, BnShape{32, 16, 535}, BnShape{5, 8, 533}})
+    for (Activation act : {Activation::Relu, Activation::None}) {
+      const auto x = random_uniform(s.count(), -1.0f, 2.0f, seed++);
+      std::vector<double> runs(2 * static_cast<size_t>(s.n) * s.c);
+      for (int n = 0; n < s.n; ++n)
+        for (int c = 0; c < s.c; ++c) {
+          double sum = 0, sq = 0;
+          for (int k = 0; k < s.s; ++k) {
+            float v = x[(static_cast<size_t>(n) * s.c + c) * s.s + k];
+            if (act == Activation::Relu) v = v > 0 ? v : 0;
+            sum += v;
+            sq += static_cast<double>(v) * v;
+          }
+          runs[(static_cast<size_t>(n) * s.c + c) * 2] = sum;
+          runs[(static_cast<size_t>(n) * s.c + c) * 2 + 1] = sq;
+        }
+      std::vector<double> mean(s.c), m2(s.c), mean_ref(s.c), m2_ref(s.c);
+      bn_lane_stats_from_runs(s, runs.data(), mean.data(), m2.data());
+      act_bn_lane_stats_cpu(s, act, x.data(), mean_ref.data(), m2_ref.data());
+      for (int c = 0; c < s.c; ++c) {
+        EXPECT_NEAR(mean[c], mean_ref[c], 1e-12 * (1 + std::abs(mean_ref[c]))) << "channel " << c;
+        EXPECT_NEAR(m2[c], m2_ref[c], 1e-9 * (1 + m2_ref[c])) << "channel " << c;
+      }
+    }
 }
 
 // Merging lanes keeps the two-pass variance's accuracy where a sum of squares would lose it: values near 1e4

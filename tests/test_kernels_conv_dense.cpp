@@ -1,6 +1,8 @@
 // test_kernels_conv_dense.cpp — conv2d and dense CPU kernels: exact small-integer tests against direct loops,
 // and finite-difference gradient checks on awkward shapes.
 #include <gtest/gtest.h>
+
+#include <cmath>
 #include <omp.h>
 
 #include <vector>
@@ -162,6 +164,44 @@ TEST(Conv2dCpu, BackwardExactAtPaperWidths) {
     conv2d_forward_cpu(s, x.data(), w.data(), nullptr, y.data(), ws.data());
     EXPECT_TRUE(all_close(y, naive_conv(s, x, w, nullptr), 0.0f, 0.0f, std::string("conv y ") + c.name));
   }
+}
+
+// The training forward's epilogue sums: y as conv2d_forward_cpu writes it, and per sample and channel the sum and
+// sum of squares of act(y), against the same sums taken from y in double.
+TEST(Conv2dCpu, ForwardStatsAreTheSumsOfTheOutput) {
+  uint32_t seed = 600;
+  const Conv2dShape shapes[] = {{3, 1, 2, 536, 16, 2, 2}, {5, 16, 1, 535, 16, 1, 3}, {4, 16, 1, 533, 8, 1, 1},
+                                {2, 5, 1, 17, 7, 1, 2}};
+  for (const Conv2dShape& s : shapes)
+    for (Activation act : {Activation::Relu, Activation::None}) {
+      const std::string tag = "C_in " + std::to_string(s.c_in) + " C_out " + std::to_string(s.c_out) + " W " +
+                              std::to_string(s.w) + (act == Activation::Relu ? " relu" : " none");
+      const auto x = random_uniform(x_size(s), -1.0f, 1.0f, seed++);
+      const auto w = random_uniform(w_size(s), -0.5f, 0.5f, seed++);
+      const auto b = random_uniform(s.c_out, -0.5f, 0.5f, seed++);
+      std::vector<float> ws(conv2d_workspace_floats_cpu(s)), y(y_size(s)), y_ref(y_size(s));
+      std::vector<double> st(2 * static_cast<size_t>(s.n) * s.c_out, -1.0);
+      conv2d_forward_cpu(s, x.data(), w.data(), b.data(), y_ref.data(), ws.data());
+      if (!conv2d_forward_stats_cpu(s, x.data(), w.data(), b.data(), y.data(), ws.data(), act, st.data())) {
+        EXPECT_TRUE(all_close(y, y_ref, 0.0f, 0.0f, "conv y without stats " + tag));
+        GTEST_SKIP() << "the direct AVX-512 convolution does not run on this CPU: no epilogue sums to check";
+      }
+      EXPECT_TRUE(all_close(y, y_ref, 0.0f, 0.0f, "conv y with stats " + tag));
+      const int p = s.w_out();
+      for (int n = 0; n < s.n; ++n)
+        for (int c = 0; c < s.c_out; ++c) {
+          double sum = 0, sq = 0;
+          for (int t = 0; t < p; ++t) {
+            float v = y_ref[(static_cast<size_t>(n) * s.c_out + c) * p + t];
+            if (act == Activation::Relu) v = v > 0 ? v : 0;
+            sum += v;
+            sq += static_cast<double>(v) * v;
+          }
+          const size_t at = (static_cast<size_t>(n) * s.c_out + c) * 2;
+          EXPECT_NEAR(st[at], sum, 1e-9 * (1 + std::abs(sum))) << tag << " sample " << n << " channel " << c;
+          EXPECT_NEAR(st[at + 1], sq, 1e-9 * (1 + sq)) << tag << " sample " << n << " channel " << c;
+        }
+    }
 }
 
 TEST(Conv2dCpu, GradientMatchesFiniteDifferences) {

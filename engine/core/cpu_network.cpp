@@ -40,6 +40,8 @@ struct TrainLane {
   std::vector<float> arena, aux, workspace, losses, grads;  // grads: lane 0 writes the network's buffer instead
   std::vector<double> stats;                                 // per-channel merge scratch
   int syncs = 0;                                             // batchnorm meetings so far in this step
+  std::vector<double> run_stats;  // a conv's per-row, per-channel sums for the batchnorm after it (rows, C, 2)
+  bool run_stats_ready = false;   // set by that conv when its kernel wrote them
 };
 
 constexpr int kMicroBatch = 64;
@@ -120,6 +122,7 @@ class CpuNetwork final : public Network {
       l.losses.assign(static_cast<size_t>(rows), 0.f);
       if (t > 0) l.grads.assign(gr.n_params, 0.f);
       l.stats.assign(4 * static_cast<size_t>(max_c) + static_cast<size_t>(lanes), 0.0);
+      l.run_stats.assign(2 * static_cast<size_t>(rows) * max_c, 0.0);
     }
     // Two slots (meetings alternate between them), each holding every lane's two sums per channel.
     lane_sums_.assign(2 * 2 * static_cast<size_t>(lanes) * max_c, 0.0);
@@ -316,8 +319,12 @@ class CpuNetwork final : public Network {
     double* slot = next_sync_slot(b);
     double *means = slot, *m2s = slot + static_cast<size_t>(L) * C;
     const float* x = b.value(n.in[0]);
-    k::act_bn_lane_stats_cpu(s, n.act, x, means + static_cast<size_t>(b.lane_index) * C,
-                             m2s + static_cast<size_t>(b.lane_index) * C);
+    double *my_mean = means + static_cast<size_t>(b.lane_index) * C, *my_m2 = m2s + static_cast<size_t>(b.lane_index) * C;
+    if (b.lane->run_stats_ready)  // the conv before wrote them
+      k::bn_lane_stats_from_runs(s, b.lane->run_stats.data(), my_mean, my_m2);
+    else
+      k::act_bn_lane_stats_cpu(s, n.act, x, my_mean, my_m2);
+    b.lane->run_stats_ready = false;
 #pragma omp barrier
     double *mean = b.lane->stats.data(), *var = mean + C, *counts = mean + 4 * static_cast<size_t>(max_bn_c_);
     for (int u = 0; u < L; ++u)
@@ -395,6 +402,11 @@ class CpuNetwork final : public Network {
                                          scale + bn.bn_c, b.value(bn.out[0]), b.workspace);
             skip_next = static_cast<size_t>(next) == i + 1;
             GENER_CHECK(skip_next, "layer " << n.name << ": its batchnorm must follow it directly");
+          } else if (train && b.lane && next >= 0 && graph_.nodes[next].op == OpKind::ActBnDropout) {
+            // Training: the batchnorm's per-row sums come from the conv's epilogue, while its output is in registers.
+            b.lane->run_stats_ready =
+                k::conv2d_forward_stats_cpu(s, b.value(n.in[0]), P(n.p_weight), P(n.p_bias), b.value(n.out[0]),
+                                            b.workspace, graph_.nodes[next].act, b.lane->run_stats.data());
           } else {
             k::conv2d_forward_cpu(s, b.value(n.in[0]), P(n.p_weight), P(n.p_bias), b.value(n.out[0]), b.workspace);
           }
