@@ -101,10 +101,12 @@ void act_bn_dropout_backward_lane_sums_cpu(const BnShape& s, const BnDropoutPara
                                            const float* x, const float* save_mean, const float* dy, float* g,
                                            double* sum_g, double* sum_g_dev);
 // Second half, in place on dx (holding g): dx = act'(x) * gamma * invstd * (g - sum_g / m - xhat * sum_g_xhat / m)
-// with the whole batch's sums (sum_g_xhat = sum_g_dev * invstd) over its m = N * S elements.
+// with the whole batch's sums (sum_g_xhat = sum_g_dev * invstd) over its m = N * S elements. With sum_dx, also
+// per channel the sum of the lane's dx: the bias gradient of the conv before the block.
 void act_bn_dropout_backward_lane_finish_cpu(const BnShape& s, Activation act, const float* x, const float* gamma,
                                              const float* save_mean, const float* save_invstd, const double* sum_g,
-                                             const double* sum_g_xhat, double m, float* dx);
+                                             const double* sum_g_xhat, double m, float* dx,
+                                             double* sum_dx = nullptr);
 
 void act_bn_dropout_forward_train_cuda(const BnShape& s, const BnDropoutParams& p, Activation act, const float* x,
                                        const float* gamma, const float* beta, float* running_mean,

@@ -448,9 +448,10 @@ void act_bn_dropout_backward_lane_sums_cpu(const BnShape& s, const BnDropoutPara
 
 void act_bn_dropout_backward_lane_finish_cpu(const BnShape& s, Activation act, const float* x, const float* gamma,
                                              const float* save_mean, const float* save_invstd, const double* sum_g,
-                                             const double* sum_g_xhat, double m, float* dx) {
+                                             const double* sum_g_xhat, double m, float* dx, double* sum_dx) {
   const bool relu = act == Activation::Relu;
   if (s.s == 1) {
+    if (sum_dx) std::fill(sum_dx, sum_dx + s.c, 0.0);
     for (int c0 = 0; c0 < s.c; c0 += kRowBlock) {
       const int cb = std::min(kRowBlock, s.c - c0);
       float k_scale[kRowBlock], mean_g[kRowBlock], k_dev[kRowBlock];
@@ -464,6 +465,8 @@ void act_bn_dropout_backward_lane_finish_cpu(const BnShape& s, Activation act, c
       for (int n = 0; n < s.n; ++n) {
         const size_t o = static_cast<size_t>(n) * s.c + c0;
         run_row_backward_finish(relu, x + o, dx + o, cb, save_mean + c0, k_scale, mean_g, k_dev, dx + o);
+        if (sum_dx)
+          for (int j = 0; j < cb; ++j) sum_dx[c0 + j] += dx[o + j];
       }
     }
     return;
@@ -472,10 +475,13 @@ void act_bn_dropout_backward_lane_finish_cpu(const BnShape& s, Activation act, c
   for (int c = 0; c < s.c; ++c) {
     const float mean = save_mean[c], invstd = save_invstd[c], k_scale = gamma[c] * invstd;
     const float mean_g = static_cast<float>(sum_g[c] / m), mean_gxhat = static_cast<float>(sum_g_xhat[c] / m);
+    double total = 0.0;
     for (int n = 0; n < s.n; ++n) {
       const size_t o = run_offset(s, n, c);
       run_backward_finish(relu, x + o, dx + o, s.s, mean, invstd, k_scale, mean_g, mean_gxhat, dx + o);
+      if (sum_dx) total += run_act_sum(false, dx + o, s.s);  // the run just written, still in L1
     }
+    if (sum_dx) sum_dx[c] = total;
   }
 }
 

@@ -112,6 +112,7 @@ TEST(ActBnDropoutFastCpu, BackwardRefusesDxAliasingX) {
 // each with its own rows, statistics and dropout offset; merged in lane order).
 struct LaneRun {
   std::vector<float> y, rm, rv, m, is, dx, dgamma, dbeta;
+  std::vector<double> sum_dx;  // per channel, over all lanes' rows
 };
 LaneRun run_lanes(const BnShape& s, BnDropoutParams p, Activation act, int lanes, const std::vector<float>& x,
                   const std::vector<float>& gamma, const std::vector<float>& beta, const std::vector<float>& dy) {
@@ -120,7 +121,7 @@ LaneRun run_lanes(const BnShape& s, BnDropoutParams p, Activation act, int lanes
   auto first = [&](int t) { return static_cast<int>(static_cast<long long>(s.n) * t / lanes); };
   LaneRun r{std::vector<float>(x.size()), std::vector<float>(C, 0.1f), std::vector<float>(C, 1.2f),
             std::vector<float>(C), std::vector<float>(C), std::vector<float>(x.size()), std::vector<float>(C),
-            std::vector<float>(C)};
+            std::vector<float>(C), std::vector<double>(C, 0.0)};
   std::vector<double> means(static_cast<size_t>(lanes) * C), m2s(means.size()), counts(lanes), mean(C), var(C);
   const uint64_t index0 = p.index0;
   for (int t = 0; t < lanes; ++t) {
@@ -152,9 +153,11 @@ LaneRun run_lanes(const BnShape& s, BnDropoutParams p, Activation act, int lanes
   for (int t = 0; t < lanes; ++t) {
     const BnShape ls{first(t + 1) - first(t), C, s.s};
     const size_t o = first(t) * row;
+    std::vector<double> lane_dx(C, -1.0);
     act_bn_dropout_backward_lane_finish_cpu(ls, act, x.data() + o, gamma.data(), r.m.data(), r.is.data(),
                                             sum_g.data(), sum_gx.data(), static_cast<double>(s.n) * s.s,
-                                            r.dx.data() + o);
+                                            r.dx.data() + o, lane_dx.data());
+    for (int c = 0; c < C; ++c) r.sum_dx[c] += lane_dx[c];
   }
   return r;
 }
@@ -193,6 +196,13 @@ TEST(ActBnDropoutLanesCpu, LanesEqualCompositionOverTheWholeBatch) {
       EXPECT_TRUE(all_close(r.dx, dx_ref, 1e-6f, 1e-5f, "lanes dx" + t));
       EXPECT_TRUE(all_close(r.dgamma, dgamma_ref, 1e-5f, 1e-5f, "lanes dgamma" + t));
       EXPECT_TRUE(all_close(r.dbeta, dbeta_ref, 1e-5f, 1e-5f, "lanes dbeta" + t));
+      // The per-channel sum of dx (the conv bias gradient the block hands back).
+      for (int c = 0; c < s.c; ++c) {
+        double ref = 0;
+        for (int nn = 0; nn < s.n; ++nn)
+          for (int kk = 0; kk < s.s; ++kk) ref += dx_ref[(static_cast<size_t>(nn) * s.c + c) * s.s + kk];
+        EXPECT_NEAR(r.sum_dx[c], ref, 1e-5 * (1 + std::abs(ref))) << "sum of dx, channel " << c << t;
+      }
       if (k.rate > 0.0f)
         for (long long i = 0; i < n; ++i)
           if ((r.y[i] == 0.0f) != (y_ref[i] == 0.0f)) {

@@ -368,8 +368,23 @@ class CpuNetwork final : public Network {
       dbeta[c] = first ? static_cast<float>(sum_g[c]) : 0.f;
       dgamma[c] = first ? static_cast<float>(sum_gx[c]) : 0.f;
     }
+    // The conv before the block takes its bias gradient from this pass (its backward then skips the sum).
+    const int prod = graph_.tensors[n.in[0]].producer;
+    const bool conv_bias = prod >= 0 && bias_grad_from_bn(graph_.nodes[static_cast<size_t>(prod)]);
+    double* sum_dz = sum_g + 2 * static_cast<size_t>(C);
     k::act_bn_dropout_backward_lane_finish_cpu(s, n.act, x, P(n.p_weight), saved, saved + C, sum_g, sum_gx,
-                                               static_cast<double>(b.batch) * n.bn_s, dx);
+                                               static_cast<double>(b.batch) * n.bn_s, dx,
+                                               conv_bias ? sum_dz : nullptr);
+    if (conv_bias) {
+      float* db = G(b, graph_.nodes[static_cast<size_t>(prod)].p_bias);
+      for (int c = 0; c < C; ++c) db[c] = static_cast<float>(sum_dz[c]);
+    }
+  }
+  // A conv whose output feeds a batchnorm block directly: that block's backward sums the conv's bias gradient.
+  bool bias_grad_from_bn(const Node& conv) const {
+    if (conv.op != OpKind::Conv2d || conv.p_bias < 0) return false;
+    const int next = graph_.tensors[conv.out[0]].consumer;
+    return next >= 0 && graph_.nodes[static_cast<size_t>(next)].op == OpKind::ActBnDropout;
   }
   // Scale of the loss gradient: 1 / rows of the global batch (this batch's B outside data-parallel training).
   float grad_scale(int B) const { return 1.f / static_cast<float>(share_.global_batch > 0 ? share_.global_batch : B); }
@@ -461,7 +476,7 @@ class CpuNetwork final : public Network {
           k::Conv2dShape s = n.conv;
           s.n = B;
           k::conv2d_backward_cpu(s, b.value(n.in[0]), P(n.p_weight), b.grad(n.out[0]), b.grad(n.in[0]),
-                                 G(b, n.p_weight), G(b, n.p_bias), b.workspace);
+                                 G(b, n.p_weight), bias_grad_from_bn(n) ? nullptr : G(b, n.p_bias), b.workspace);
           break;
         }
         case OpKind::Dense:
