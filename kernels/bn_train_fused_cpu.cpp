@@ -312,51 +312,50 @@ void act_bn_lane_stats_cpu(const BnShape& s, Activation act, const float* x, dou
   }
 }
 
+namespace {
+// Count, mean and sum of squared deviations of a growing set, merged part by part (the pairwise update of Chan et
+// al.): a part's own two-pass moments keep their accuracy in the merged variance.
+struct Moments {
+  double n = 0.0, mean = 0.0, m2 = 0.0;
+  void add(double nb, double mb, double qb) {
+    if (nb <= 0) return;
+    if (n == 0.0) {
+      n = nb;
+      mean = mb;
+      m2 = qb;
+      return;
+    }
+    const double nt = n + nb, d = mb - mean;
+    mean += d * (nb / nt);
+    m2 += qb + d * d * (n * nb / nt);
+    n = nt;
+  }
+};
+}  // namespace
+
 void bn_lane_stats_from_runs(const BnShape& s, const double* run_stats, double* mean, double* m2) {
   const double len = s.s;
   for (int c = 0; c < s.c; ++c) {
-    double n = 0.0, mu = 0.0, sq = 0.0;
-    for (int r = 0; r < s.n; ++r) {  // pairwise update over the runs, in row order
+    Moments mo;
+    for (int r = 0; r < s.n; ++r) {  // the runs in row order
       const double sum = run_stats[(static_cast<size_t>(r) * s.c + c) * 2];
       const double ssq = run_stats[(static_cast<size_t>(r) * s.c + c) * 2 + 1];
-      const double mb = sum / len, qb = std::max(0.0, ssq - sum * mb);
-      if (r == 0) {
-        n = len;
-        mu = mb;
-        sq = qb;
-        continue;
-      }
-      const double nt = n + len, d = mb - mu;
-      mu += d * (len / nt);
-      sq += qb + d * d * (n * len / nt);
-      n = nt;
+      const double mb = sum / len;
+      mo.add(len, mb, std::max(0.0, ssq - sum * mb));
     }
-    mean[c] = mu;
-    m2[c] = sq;
+    mean[c] = mo.mean;
+    m2[c] = mo.m2;
   }
 }
 
 void bn_merge_lane_stats(int c, int lanes, const double* counts, const double* means, const double* m2s,
                          double* mean, double* var) {
   for (int ch = 0; ch < c; ++ch) {
-    double n = 0.0, mu = 0.0, sq = 0.0;
-    for (int l = 0; l < lanes; ++l) {  // pairwise update (Chan et al.), lanes in order
-      const double nb = counts[l];
-      if (nb <= 0) continue;
-      const double mb = means[static_cast<size_t>(l) * c + ch], qb = m2s[static_cast<size_t>(l) * c + ch];
-      if (n == 0.0) {
-        n = nb;
-        mu = mb;
-        sq = qb;
-        continue;
-      }
-      const double nt = n + nb, d = mb - mu;
-      mu += d * (nb / nt);
-      sq += qb + d * d * (n * nb / nt);
-      n = nt;
-    }
-    mean[ch] = mu;
-    var[ch] = n > 0 ? sq / n : 0.0;  // biased, as batchnorm_forward_train_cpu
+    Moments mo;
+    for (int l = 0; l < lanes; ++l)  // lanes in order
+      mo.add(counts[l], means[static_cast<size_t>(l) * c + ch], m2s[static_cast<size_t>(l) * c + ch]);
+    mean[ch] = mo.mean;
+    var[ch] = mo.n > 0 ? mo.m2 / mo.n : 0.0;  // biased, as batchnorm_forward_train_cpu
   }
 }
 
