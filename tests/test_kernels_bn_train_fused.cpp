@@ -44,25 +44,51 @@ std::vector<Case> cases() {
   return v;
 }
 
+// One case's random inputs (drawn from `seed` on) and the composition of the reference ops over the whole batch,
+// with the dropout stream (stream, step).
+struct Reference {
+  BnDropoutParams p;
+  std::vector<float> x, gamma, beta, dy, y, rm, rv, m, is, dx, dgamma, dbeta;
+};
+Reference reference(const Case& k, uint64_t stream, uint64_t step, uint32_t& seed) {
+  const BnShape& s = k.s;
+  const long long n = s.count();
+  Reference r;
+  r.p.drop_rate = k.rate;
+  r.p.seed = stream;
+  r.p.step = step;
+  r.p.index0 = k.index0;
+  r.x = random_uniform(n, -1.0f, 2.0f, seed++);
+  r.gamma = random_uniform(s.c, 0.5f, 1.5f, seed++);
+  r.beta = random_uniform(s.c, -0.5f, 0.5f, seed++);
+  r.dy = random_uniform(n, -1.0f, 1.0f, seed++);
+  r.y.resize(n);
+  r.rm.assign(s.c, 0.1f);
+  r.rv.assign(s.c, 1.2f);
+  r.m.resize(s.c);
+  r.is.resize(s.c);
+  act_bn_dropout_forward_train_cpu(s, r.p, k.act, r.x.data(), r.gamma.data(), r.beta.data(), r.rm.data(), r.rv.data(),
+                                   r.y.data(), r.m.data(), r.is.data());
+  r.dx.resize(n);
+  r.dgamma.resize(s.c);
+  r.dbeta.resize(s.c);
+  std::vector<float> scratch(n);
+  act_bn_dropout_backward_cpu(s, r.p, k.act, r.x.data(), r.gamma.data(), r.m.data(), r.is.data(), r.dy.data(),
+                              r.dx.data(), r.dgamma.data(), r.dbeta.data(), scratch.data());
+  return r;
+}
+
 TEST(ActBnDropoutFastCpu, EqualsCompositionOfReferenceOps) {
   uint32_t seed = 700;
   for (const Case& k : cases()) {
     const BnShape& s = k.s;
     const long long n = s.count();
-    BnDropoutParams p;
-    p.drop_rate = k.rate;
-    p.seed = 1234;
-    p.step = 77;
-    p.index0 = k.index0;
-    const auto x = random_uniform(n, -1.0f, 2.0f, seed++);
-    const auto gamma = random_uniform(s.c, 0.5f, 1.5f, seed++), beta = random_uniform(s.c, -0.5f, 0.5f, seed++);
-    const auto dy = random_uniform(n, -1.0f, 1.0f, seed++);
-    std::vector<float> y_ref(n), rm_ref(s.c, 0.1f), rv_ref(s.c, 1.2f), m_ref(s.c), is_ref(s.c);
-    act_bn_dropout_forward_train_cpu(s, p, k.act, x.data(), gamma.data(), beta.data(), rm_ref.data(), rv_ref.data(),
-                                     y_ref.data(), m_ref.data(), is_ref.data());
-    std::vector<float> dx_ref(n), dgamma_ref(s.c), dbeta_ref(s.c), scratch(n);
-    act_bn_dropout_backward_cpu(s, p, k.act, x.data(), gamma.data(), m_ref.data(), is_ref.data(), dy.data(),
-                                dx_ref.data(), dgamma_ref.data(), dbeta_ref.data(), scratch.data());
+    const Reference ref = reference(k, 1234, 77, seed);
+    const BnDropoutParams& p = ref.p;
+    const auto &x = ref.x, &gamma = ref.gamma, &beta = ref.beta, &dy = ref.dy;
+    const auto &y_ref = ref.y, &rm_ref = ref.rm, &rv_ref = ref.rv, &m_ref = ref.m, &is_ref = ref.is;
+    const auto &dx_ref = ref.dx, &dgamma_ref = ref.dgamma, &dbeta_ref = ref.dbeta;
+    std::vector<float> scratch(n);
 
     std::vector<float> y(n), rm(s.c, 0.1f), rv(s.c, 1.2f), m(s.c), is(s.c);
     act_bn_dropout_forward_train_fast_cpu(s, p, k.act, x.data(), gamma.data(), beta.data(), rm.data(), rv.data(),
@@ -170,20 +196,11 @@ TEST(ActBnDropoutLanesCpu, LanesEqualCompositionOverTheWholeBatch) {
   for (const Case& k : v) {
     const BnShape& s = k.s;
     const long long n = s.count();
-    BnDropoutParams p;
-    p.drop_rate = k.rate;
-    p.seed = 4321;
-    p.step = 5;
-    p.index0 = k.index0;
-    const auto x = random_uniform(n, -1.0f, 2.0f, seed++);
-    const auto gamma = random_uniform(s.c, 0.5f, 1.5f, seed++), beta = random_uniform(s.c, -0.5f, 0.5f, seed++);
-    const auto dy = random_uniform(n, -1.0f, 1.0f, seed++);
-    std::vector<float> y_ref(n), rm_ref(s.c, 0.1f), rv_ref(s.c, 1.2f), m_ref(s.c), is_ref(s.c);
-    act_bn_dropout_forward_train_cpu(s, p, k.act, x.data(), gamma.data(), beta.data(), rm_ref.data(), rv_ref.data(),
-                                     y_ref.data(), m_ref.data(), is_ref.data());
-    std::vector<float> dx_ref(n), dgamma_ref(s.c), dbeta_ref(s.c), scratch(n);
-    act_bn_dropout_backward_cpu(s, p, k.act, x.data(), gamma.data(), m_ref.data(), is_ref.data(), dy.data(),
-                                dx_ref.data(), dgamma_ref.data(), dbeta_ref.data(), scratch.data());
+    const Reference ref = reference(k, 4321, 5, seed);
+    const BnDropoutParams& p = ref.p;
+    const auto &x = ref.x, &gamma = ref.gamma, &beta = ref.beta, &dy = ref.dy;
+    const auto &y_ref = ref.y, &rm_ref = ref.rm, &rv_ref = ref.rv, &m_ref = ref.m, &is_ref = ref.is;
+    const auto &dx_ref = ref.dx, &dgamma_ref = ref.dgamma, &dbeta_ref = ref.dbeta;
     for (int lanes : {1, 2, 3, 5}) {
       if (lanes > s.n) continue;
       const LaneRun r = run_lanes(s, p, k.act, lanes, x, gamma, beta, dy);
