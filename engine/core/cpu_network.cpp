@@ -310,6 +310,10 @@ class CpuNetwork final : public Network {
     const int slot = b.lane->syncs++ & 1;
     return lane_sums_.data() + static_cast<size_t>(slot) * 2 * b.lanes * max_bn_c_;
   }
+  // In a slot of C channels: sum `which` (0 or 1) of lane `lane`.
+  static double* slot_sums(double* slot, const Buffers& b, int C, int which, int lane) {
+    return slot + (static_cast<size_t>(which) * b.lanes + lane) * C;
+  }
 
   // Training-mode act → batchnorm → dropout over the lanes: each lane's statistics, one meeting, the merged
   // batch statistics (running statistics updated by lane 0), then the lane's rows.
@@ -317,9 +321,9 @@ class CpuNetwork final : public Network {
     const int C = n.bn_c, L = b.lanes;
     const k::BnShape s{rows, C, n.bn_s};
     double* slot = next_sync_slot(b);
-    double *means = slot, *m2s = slot + static_cast<size_t>(L) * C;
+    double *means = slot_sums(slot, b, C, 0, 0), *m2s = slot_sums(slot, b, C, 1, 0);
     const float* x = b.value(n.in[0]);
-    double *my_mean = means + static_cast<size_t>(b.lane_index) * C, *my_m2 = m2s + static_cast<size_t>(b.lane_index) * C;
+    double *my_mean = slot_sums(slot, b, C, 0, b.lane_index), *my_m2 = slot_sums(slot, b, C, 1, b.lane_index);
     if (b.lane->run_stats_ready)  // the conv before wrote them
       k::bn_lane_stats_from_runs(s, b.lane->run_stats.data(), my_mean, my_m2);
     else
@@ -344,13 +348,13 @@ class CpuNetwork final : public Network {
     const int C = n.bn_c, L = b.lanes;
     const k::BnShape s{rows, C, n.bn_s};
     double* slot = next_sync_slot(b);
-    double *sg = slot, *sd = slot + static_cast<size_t>(L) * C;
+    const double *sg = slot_sums(slot, b, C, 0, 0), *sd = slot_sums(slot, b, C, 1, 0);
     const float* x = b.value(n.in[0]);
     const float* saved = b.aux + n.saved_offset;
     float* dx = b.grad(n.in[0]);
     k::act_bn_dropout_backward_lane_sums_cpu(s, bn_params(b, n, step), n.act, x, saved, b.grad(n.out[0]), dx,
-                                             sg + static_cast<size_t>(b.lane_index) * C,
-                                             sd + static_cast<size_t>(b.lane_index) * C);
+                                             slot_sums(slot, b, C, 0, b.lane_index),
+                                             slot_sums(slot, b, C, 1, b.lane_index));
 #pragma omp barrier
     double *sum_g = b.lane->stats.data(), *sum_gx = sum_g + C;
     for (int c = 0; c < C; ++c) {
