@@ -1,5 +1,6 @@
-// lowp.h — reduced-precision CPU inference kernels: bf16 (AVX512-BF16 vdpbf16ps, fp32 accumulation) and int8
-// (AVX-512 VNNI vpdpbusd: u8 activations x s8 weights, int32 accumulation), for 1-row convolutions and dense layers.
+// lowp.h — reduced-precision CPU inference kernels: bf16 (AVX512-BF16 vdpbf16ps, or AMX tdpbf16ps tiles where the CPU
+// has AMX-BF16; fp32 accumulation) and int8 (AVX-512 VNNI vpdpbusd: u8 activations x s8 weights, int32 accumulation),
+// for 1-row convolutions and dense layers.
 // Weights are packed once; activations are converted per sample (int8: one scale and zero point per sample, so a
 // pair's score never depends on the batch it is in). Outputs are fp32 with the bias and activation applied.
 #pragma once
@@ -22,6 +23,15 @@ bool precision_supported(Precision p);
 // The precision to run when p is asked for: p, or Fp32 where the CPU lacks it; `note` then says why.
 Precision resolve_precision(Precision p, std::string* note);
 
+// AMX-BF16 tiles usable here: the CPU has AMX-TILE and AMX-BF16, the kernel granted this process the tile state, and
+// GENER_CPU_DISABLE does not name "amx_bf16". Asked once per process; the answer is then fixed.
+bool amx_bf16_available();
+// Which instructions a bf16 layer's weights are packed for: the best this CPU has (AMX, else AVX512-BF16), or
+// AVX512-BF16 even where AMX is present (to compare the two). int8 always runs on AVX-512 VNNI.
+enum class LowpKernel { Best, Avx512 };
+// Whether a layer of precision p packed with `k` runs on AMX tiles (bf16 with AMX here), else on AVX-512.
+bool lowp_packs_for_amx(Precision p, LowpKernel k = LowpKernel::Best);
+
 // Values per 32-bit group along the reduction dimension: 1 (fp32), 2 (bf16) or 4 (int8).
 int lowp_group(Precision p);
 
@@ -32,6 +42,7 @@ bool fp32_dense_fast_available();
 // A layer's weights packed for its kernel (built once per parameter set).
 struct LowpWeights {
   Precision prec = Precision::Bf16;
+  bool amx = false;                // bf16 on AMX tiles (layouts in lowp_amx_cpu.cpp)
   int out = 0, k = 0;              // output channels/units; reduction length (conv: C_in * KW, dense: in)
   int c_in = 0, kw = 1;            // conv only
   std::vector<uint32_t> w;         // groups of lowp_group values, layout per kernel (see the .cpp files)
@@ -51,13 +62,18 @@ struct LowpActs {
 };
 
 // ---- 1-row convolution: x (N, C_in, W) → y (N, C_out, W - KW + 1), y = act(conv + b) ----
-LowpWeights conv1row_lowp_pack(Precision p, int c_out, int c_in, int kw, const float* w, const float* b);
+LowpWeights conv1row_lowp_pack(Precision p, int c_out, int c_in, int kw, const float* w, const float* b,
+                               LowpKernel kernel = LowpKernel::Best);
+// Bytes of LowpActs::data that converting n samples of width w needs (to reserve it once).
+size_t conv1row_lowp_bytes(const LowpWeights& lw, int n, int w);
 // x (N, C_in, W) fp32 → channel groups interleaved per position: (C_in/G, W + pad, G) per sample.
 void conv1row_lowp_convert(const LowpWeights& lw, int n, int w, const float* x, LowpActs& a);
 void conv1row_lowp_forward(const LowpWeights& lw, int n, int w, const LowpActs& a, Activation act, float* y);
 
 // ---- dense: x (N, K) → y (N, out), y = act(x · Wᵀ + b); also fp32 (Precision::Fp32, see above) ----
-LowpWeights dense_lowp_pack(Precision p, int out, int in, const float* w, const float* b);
+LowpWeights dense_lowp_pack(Precision p, int out, int in, const float* w, const float* b,
+                            LowpKernel kernel = LowpKernel::Best);
+size_t dense_lowp_bytes(const LowpWeights& lw, int n);
 void dense_lowp_convert(const LowpWeights& lw, int n, const float* x, LowpActs& a);
 void dense_lowp_forward(const LowpWeights& lw, int n, const LowpActs& a, Activation act, float* y);
 

@@ -7,6 +7,7 @@
 
 #include "kernels/check.h"
 #include "kernels/lowp.h"
+#include "kernels/lowp_amx.h"
 
 namespace gener::kernels {
 
@@ -35,6 +36,7 @@ bool cpu_has(const char* feature) {
   if (!std::strcmp(feature, "avx512f")) return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
   if (!std::strcmp(feature, "avx512_bf16")) return __builtin_cpu_supports("avx512bf16");
   if (!std::strcmp(feature, "avx512_vnni")) return __builtin_cpu_supports("avx512vnni");
+  if (!std::strcmp(feature, "amx_bf16")) return true;  // the CPU and the kernel are asked by amx::tiles_granted
 #endif
   return false;
 }
@@ -55,6 +57,12 @@ Precision resolve_precision(Precision p, std::string* note) {
     *note = std::string("this CPU lacks ") + (p == Precision::Bf16 ? "AVX512-BF16" : "AVX-512 VNNI") + ": --precision " +
             precision_name(p) + " falls back to fp32";
   return Precision::Fp32;
+}
+
+bool amx_bf16_available() { return cpu_has("amx_bf16") && amx::tiles_granted(); }
+
+bool lowp_packs_for_amx(Precision p, LowpKernel k) {
+  return p == Precision::Bf16 && k == LowpKernel::Best && amx_bf16_available();
 }
 
 int lowp_group(Precision p) { return p == Precision::Int8 ? 4 : p == Precision::Bf16 ? 2 : 1; }
@@ -125,15 +133,38 @@ void pad_vectors(LowpWeights& lw, int padded_out) {
 }
 }  // namespace
 
-LowpWeights conv1row_lowp_pack(Precision p, int c_out, int c_in, int kw, const float* w, const float* b) {
+LowpWeights conv1row_lowp_pack(Precision p, int c_out, int c_in, int kw, const float* w, const float* b,
+                               LowpKernel kernel) {
   GENER_CHECK(p != Precision::Fp32, "conv1row_lowp_pack: fp32 has no packed form");
   LowpWeights lw;
   lw.prec = p;
+  lw.amx = lowp_packs_for_amx(p, kernel);
   lw.out = c_out;
   lw.c_in = c_in;
   lw.kw = kw;
   lw.k = c_in * kw;
   lw.bias.assign(b, b + c_out);
+  if (lw.amx) {
+    // [output block of 16][chunk of 32 values][value pair][output in block]: value e = tap * Cp + channel.
+    const int cp = amx::conv_channels(c_in), nq = amx::conv_chunks(kw, cp);
+    const int po = amx::round_up(c_out, amx::kTile);
+    lw.w.assign(static_cast<size_t>(po) * nq * amx::kTileK / 2, 0u);
+    auto value = [&](int o, int e) {
+      const int k = e / cp, c = e % cp;
+      return k < kw && c < c_in ? w[(static_cast<size_t>(o) * c_in + c) * kw + k] : 0.f;
+    };
+    for (int o = 0; o < c_out; ++o)
+      for (int q = 0; q < nq; ++q)
+        for (int r = 0; r < amx::kTileK / 2; ++r) {
+          const int e = q * amx::kTileK + 2 * r;
+          const uint32_t word = static_cast<uint32_t>(float_to_bf16(value(o, e))) |
+                                static_cast<uint32_t>(float_to_bf16(value(o, e + 1))) << 16;
+          lw.w[((static_cast<size_t>(o / amx::kTile) * nq + q) * (amx::kTileK / 2) + r) * amx::kTile +
+               o % amx::kTile] = word;
+        }
+    pad_vectors(lw, po);
+    return lw;
+  }
   const int G = lowp_group(p), cg = (c_in + G - 1) / G, pc = (c_out + kConvBlock - 1) / kConvBlock * kConvBlock;
   // w (C_out, C_in, 1, KW) → [channel group][tap][C_out padded to 8]: a group is G channels at one tap.
   pack_groups(lw, cg * kw, pc, [&](int o, int g, int e) {
@@ -144,13 +175,16 @@ LowpWeights conv1row_lowp_pack(Precision p, int c_out, int c_in, int kw, const f
   return lw;
 }
 
-LowpWeights dense_lowp_pack(Precision p, int out, int in, const float* w, const float* b) {
+LowpWeights dense_lowp_pack(Precision p, int out, int in, const float* w, const float* b, LowpKernel kernel) {
   LowpWeights lw;
   lw.prec = p;
+  lw.amx = lowp_packs_for_amx(p, kernel);
   lw.out = out;
   lw.k = in;
   lw.bias.assign(b, b + out);
-  const int G = lowp_group(p), groups = (in + G - 1) / G;
+  const int G = lowp_group(p);
+  // AMX reads the reduction in whole tiles of 16 pairs: the groups past the last are zero weights.
+  const int groups = lw.amx ? amx::round_up((in + G - 1) / G, amx::kTile) : (in + G - 1) / G;
   const int po = (out + kDenseBlock - 1) / kDenseBlock * kDenseBlock;
   // w (out, in) → [group of G inputs][out padded to 16].
   pack_groups(lw, groups, po, [&](int o, int g, int e) {

@@ -11,6 +11,7 @@
 
 #include "kernels/check.h"
 #include "kernels/lowp.h"
+#include "kernels/lowp_amx.h"
 
 #define GENER_LOWP_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,avx512vnni")))
 
@@ -18,7 +19,15 @@ namespace gener::kernels {
 namespace {
 
 constexpr int kNB = 8, kJB = 3;  // conv: output channels x 16-position vectors per register block
-constexpr int kRowPad = 24;      // dense: activation rows are padded to a multiple of the largest row block
+constexpr int kRowPad = 48;      // dense: activation rows padded to a multiple of every row block (24) and tile (16)
+
+// Positions per channel group of the AVX-512 convolution's input (the width, zero-padded for the register blocks).
+inline int conv_wpad(int w) { return (w + 16 * kJB + 16 + 15) / 16 * 16; }
+inline size_t dense_stride(const LowpWeights& lw) {
+  const int G = lowp_group(lw.prec);
+  return (static_cast<size_t>((lw.k + G - 1) / G) * 4 + 63) / 64 * 64;
+}
+inline int dense_rows(int n) { return (n + kRowPad - 1) / kRowPad * kRowPad; }
 
 struct Bf16Dot {
   using Acc = __m512;
@@ -107,7 +116,7 @@ template <Precision P>
 GENER_LOWP_TARGET void conv_convert(const LowpWeights& lw, int n, int w, const float* x, LowpActs& a) {
   constexpr int G = P == Precision::Int8 ? 4 : 2;
   const int cg_n = (lw.c_in + G - 1) / G;
-  a.wpad = (w + 16 * kJB + 16 + 15) / 16 * 16;
+  a.wpad = conv_wpad(w);
   a.stride = static_cast<size_t>(cg_n) * a.wpad * 4;
   a.data.resize(a.stride * n);
   a.scale.assign(static_cast<size_t>(n), 1.f);
@@ -157,8 +166,8 @@ template <Precision P>
 GENER_LOWP_TARGET void dense_convert(const LowpWeights& lw, int n, const float* x, LowpActs& a) {
   constexpr int G = P == Precision::Int8 ? 4 : P == Precision::Bf16 ? 2 : 1;
   const int groups = (lw.k + G - 1) / G;
-  const int rows = (n + kRowPad - 1) / kRowPad * kRowPad;
-  a.stride = (static_cast<size_t>(groups) * 4 + 63) / 64 * 64;
+  const int rows = dense_rows(n);
+  a.stride = dense_stride(lw);
   a.data.assign(a.stride * rows, 0);  // padding rows: zero codes, discarded outputs
   a.scale.assign(static_cast<size_t>(rows), 1.f);
   a.zero.assign(static_cast<size_t>(rows), 0);
@@ -304,14 +313,24 @@ void dense_forward(const LowpWeights& lw, int n, const LowpActs& a, Activation a
 
 }  // namespace
 
+size_t conv1row_lowp_bytes(const LowpWeights& lw, int n, int w) {
+  if (lw.amx) return amx::conv_stride_bytes(lw, w) * static_cast<size_t>(n);
+  const int G = lowp_group(lw.prec);
+  return static_cast<size_t>((lw.c_in + G - 1) / G) * conv_wpad(w) * 4 * static_cast<size_t>(n);
+}
+
+size_t dense_lowp_bytes(const LowpWeights& lw, int n) { return dense_stride(lw) * static_cast<size_t>(dense_rows(n)); }
+
 void conv1row_lowp_convert(const LowpWeights& lw, int n, int w, const float* x, LowpActs& a) {
   GENER_CHECK(precision_supported(lw.prec), "conv1row_lowp_convert: " << precision_name(lw.prec) << " unsupported here");
-  if (lw.prec == Precision::Int8) conv_convert<Precision::Int8>(lw, n, w, x, a);
+  if (lw.amx) amx::conv_convert(lw, n, w, x, a);
+  else if (lw.prec == Precision::Int8) conv_convert<Precision::Int8>(lw, n, w, x, a);
   else conv_convert<Precision::Bf16>(lw, n, w, x, a);
 }
 
 void conv1row_lowp_forward(const LowpWeights& lw, int n, int w, const LowpActs& a, Activation act, float* y) {
-  if (lw.prec == Precision::Int8) conv_forward<Int8Dot>(lw, n, w, a, act, y);
+  if (lw.amx) amx::conv_forward(lw, n, w, a, act, y);
+  else if (lw.prec == Precision::Int8) conv_forward<Int8Dot>(lw, n, w, a, act, y);
   else conv_forward<Bf16Dot>(lw, n, w, a, act, y);
 }
 
@@ -326,6 +345,10 @@ void dense_lowp_convert(const LowpWeights& lw, int n, const float* x, LowpActs& 
 }
 
 void dense_lowp_forward(const LowpWeights& lw, int n, const LowpActs& a, Activation act, float* y) {
+  if (lw.amx) {
+    amx::dense_forward(lw, n, a, act, y);
+    return;
+  }
   switch (lw.prec) {
     case Precision::Int8: dense_forward<Int8Dot>(lw, n, a, act, y); break;
     case Precision::Bf16: dense_forward<Bf16Dot>(lw, n, a, act, y); break;

@@ -36,11 +36,20 @@ LowpPlan::LowpPlan(const Graph& g, const BnFoldPlan& fold, k::Precision p) : pre
     if (n.op == OpKind::Conv2d && p != k::Precision::Fp32 && n.conv.h == 1 && n.conv.kh == 1 && n.conv.c_in >= 2) {
       l.conv = true;
       l.width = n.conv.w;
+      l.w.out = n.conv.c_out;
+      l.w.c_in = n.conv.c_in;
+      l.w.kw = n.conv.kw;
+      l.w.k = n.conv.c_in * n.conv.kw;
     } else if (!(n.op == OpKind::Dense && n.dense_in >= 32)) {
       continue;
-    } else if (p == k::Precision::Int8 && pair_feature[static_cast<size_t>(n.in[0])]) {
-      l.prec = k::Precision::Fp32;
+    } else {
+      if (p == k::Precision::Int8 && pair_feature[static_cast<size_t>(n.in[0])]) l.prec = k::Precision::Fp32;
+      l.w.out = n.dense_out;
+      l.w.k = n.dense_in;
     }
+    // The shape the weights will be packed in (pack), so that reserve can size the scratch before them.
+    l.w.prec = l.prec;
+    l.w.amx = k::lowp_packs_for_amx(l.prec);
     slot_[i] = static_cast<int>(layers_.size());
     layers_.push_back(l);
   }
@@ -65,18 +74,14 @@ void LowpPlan::pack(const Graph& g, const float* fparams) {
 
 void LowpPlan::reserve(k::LowpActs& a, int max_batch) const {
   size_t bytes = 0;
-  const int rows = (max_batch + 23) / 24 * 24;
   for (const Layer& l : layers_) {
     if (l.head) continue;
-    const int G = k::lowp_group(l.prec);
-    // As the convert functions size them: conv rows (C_in/G, W + padding, G), dense rows (K/G groups, 64-aligned).
-    const size_t per = l.conv ? static_cast<size_t>((l.w.c_in + G - 1) / G) * ((l.width + 16 * 3 + 16 + 15) / 16 * 16) * 4
-                              : (static_cast<size_t>((l.w.k + G - 1) / G) * 4 + 63) / 64 * 64;
-    bytes = std::max(bytes, per * static_cast<size_t>(rows));
+    bytes = std::max(bytes, l.conv ? k::conv1row_lowp_bytes(l.w, max_batch, l.width) : k::dense_lowp_bytes(l.w, max_batch));
   }
+  const size_t rows = static_cast<size_t>(max_batch + 47) / 48 * 48;  // dense rows are padded to 48
   a.data.reserve(bytes);
-  a.scale.reserve(static_cast<size_t>(rows));
-  a.zero.reserve(static_cast<size_t>(rows));
+  a.scale.reserve(rows);
+  a.zero.reserve(rows);
 }
 
 k::Precision LowpPlan::layer_precision(size_t i) const {
