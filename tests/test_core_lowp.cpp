@@ -118,6 +118,27 @@ TEST(CoreLowp, RepacksAfterSetParams) {
   EXPECT_EQ(after, fresh);
 }
 
+// bf16 on AMX tiles and on AVX512-BF16 (GENER_CPU_DISABLE=amx_bf16) round the same operands and differ only in the
+// order of their fp32 sums: the paper model's P agree within 1e-4 per pair, and each is bit-identical run to run.
+TEST(CoreLowp, Bf16OnAmxAgreesWithAvx512Bf16) {
+  if (!k::amx_bf16_available()) GTEST_SKIP() << "this CPU lacks AMX-BF16";
+  const Model m = random_model(536, 10);
+  const std::vector<int32_t> ab = pairs(64, 11);
+  const std::vector<float> amx = score(*network(m, 64, k::Precision::Bf16), ab);
+  EXPECT_EQ(score(*network(m, 64, k::Precision::Bf16), ab), amx);
+  const char* old = std::getenv("GENER_CPU_DISABLE");
+  const std::string saved = old ? old : "";
+  setenv("GENER_CPU_DISABLE", "amx_bf16", 1);
+  const std::vector<float> avx = score(*network(m, 64, k::Precision::Bf16), ab);
+  if (old) setenv("GENER_CPU_DISABLE", saved.c_str(), 1);
+  else unsetenv("GENER_CPU_DISABLE");
+  ASSERT_EQ(avx.size(), amx.size());
+  float worst = 0.f;
+  for (size_t i = 0; i < amx.size(); ++i) worst = std::max(worst, std::fabs(amx[i] - avx[i]));
+  EXPECT_LE(worst, 1e-4f);
+  EXPECT_NE(amx, avx) << "the two kernels ran (their sums round apart somewhere)";
+}
+
 TEST(CoreLowp, FallsBackToFp32WhereTheCpuLacksTheInstructions) {
   const char* old = std::getenv("GENER_CPU_DISABLE");
   const std::string saved = old ? old : "";
