@@ -59,6 +59,10 @@ struct LowpActs {
   std::vector<int32_t> zero;
   size_t stride = 0;  // bytes per sample
   int wpad = 0;       // convolution: positions per channel group (the input width, zero-padded)
+  // fp32 dense: the input rows are read where they are (stride k floats); only the rows from in_place_end on (the
+  // last, partial register blocks) are copied into data, zero-padded. Null for the other layouts.
+  const float* in_place = nullptr;
+  int in_place_end = 0;
 };
 
 // ---- 1-row convolution: x (N, C_in, W) → y (N, C_out, W - KW + 1), y = act(conv + b) ----

@@ -166,15 +166,28 @@ template <Precision P>
 GENER_LOWP_TARGET void dense_convert(const LowpWeights& lw, int n, const float* x, LowpActs& a) {
   constexpr int G = P == Precision::Int8 ? 4 : P == Precision::Bf16 ? 2 : 1;
   const int groups = (lw.k + G - 1) / G;
+  const int K = lw.k, Kp = groups * G;
+  a.in_place = nullptr;
+  if constexpr (P == Precision::Fp32) {  // full blocks read in place; the rest copied into whole zero-padded blocks
+    a.in_place = x;
+    a.in_place_end = n / kRowPad * kRowPad;
+    a.stride = static_cast<size_t>(K) * sizeof(float);
+    a.data.assign(a.stride * kRowPad, 0);
+    std::memcpy(a.data.data(), x + static_cast<size_t>(a.in_place_end) * K,
+                static_cast<size_t>(n - a.in_place_end) * a.stride);
+    return;
+  }
   const int rows = dense_rows(n);
   a.stride = dense_stride(lw);
-  a.data.assign(a.stride * rows, 0);  // padding rows: zero codes, discarded outputs
+  a.data.resize(a.stride * rows);
+  // Zero codes in the padding rows (discarded outputs) and past each row's groups (zero weights there).
+  std::memset(a.data.data() + a.stride * n, 0, a.stride * (rows - n));
   a.scale.assign(static_cast<size_t>(rows), 1.f);
   a.zero.assign(static_cast<size_t>(rows), 0);
-  const int K = lw.k, Kp = groups * G;
   for (int s = 0; s < n; ++s) {
     const float* xs = x + static_cast<size_t>(s) * K;
     uint8_t* row = a.data.data() + a.stride * s;
+    std::memset(row + static_cast<size_t>(groups) * 4, 0, a.stride - static_cast<size_t>(groups) * 4);
     if constexpr (P == Precision::Int8) {
       float lo, hi;
       min_max(xs, static_cast<size_t>(K), &lo, &hi);
@@ -185,13 +198,11 @@ GENER_LOWP_TARGET void dense_convert(const LowpWeights& lw, int n, const float* 
         const __m512 v = _mm512_maskz_loadu_ps(tail_mask(K - i), xs + i);
         _mm_mask_storeu_epi8(row + i, tail_mask(Kp - i), _mm512_cvtepi32_epi8(quantize16(v, inv, zp)));
       }
-    } else if constexpr (P == Precision::Bf16) {
+    } else {
       for (int i = 0; i < Kp; i += 16) {
         const __m512 v = _mm512_maskz_loadu_ps(tail_mask(K - i), xs + i);
         _mm256_mask_storeu_epi16(row + 2 * i, tail_mask(Kp - i), (__m256i)_mm512_cvtneps_pbh(v));
       }
-    } else {
-      std::memcpy(row, xs, static_cast<size_t>(K) * sizeof(float));
     }
   }
 }
@@ -248,6 +259,10 @@ GENER_LOWP_TARGET void conv_forward(const LowpWeights& lw, int n, int w, const L
 template <class D, int R, int V>
 GENER_LOWP_TARGET void dense_block(const LowpWeights& lw, const LowpActs& a, int b0, int o0, int n, Activation act,
                                    float* y) {
+  // Rows b0 .. b0 + R: in place (fp32, full blocks) or in the converted rows.
+  const uint8_t* x0 = a.in_place && b0 < a.in_place_end
+                          ? reinterpret_cast<const uint8_t*>(a.in_place) + a.stride * b0
+                          : a.data.data() + a.stride * (b0 - (a.in_place ? a.in_place_end : 0));
   const int G = std::is_same_v<D, Int8Dot> ? 4 : std::is_same_v<D, Bf16Dot> ? 2 : 1, groups = (lw.k + G - 1) / G;
   const int po = (lw.out + 15) / 16 * 16;
   typename D::Acc acc[R][V];
@@ -255,7 +270,6 @@ GENER_LOWP_TARGET void dense_block(const LowpWeights& lw, const LowpActs& a, int
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 4
     for (int v = 0; v < V; ++v) acc[r][v] = D::zero();
-  const uint8_t* x0 = a.data.data() + a.stride * b0;
   // The last block of a width that is no multiple of V vectors reaches past the packed width po: those vectors load
   // nothing (mask 0, offset kept inside the group) and their accumulators stay zero, unstored.
   __mmask16 wmask[V];
@@ -290,7 +304,8 @@ GENER_LOWP_TARGET void dense_block(const LowpWeights& lw, const LowpActs& a, int
       if (o >= lw.out) break;
       const __m512i wsum = lw.w_sum.empty() ? _mm512_setzero_si512() : _mm512_loadu_si512(lw.w_sum.data() + o);
       const __m512 wscale = lw.w_scale.empty() ? _mm512_set1_ps(1.f) : _mm512_loadu_ps(lw.w_scale.data() + o);
-      const __m512 e = epilogue(to_float<D>(acc[r][v], a.zero[b], a.scale[b], wsum, wscale),
+      constexpr bool q8 = std::is_same_v<D, Int8Dot>;  // only int8 rows carry a scale and zero point
+      const __m512 e = epilogue(to_float<D>(acc[r][v], q8 ? a.zero[b] : 0, q8 ? a.scale[b] : 1.f, wsum, wscale),
                                 _mm512_loadu_ps(lw.bias.data() + o), act);
       _mm512_mask_storeu_ps(y + static_cast<size_t>(b) * lw.out + o, tail_mask(lw.out - o), e);
     }
