@@ -74,6 +74,15 @@ size_t conv1row_lowp_bytes(const LowpWeights& lw, int n, int w);
 void conv1row_lowp_convert(const LowpWeights& lw, int n, int w, const float* x, LowpActs& a);
 void conv1row_lowp_forward(const LowpWeights& lw, int n, int w, const LowpActs& a, Activation act, float* y);
 
+// bf16 on AMX (lw.amx and next.amx): the same convolution, its outputs written in the input layout of the layer that
+// reads them, `next`, so that no fp32 tensor lies between the two: a 1-row convolution over this output (next packed
+// by conv1row_lowp_pack with next.c_in = C_out), or a dense layer over it flattened (next packed by dense_lowp_pack
+// from dense_weights_position_major: input index p * C_out + c instead of c * W_out + p). `out` is then next's input.
+void conv1row_lowp_forward_into(const LowpWeights& lw, int n, int w, const LowpActs& a, Activation act,
+                                const LowpWeights& next, LowpActs& out);
+// w (out, C * W) in (C, W) input order → the same weights in (W, C) order.
+std::vector<float> dense_weights_position_major(const float* w, int out, int channels, int width);
+
 // ---- dense: x (N, K) → y (N, out), y = act(x · Wᵀ + b); also fp32 (Precision::Fp32, see above) ----
 LowpWeights dense_lowp_pack(Precision p, int out, int in, const float* w, const float* b,
                             LowpKernel kernel = LowpKernel::Best);

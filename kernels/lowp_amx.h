@@ -16,6 +16,7 @@ namespace gener::kernels::amx {
 
 constexpr int kTile = 16;      // rows of a tile; columns of the fp32 accumulator
 constexpr int kTileK = 32;     // bf16 values along the reduction per tile row
+constexpr int kDenseRowPad = 48;  // dense activation rows: a multiple of the AVX-512 row blocks (24) and of tiles
 
 bool tiles_granted();                                  // the CPU has AMX-TILE + AMX-BF16 and the kernel grants them
 inline int round_up(int v, int m) { return (v + m - 1) / m * m; }
@@ -28,6 +29,8 @@ inline size_t conv_stride_bytes(const LowpWeights& lw, int w) {
 
 void conv_convert(const LowpWeights& lw, int n, int w, const float* x, LowpActs& a);
 void conv_forward(const LowpWeights& lw, int n, int w, const LowpActs& a, Activation act, float* y);
+void conv_forward_into(const LowpWeights& lw, int n, int w, const LowpActs& a, Activation act,
+                       const LowpWeights& next, LowpActs& out);
 void dense_forward(const LowpWeights& lw, int n, const LowpActs& a, Activation act, float* y);
 
 }  // namespace gener::kernels::amx

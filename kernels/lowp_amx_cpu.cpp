@@ -124,10 +124,19 @@ GENER_AMX_TARGET inline void store_acc(float* out) {  // out: T tiles of 16 x 16
   if (T > 3) _tile_stored(3, out + 768, 64);
 }
 
+// Where a convolution's outputs go: fp32 (C_out, W_out) per sample, or bf16 rows in the next layer's input layout
+// (position p, channel c at value p * pstride + c).
+struct ConvDest {
+  float* y = nullptr;        // fp32, this sample's (C_out, W_out)
+  uint8_t* bf16 = nullptr;   // or bf16, this sample's row
+  int pstride = 0;
+  bool conv_next = false;    // a convolution reads it: whole 16-channel blocks stored, positions past W_out zeroed
+};
+
 // Convolution, one sample: position tiles m0 .. m0 + T of output block nb.
 template <int T>
 GENER_AMX_TARGET void conv_tiles(const LowpWeights& lw, const uint8_t* row, int cp, int wo, int nb, int m0,
-                                 Activation act, float* ys, float* acc) {
+                                 Activation act, const ConvDest& d, float* acc) {
   const int nq = conv_chunks(lw.kw, cp);
   const uint32_t* wb = lw.w.data() + static_cast<size_t>(nb) * nq * kTile * kTile;
   const size_t a_stride = static_cast<size_t>(cp) * 2;
@@ -139,13 +148,43 @@ GENER_AMX_TARGET void conv_tiles(const LowpWeights& lw, const uint8_t* row, int 
   const int outs = std::min(kTile, lw.out - nb * kTile);
   for (int t = 0; t < T; ++t) {
     const int p0 = (m0 + t) * kTile;
+    if (d.bf16) {  // a tile row is one position's 16 channels: the next layer's layout as it stands
+      // Padded channels of a block are exact zeros (zero weights and bias), so a convolution takes all 16.
+      const __mmask16 cm = d.conv_next ? static_cast<__mmask16>(0xffffu) : tail_mask(outs);
+      for (int i = 0; i < kTile; ++i) {
+        const int p = p0 + i;
+        uint8_t* dst = d.bf16 + (static_cast<size_t>(p) * d.pstride + nb * kTile) * 2;
+        if (p < wo)
+          _mm256_mask_storeu_epi16(dst, cm, (__m256i)_mm512_cvtneps_pbh(
+                                                epilogue(_mm512_load_ps(acc + 256 * t + 16 * i), bias, act)));
+        else if (d.conv_next)
+          _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), _mm256_setzero_si256());
+      }
+      continue;
+    }
     __m512 r[16];
 #pragma GCC unroll 16
     for (int i = 0; i < 16; ++i) r[i] = epilogue(_mm512_load_ps(acc + 256 * t + 16 * i), bias, act);
     transpose16(r);  // rows: positions → output channels
     const __mmask16 m = tail_mask(wo - p0);
     for (int o = 0; o < outs; ++o)
-      _mm512_mask_storeu_ps(ys + static_cast<size_t>(nb * kTile + o) * wo + p0, m, r[o]);
+      _mm512_mask_storeu_ps(d.y + static_cast<size_t>(nb * kTile + o) * wo + p0, m, r[o]);
+  }
+}
+
+GENER_AMX_TARGET void conv_sample(const LowpWeights& lw, const uint8_t* row, int w, Activation act,
+                                  const ConvDest& d, float* acc) {
+  const int cp = conv_channels(lw.c_in), wo = w - lw.kw + 1, mt = round_up(wo, kTile) / kTile;
+  const int nbs = round_up(lw.out, kTile) / kTile;
+  for (int nb = 0; nb < nbs; ++nb) {
+    int m0 = 0;
+    for (; m0 + 4 <= mt; m0 += 4) conv_tiles<4>(lw, row, cp, wo, nb, m0, act, d, acc);
+    switch (mt - m0) {
+      case 3: conv_tiles<3>(lw, row, cp, wo, nb, m0, act, d, acc); break;
+      case 2: conv_tiles<2>(lw, row, cp, wo, nb, m0, act, d, acc); break;
+      case 1: conv_tiles<1>(lw, row, cp, wo, nb, m0, act, d, acc); break;
+      default: break;
+    }
   }
 }
 
@@ -217,23 +256,49 @@ GENER_AMX_TARGET void conv_convert(const LowpWeights& lw, int n, int w, const fl
 
 GENER_AMX_TARGET void conv_forward(const LowpWeights& lw, int n, int w, const LowpActs& a, Activation act, float* y) {
   GENER_CHECK(lw.amx && tiles_granted(), "amx::conv_forward: weights not packed for AMX, or no AMX here");
-  const int cp = conv_channels(lw.c_in), wo = w - lw.kw + 1, mt = round_up(wo, kTile) / kTile;
-  const int nbs = round_up(lw.out, kTile) / kTile;
+  const int wo = w - lw.kw + 1;
   TileScope tiles;
   alignas(64) float acc[4 * 256];
   for (int s = 0; s < n; ++s) {
-    const uint8_t* row = a.data.data() + a.stride * s;
-    float* ys = y + static_cast<size_t>(s) * lw.out * wo;
-    for (int nb = 0; nb < nbs; ++nb) {
-      int m0 = 0;
-      for (; m0 + 4 <= mt; m0 += 4) conv_tiles<4>(lw, row, cp, wo, nb, m0, act, ys, acc);
-      switch (mt - m0) {
-        case 3: conv_tiles<3>(lw, row, cp, wo, nb, m0, act, ys, acc); break;
-        case 2: conv_tiles<2>(lw, row, cp, wo, nb, m0, act, ys, acc); break;
-        case 1: conv_tiles<1>(lw, row, cp, wo, nb, m0, act, ys, acc); break;
-        default: break;
-      }
-    }
+    ConvDest d;
+    d.y = y + static_cast<size_t>(s) * lw.out * wo;
+    conv_sample(lw, a.data.data() + a.stride * s, w, act, d, acc);
+  }
+}
+
+GENER_AMX_TARGET void conv_forward_into(const LowpWeights& lw, int n, int w, const LowpActs& a, Activation act,
+                                        const LowpWeights& next, LowpActs& out) {
+  GENER_CHECK(lw.amx && next.amx && tiles_granted(), "amx::conv_forward_into: weights not packed for AMX");
+  const int wo = w - lw.kw + 1;
+  ConvDest d;
+  if (next.c_in > 0) {  // a convolution over this output: its position-major input, padding zeroed
+    GENER_CHECK(next.c_in == lw.out, "amx::conv_forward_into: " << lw.out << " channels into a conv of " << next.c_in);
+    const int cp = conv_channels(next.c_in), wpad = conv_wpad(wo - next.kw + 1, next.kw);
+    out.wpad = wpad;
+    out.stride = static_cast<size_t>(wpad) * cp * 2;
+    d.pstride = cp;
+    d.conv_next = true;
+  } else {  // a dense layer reading the output flattened position-major
+    GENER_CHECK(next.k == lw.out * wo, "amx::conv_forward_into: " << lw.out << " x " << wo << " outputs into a dense "
+                                                                   "layer of " << next.k << " inputs");
+    out.stride = (static_cast<size_t>((next.k + 1) / 2) * 4 + 63) / 64 * 64;
+    d.pstride = lw.out;
+  }
+  const int rows = next.c_in > 0 ? n : round_up(n, kDenseRowPad);  // dense: rows padded as dense_lowp_convert does
+  out.data.resize(out.stride * static_cast<size_t>(rows));
+  out.scale.assign(static_cast<size_t>(rows), 1.f);
+  out.zero.assign(static_cast<size_t>(rows), 0);
+  out.in_place = nullptr;
+  // What the tiles do not write: conv — positions past the last tile; dense — the row past K, and the padding rows.
+  const size_t written = next.c_in > 0 ? static_cast<size_t>(round_up(wo, kTile)) * d.pstride * 2
+                                       : static_cast<size_t>(next.k) * 2;
+  for (int s = 0; s < n; ++s) std::memset(out.data.data() + out.stride * s + written, 0, out.stride - written);
+  std::memset(out.data.data() + out.stride * n, 0, out.stride * static_cast<size_t>(rows - n));
+  TileScope tiles;
+  alignas(64) float acc[4 * 256];
+  for (int s = 0; s < n; ++s) {
+    d.bf16 = out.data.data() + out.stride * s;
+    conv_sample(lw, a.data.data() + a.stride * s, w, act, d, acc);
   }
 }
 

@@ -19,7 +19,7 @@ namespace gener::kernels {
 namespace {
 
 constexpr int kNB = 8, kJB = 3;  // conv: output channels x 16-position vectors per register block
-constexpr int kRowPad = 48;      // dense: activation rows padded to a multiple of every row block (24) and tile (16)
+constexpr int kRowPad = amx::kDenseRowPad;  // dense: activation rows padded for every row block and tile
 
 // Positions per channel group of the AVX-512 convolution's input (the width, zero-padded for the register blocks).
 inline int conv_wpad(int w) { return (w + 16 * kJB + 16 + 15) / 16 * 16; }
@@ -347,6 +347,21 @@ void conv1row_lowp_forward(const LowpWeights& lw, int n, int w, const LowpActs& 
   if (lw.amx) amx::conv_forward(lw, n, w, a, act, y);
   else if (lw.prec == Precision::Int8) conv_forward<Int8Dot>(lw, n, w, a, act, y);
   else conv_forward<Bf16Dot>(lw, n, w, a, act, y);
+}
+
+void conv1row_lowp_forward_into(const LowpWeights& lw, int n, int w, const LowpActs& a, Activation act,
+                                const LowpWeights& next, LowpActs& out) {
+  GENER_CHECK(lw.amx && next.amx, "conv1row_lowp_forward_into: both layers must run on AMX tiles");
+  amx::conv_forward_into(lw, n, w, a, act, next, out);
+}
+
+std::vector<float> dense_weights_position_major(const float* w, int out, int channels, int width) {
+  std::vector<float> r(static_cast<size_t>(out) * channels * width);
+  for (int o = 0; o < out; ++o)
+    for (int c = 0; c < channels; ++c)
+      for (int p = 0; p < width; ++p)
+        r[(static_cast<size_t>(o) * width + p) * channels + c] = w[(static_cast<size_t>(o) * channels + c) * width + p];
+  return r;
 }
 
 void dense_lowp_convert(const LowpWeights& lw, int n, const float* x, LowpActs& a) {

@@ -69,6 +69,13 @@ TEST(CoreLowp, PlanCoversConvAndDenseLayersOfThePaperModel) {
     }
     EXPECT_EQ(fp32_layers, p == k::Precision::Int8 ? (std::vector<std::string>{"mlp.fc1", "head"})
                                                   : (std::vector<std::string>{"head"}));
+    // bf16 on AMX: conv2 writes conv3's input and conv3 writes fc1's; elsewhere every layer hands over fp32.
+    std::vector<std::string> chained;
+    for (size_t i = 0; i < g.nodes.size(); ++i)
+      if (plan.runs(i) && plan.fuses_next(i) && plan.writes_into_next(i)) chained.push_back(g.nodes[i].name);
+    EXPECT_EQ(chained, p == k::Precision::Bf16 && k::amx_bf16_available()
+                           ? (std::vector<std::string>{"cnn.conv2", "cnn.conv3"})
+                           : std::vector<std::string>{});
   }
 }
 

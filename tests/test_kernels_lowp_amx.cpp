@@ -159,6 +159,54 @@ TEST(LowpAmx, DeterministicAndBatchIndependent) {
   EXPECT_TRUE(std::equal(dalone.begin(), dalone.end(), d1.begin() + static_cast<long>(s) * out)) << "dense row";
 }
 
+// A convolution writing straight into the next layer's input (conv1row_lowp_forward_into) rounds the same fp32 values
+// to bf16 as converting its fp32 output would: into a convolution, the next layer's outputs are the same bits; into a
+// dense layer (position-major weights), they differ only in the order of the sum.
+TEST(LowpAmx, ConvIntoNextLayerMatchesTheFp32HandOver) {
+  GENER_REQUIRE_AMX();
+  struct Case { int n, c, w, o, kw, o2, kw2; };
+  // Output widths 533, 38, 18 and 16 (a whole number of tiles: the next layer's reads reach past the last tile).
+  for (Case cs : {Case{3, 16, 535, 16, 3, 8, 1}, Case{2, 16, 40, 20, 3, 17, 2}, Case{1, 5, 19, 9, 2, 33, 4},
+                  Case{2, 16, 18, 16, 3, 8, 1}}) {
+    SCOPED_TRACE("c=" + std::to_string(cs.c) + " w=" + std::to_string(cs.w) + " o=" + std::to_string(cs.o));
+    const int wo = cs.w - cs.kw + 1, wo2 = wo - cs.kw2 + 1;
+    std::vector<float> x = random_uniform(static_cast<size_t>(cs.n) * cs.c * cs.w, -2.f, 2.f, 81);
+    std::vector<float> wt = random_uniform(static_cast<size_t>(cs.o) * cs.c * cs.kw, -0.3f, 0.3f, 82);
+    std::vector<float> b = random_uniform(static_cast<size_t>(cs.o), -0.2f, 0.5f, 83);
+    std::vector<float> wt2 = random_uniform(static_cast<size_t>(cs.o2) * cs.o * cs.kw2, -0.3f, 0.3f, 84);
+    std::vector<float> b2 = random_uniform(static_cast<size_t>(cs.o2), -0.5f, 0.5f, 85);
+    const LowpWeights l1 = conv1row_lowp_pack(Precision::Bf16, cs.o, cs.c, cs.kw, wt.data(), b.data());
+    LowpActs a1, mid;
+    conv1row_lowp_convert(l1, cs.n, cs.w, x.data(), a1);
+    const std::vector<float> y1 = conv(LowpKernel::Best, cs.n, cs.c, cs.w, cs.o, cs.kw, x, wt, b, Activation::Relu);
+
+    const LowpWeights l2 = conv1row_lowp_pack(Precision::Bf16, cs.o2, cs.o, cs.kw2, wt2.data(), b2.data());
+    mid.data.assign(size_t{4} << 20, 0xff);  // stale NaNs: the hand-over must write or zero all the next layer reads
+    conv1row_lowp_forward_into(l1, cs.n, cs.w, a1, Activation::Relu, l2, mid);
+    std::vector<float> y2(static_cast<size_t>(cs.n) * cs.o2 * wo2, -7.f);
+    conv1row_lowp_forward(l2, cs.n, wo, mid, Activation::None, y2.data());
+    EXPECT_EQ(y2, conv(LowpKernel::Best, cs.n, cs.o, wo, cs.o2, cs.kw2, y1, wt2, b2)) << "conv into conv";
+
+    const int in = cs.o * wo;
+    std::vector<float> wd = random_uniform(static_cast<size_t>(cs.o2) * in, -0.1f, 0.1f, 86);
+    const std::vector<float> wdp = dense_weights_position_major(wd.data(), cs.o2, cs.o, wo);
+    const LowpWeights ld = dense_lowp_pack(Precision::Bf16, cs.o2, in, wdp.data(), b2.data());
+    mid.data.assign(size_t{4} << 20, 0xff);
+    conv1row_lowp_forward_into(l1, cs.n, cs.w, a1, Activation::Relu, ld, mid);
+    std::vector<float> yd(static_cast<size_t>(cs.n) * cs.o2, -7.f);
+    dense_lowp_forward(ld, cs.n, mid, Activation::None, yd.data());
+    std::vector<double> mag(yd.size(), 0.0);
+    for (int s = 0; s < cs.n; ++s)
+      for (int o = 0; o < cs.o2; ++o) {
+        double m = std::fabs(b2[static_cast<size_t>(o)]);
+        for (int i = 0; i < in; ++i)
+          m += std::fabs(y1[static_cast<size_t>(s) * in + i]) * std::fabs(wd[static_cast<size_t>(o) * in + i]);
+        mag[static_cast<size_t>(s) * cs.o2 + o] = m;
+      }
+    EXPECT_EQ(count_apart(yd, dense(LowpKernel::Best, cs.n, in, cs.o2, y1, wd, b2), mag), 0u) << "conv into dense";
+  }
+}
+
 TEST(LowpAmx, DisabledAmxPacksForAvx512Bf16) {
   GENER_REQUIRE_AMX();
   EXPECT_TRUE(lowp_packs_for_amx(Precision::Bf16));

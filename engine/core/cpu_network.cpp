@@ -31,7 +31,7 @@ namespace k = gener::kernels;
 struct Lane {
   MemoryPlan plan;
   std::vector<float> arena, aux, workspace, losses;
-  kernels::LowpActs lowp;  // reduced-precision activations of one layer (with a LowpPlan)
+  LowpScratch lowp;  // reduced-precision activations (with a LowpPlan)
 };
 
 // One training lane: a thread's rows of the batch, planned and run as a batch of their own.
@@ -256,7 +256,7 @@ class CpuNetwork final : public Network {
   struct Buffers {
     const MemoryPlan& plan;
     float *arena, *aux, *workspace, *losses;
-    kernels::LowpActs* lowp = nullptr;  // inference lanes only
+    LowpScratch* lowp = nullptr;  // inference lanes only
     // Training: where this lane writes weight gradients, and its place in the batch.
     float* grads = nullptr;
     TrainLane* lane = nullptr;

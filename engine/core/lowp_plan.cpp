@@ -53,6 +53,21 @@ LowpPlan::LowpPlan(const Graph& g, const BnFoldPlan& fold, k::Precision p) : pre
     slot_[i] = static_cast<int>(layers_.size());
     layers_.push_back(l);
   }
+  // bf16 on AMX: a convolution whose (folded) batchnorm output only the next planned layer reads writes it there in
+  // that layer's layout: another convolution of matching channels and width, or a dense layer over it flattened.
+  for (Layer& a : layers_) {
+    if (!a.conv || !a.w.amx || a.node + 2 >= g.nodes.size() || slot_[a.node + 2] < 0) continue;
+    Layer& b = layers_[static_cast<size_t>(slot_[a.node + 2])];
+    const Node& bn = g.nodes[a.node + 1];
+    const Node& nb = g.nodes[b.node];
+    const int wo = a.width - a.w.kw + 1;
+    if (b.head || !b.w.amx || nb.in[0] != bn.out[0] || g.tensors[bn.out[0]].consumer != static_cast<int>(b.node))
+      continue;
+    if (b.conv ? (b.w.c_in != a.w.out || b.width != wo) : (nb.dense_in != a.w.out * wo)) continue;
+    a.into = slot_[b.node];
+    b.fed = true;
+    b.position_major = !b.conv;
+  }
 }
 
 void LowpPlan::pack(const Graph& g, const float* fparams) {
@@ -67,21 +82,35 @@ void LowpPlan::pack(const Graph& g, const float* fparams) {
       l.w.k = n.dense_in;
       continue;
     }
-    l.w = l.conv ? k::conv1row_lowp_pack(prec_, n.conv.c_out, n.conv.c_in, n.conv.kw, w, b)
-                 : k::dense_lowp_pack(l.prec, n.dense_out, n.dense_in, w, b);
+    // The kernel chosen when the plan was made (the chains depend on it).
+    const bool amx = l.w.amx;
+    const k::LowpKernel kernel = amx ? k::LowpKernel::Best : k::LowpKernel::Avx512;
+    if (l.position_major) {  // the conv before writes (W, C)-major: the weights follow
+      const Node& conv = g.nodes[l.node - 2];
+      const std::vector<float> wp =
+          k::dense_weights_position_major(w, n.dense_out, conv.conv.c_out, conv.conv.w - conv.conv.kw + 1);
+      l.w = k::dense_lowp_pack(l.prec, n.dense_out, n.dense_in, wp.data(), b, kernel);
+    } else {
+      l.w = l.conv ? k::conv1row_lowp_pack(prec_, n.conv.c_out, n.conv.c_in, n.conv.kw, w, b, kernel)
+                   : k::dense_lowp_pack(l.prec, n.dense_out, n.dense_in, w, b, kernel);
+    }
+    GENER_CHECK(l.w.amx == amx, "LowpPlan: AMX-BF16 " << (amx ? "went away" : "appeared") << " (GENER_CPU_DISABLE "
+                                "changed?) between planning and packing layer " << n.name);
   }
 }
 
-void LowpPlan::reserve(k::LowpActs& a, int max_batch) const {
+void LowpPlan::reserve(LowpScratch& s, int max_batch) const {
   size_t bytes = 0;
   for (const Layer& l : layers_) {
     if (l.head) continue;
     bytes = std::max(bytes, l.conv ? k::conv1row_lowp_bytes(l.w, max_batch, l.width) : k::dense_lowp_bytes(l.w, max_batch));
   }
   const size_t rows = static_cast<size_t>(max_batch + 47) / 48 * 48;  // dense rows are padded to 48
-  a.data.reserve(bytes);
-  a.scale.reserve(rows);
-  a.zero.reserve(rows);
+  for (k::LowpActs& a : s.acts) {
+    a.data.reserve(bytes);
+    a.scale.reserve(rows);
+    a.zero.reserve(rows);
+  }
 }
 
 k::Precision LowpPlan::layer_precision(size_t i) const {
@@ -89,7 +118,7 @@ k::Precision LowpPlan::layer_precision(size_t i) const {
   return layers_[static_cast<size_t>(slot_[i])].prec;
 }
 
-void LowpPlan::forward(size_t i, int B, const float* x, float* y, k::LowpActs& scratch) const {
+void LowpPlan::forward(size_t i, int B, const float* x, float* y, LowpScratch& scratch) const {
   const Layer& l = layers_[static_cast<size_t>(slot_[i])];
   if (l.head) {  // y = x · Wᵀ + b, one row at a time in a fixed order
     const int in = l.w.k, out = l.w.out;
@@ -103,12 +132,26 @@ void LowpPlan::forward(size_t i, int B, const float* x, float* y, k::LowpActs& s
       }
     return;
   }
-  if (l.conv) {
-    k::conv1row_lowp_convert(l.w, B, l.width, x, scratch);
-    k::conv1row_lowp_forward(l.w, B, l.width, scratch, l.act, y);
+  // The input: written by the layer before, or converted here from x.
+  int in = 0;
+  if (l.fed) {
+    GENER_CHECK(scratch.fed >= 0, "LowpPlan: node " << i << " runs before the layer that writes its input");
+    in = scratch.fed;
+  } else if (l.conv) {
+    k::conv1row_lowp_convert(l.w, B, l.width, x, scratch.acts[0]);
   } else {
-    k::dense_lowp_convert(l.w, B, x, scratch);
-    k::dense_lowp_forward(l.w, B, scratch, l.act, y);
+    k::dense_lowp_convert(l.w, B, x, scratch.acts[0]);
+  }
+  scratch.fed = -1;
+  const k::LowpActs& a = scratch.acts[in];
+  if (l.into >= 0) {
+    k::conv1row_lowp_forward_into(l.w, B, l.width, a, l.act, layers_[static_cast<size_t>(l.into)].w,
+                                  scratch.acts[1 - in]);
+    scratch.fed = 1 - in;
+  } else if (l.conv) {
+    k::conv1row_lowp_forward(l.w, B, l.width, a, l.act, y);
+  } else {
+    k::dense_lowp_forward(l.w, B, a, l.act, y);
   }
 }
 

@@ -15,6 +15,13 @@
 
 namespace gener::core {
 
+// A thread's reduced-precision activations: a layer's converted input, and the next layer's when a layer writes its
+// output straight into the input layout of the layer that reads it (bf16 on AMX: conv → conv, conv → dense).
+struct LowpScratch {
+  kernels::LowpActs acts[2];
+  int fed = -1;  // acts[fed] holds the input of the layer that runs next (written by the one before), or -1
+};
+
 class LowpPlan {
  public:
   // p: Bf16 or Int8 supported by this CPU (kernels::resolve_precision), or Fp32 where fp32_dense_fast_available():
@@ -31,10 +38,13 @@ class LowpPlan {
   kernels::Precision layer_precision(size_t i) const;
   // Packs every planned layer's weights from the folded parameter buffer (fold_bn's fparams).
   void pack(const Graph& g, const float* fparams);
+  // Node i hands its output to the next planned layer in that layer's layout: y is then not written.
+  bool writes_into_next(size_t i) const { return runs(i) && layers_[static_cast<size_t>(slot_[i])].into >= 0; }
   // Sizes a per-thread scratch for micro-batches of up to max_batch pairs (no allocation in forward after this).
-  void reserve(kernels::LowpActs& a, int max_batch) const;
-  // x: node i's input (B, in) fp32; y: the output (B, out) fp32 (node i + 1's when fuses_next(i), else node i's).
-  void forward(size_t i, int B, const float* x, float* y, kernels::LowpActs& scratch) const;
+  void reserve(LowpScratch& s, int max_batch) const;
+  // x: node i's input (B, in) fp32, unless the layer before wrote it into the scratch; y: the output (B, out) fp32
+  // (node i + 1's when fuses_next(i), else node i's), unless writes_into_next(i).
+  void forward(size_t i, int B, const float* x, float* y, LowpScratch& scratch) const;
 
  private:
   struct Layer {
@@ -43,6 +53,9 @@ class LowpPlan {
     kernels::Precision prec = kernels::Precision::Fp32;  // of the packed weights
     int width = 0;  // conv: input width W
     kernels::Activation act = kernels::Activation::Relu;
+    int into = -1;      // index of the layer whose input this one writes directly (AMX conv → conv / dense), or -1
+    bool fed = false;   // this layer's input is written by the layer before it
+    bool position_major = false;  // dense over a conv output read (W, C)-major: weights permuted at packing
     kernels::LowpWeights w;
     std::vector<float> head_w;  // the head: fp32 (out, in)
   };
