@@ -9,6 +9,8 @@
 // B-tile layout), with the reduction padded to whole tiles.
 #pragma once
 #include <cstddef>
+#include <cstdint>
+#include <vector>
 
 #include "kernels/lowp.h"
 
@@ -17,6 +19,12 @@ namespace gener::kernels::amx {
 constexpr int kTile = 16;      // rows of a tile; columns of the fp32 accumulator
 constexpr int kTileK = 32;     // bf16 values along the reduction per tile row
 constexpr int kDenseRowPad = 48;  // dense activation rows: a multiple of the AVX-512 row blocks (24) and of tiles
+
+// Grows a scratch buffer to at least n bytes, never shrinking it (a shrink and regrow would zero-fill it again).
+// Padding rows of dense activations are therefore not cleared: rows never mix, and their outputs are discarded.
+inline void size_at_least(std::vector<uint8_t>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+}
 
 bool tiles_granted();                                  // the CPU has AMX-TILE + AMX-BF16 and the kernel grants them
 inline int round_up(int v, int m) { return (v + m - 1) / m * m; }

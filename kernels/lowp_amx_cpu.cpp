@@ -231,7 +231,7 @@ GENER_AMX_TARGET void conv_convert(const LowpWeights& lw, int n, int w, const fl
   const int cp = conv_channels(lw.c_in), wpad = conv_wpad(w - lw.kw + 1, lw.kw);
   a.wpad = wpad;
   a.stride = static_cast<size_t>(wpad) * cp * 2;
-  a.data.resize(a.stride * n);
+  size_at_least(a.data, a.stride * n);
   a.scale.assign(static_cast<size_t>(n), 1.f);
   a.zero.assign(static_cast<size_t>(n), 0);
   for (int s = 0; s < n; ++s) {
@@ -285,15 +285,15 @@ GENER_AMX_TARGET void conv_forward_into(const LowpWeights& lw, int n, int w, con
     d.pstride = lw.out;
   }
   const int rows = next.c_in > 0 ? n : round_up(n, kDenseRowPad);  // dense: rows padded as dense_lowp_convert does
-  out.data.resize(out.stride * static_cast<size_t>(rows));
+  size_at_least(out.data, out.stride * static_cast<size_t>(rows));
   out.scale.assign(static_cast<size_t>(rows), 1.f);
   out.zero.assign(static_cast<size_t>(rows), 0);
   out.in_place = nullptr;
-  // What the tiles do not write: conv — positions past the last tile; dense — the row past K, and the padding rows.
+  // What the tiles do not write and the next layer reads: conv — the positions past the last tile; dense — the row
+  // past K (zero weights there, so the values must be finite).
   const size_t written = next.c_in > 0 ? static_cast<size_t>(round_up(wo, kTile)) * d.pstride * 2
                                        : static_cast<size_t>(next.k) * 2;
   for (int s = 0; s < n; ++s) std::memset(out.data.data() + out.stride * s + written, 0, out.stride - written);
-  std::memset(out.data.data() + out.stride * n, 0, out.stride * static_cast<size_t>(rows - n));
   TileScope tiles;
   alignas(64) float acc[4 * 256];
   for (int s = 0; s < n; ++s) {

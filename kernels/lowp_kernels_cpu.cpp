@@ -118,7 +118,7 @@ GENER_LOWP_TARGET void conv_convert(const LowpWeights& lw, int n, int w, const f
   const int cg_n = (lw.c_in + G - 1) / G;
   a.wpad = conv_wpad(w);
   a.stride = static_cast<size_t>(cg_n) * a.wpad * 4;
-  a.data.resize(a.stride * n);
+  amx::size_at_least(a.data, a.stride * n);
   a.scale.assign(static_cast<size_t>(n), 1.f);
   a.zero.assign(static_cast<size_t>(n), 0);
   const __m512i inter16 = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22,
@@ -172,21 +172,20 @@ GENER_LOWP_TARGET void dense_convert(const LowpWeights& lw, int n, const float* 
     a.in_place = x;
     a.in_place_end = n / kRowPad * kRowPad;
     a.stride = static_cast<size_t>(K) * sizeof(float);
-    a.data.assign(a.stride * kRowPad, 0);
+    amx::size_at_least(a.data, a.stride * kRowPad);
     std::memcpy(a.data.data(), x + static_cast<size_t>(a.in_place_end) * K,
                 static_cast<size_t>(n - a.in_place_end) * a.stride);
     return;
   }
   const int rows = dense_rows(n);
   a.stride = dense_stride(lw);
-  a.data.resize(a.stride * rows);
-  // Zero codes in the padding rows (discarded outputs) and past each row's groups (zero weights there).
-  std::memset(a.data.data() + a.stride * n, 0, a.stride * (rows - n));
+  amx::size_at_least(a.data, a.stride * rows);  // padding rows: whatever they hold, their outputs are discarded
   a.scale.assign(static_cast<size_t>(rows), 1.f);
   a.zero.assign(static_cast<size_t>(rows), 0);
   for (int s = 0; s < n; ++s) {
     const float* xs = x + static_cast<size_t>(s) * K;
     uint8_t* row = a.data.data() + a.stride * s;
+    // Zero codes past the row's groups (zero weights there; AMX reads whole tiles).
     std::memset(row + static_cast<size_t>(groups) * 4, 0, a.stride - static_cast<size_t>(groups) * 4);
     if constexpr (P == Precision::Int8) {
       float lo, hi;
