@@ -44,7 +44,7 @@ struct LowpWeights {
   Precision prec = Precision::Bf16;
   bool amx = false;                // bf16 on AMX tiles (layouts in lowp_amx_cpu.cpp)
   int out = 0, k = 0;              // output channels/units; reduction length (conv: C_in * KW, dense: in)
-  int c_in = 0, kw = 1;            // conv only
+  int c_in = 0, kw = 1, kh = 1;    // conv only (kh: full-height convolutions)
   std::vector<uint32_t> w;         // groups of lowp_group values, layout per kernel (see the .cpp files)
   std::vector<float> bias;         // (out)
   std::vector<float> w_scale;      // int8: per output, w ≈ q * w_scale
@@ -80,6 +80,13 @@ void conv1row_lowp_forward(const LowpWeights& lw, int n, int w, const LowpActs& 
 // from dense_weights_position_major: input index p * C_out + c instead of c * W_out + p). `out` is then next's input.
 void conv1row_lowp_forward_into(const LowpWeights& lw, int n, int w, const LowpActs& a, Activation act,
                                 const LowpWeights& next, LowpActs& out);
+// bf16 on AMX, a convolution whose kernel spans its input's height (the paper's conv1: 2 x 2 over the pair's two
+// rows): fp32 arithmetic, its activated output rounded to bf16 straight into the input layout of the 1-row convolution
+// on AMX that reads it (`next`). x (N, C_in, KH, W) fp32; weights (C_out, C_in, KH, KW).
+LowpWeights conv_full_height_pack(int c_out, int c_in, int kh, int kw, const float* w, const float* b);
+void conv_full_height_forward_into(const LowpWeights& lw, int n, int w, const float* x, Activation act,
+                                   const LowpWeights& next, LowpActs& out);
+
 // w (out, C * W) in (C, W) input order → the same weights in (W, C) order.
 std::vector<float> dense_weights_position_major(const float* w, int out, int channels, int width);
 

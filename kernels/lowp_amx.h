@@ -39,6 +39,8 @@ void conv_convert(const LowpWeights& lw, int n, int w, const float* x, LowpActs&
 void conv_forward(const LowpWeights& lw, int n, int w, const LowpActs& a, Activation act, float* y);
 void conv_forward_into(const LowpWeights& lw, int n, int w, const LowpActs& a, Activation act,
                        const LowpWeights& next, LowpActs& out);
+void conv_full_height_into(const LowpWeights& lw, int n, int w, const float* x, Activation act,
+                           const LowpWeights& next, LowpActs& out);
 void dense_forward(const LowpWeights& lw, int n, const LowpActs& a, Activation act, float* y);
 
 }  // namespace gener::kernels::amx

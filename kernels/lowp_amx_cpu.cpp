@@ -302,6 +302,52 @@ GENER_AMX_TARGET void conv_forward_into(const LowpWeights& lw, int n, int w, con
   }
 }
 
+GENER_AMX_TARGET void conv_full_height_into(const LowpWeights& lw, int n, int w, const float* x, Activation act,
+                                            const LowpWeights& next, LowpActs& out) {
+  const int wo = w - lw.kw + 1, taps = lw.k, po = round_up(lw.out, kTile);
+  const int cp = conv_channels(next.c_in), wpad = conv_wpad(wo - next.kw + 1, next.kw);
+  out.wpad = wpad;
+  out.stride = static_cast<size_t>(wpad) * cp * 2;
+  out.in_place = nullptr;
+  size_at_least(out.data, out.stride * n);
+  out.scale.assign(static_cast<size_t>(n), 1.f);
+  out.zero.assign(static_cast<size_t>(n), 0);
+  constexpr int kP = 4;  // positions per step: each weight vector loaded once for four
+  for (int s = 0; s < n; ++s) {
+    const float* xs = x + static_cast<size_t>(s) * lw.c_in * lw.kh * w;  // (C_in, KH, W)
+    uint8_t* row = out.data.data() + out.stride * s;
+    for (int nb = 0; nb < po / kTile; ++nb) {
+      const __m512 bias = _mm512_loadu_ps(lw.bias.data() + nb * kTile);
+      const float* wb = reinterpret_cast<const float*>(lw.w.data()) + nb * kTile;
+      for (int p0 = 0; p0 < wo; p0 += kP) {
+        __m512 acc[kP];
+#pragma GCC unroll 4
+        for (int j = 0; j < kP; ++j) acc[j] = bias;
+        for (int t = 0; t < taps; ++t) {  // tap t = (channel, row) t / KW, column t % KW
+          const __m512 wv = _mm512_loadu_ps(wb + static_cast<size_t>(t) * po);
+          const float* xt = xs + static_cast<size_t>(t / lw.kw) * w + t % lw.kw + p0;
+          // The last step's positions past W_out read at most kP - 1 values past the row: stay inside x's sample
+          // except in the last row, where they are clamped.
+#pragma GCC unroll 4
+          for (int j = 0; j < kP; ++j) {
+            const int q = std::min(p0 + j, wo - 1) - p0;
+            acc[j] = _mm512_fmadd_ps(_mm512_set1_ps(xt[q]), wv, acc[j]);
+          }
+        }
+#pragma GCC unroll 4
+        for (int j = 0; j < kP; ++j) {
+          if (p0 + j >= wo) break;
+          __m512 v = act == Activation::Relu ? _mm512_max_ps(acc[j], _mm512_setzero_ps()) : acc[j];
+          _mm256_storeu_si256(reinterpret_cast<__m256i*>(row + (static_cast<size_t>(p0 + j) * cp + nb * kTile) * 2),
+                              (__m256i)_mm512_cvtneps_pbh(v));
+        }
+      }
+    }
+    // The next convolution reads up to its padded width: zeros past W_out.
+    std::memset(row + static_cast<size_t>(wo) * cp * 2, 0, out.stride - static_cast<size_t>(wo) * cp * 2);
+  }
+}
+
 GENER_AMX_TARGET void dense_forward(const LowpWeights& lw, int n, const LowpActs& a, Activation act, float* y) {
   GENER_CHECK(lw.amx && tiles_granted(), "amx::dense_forward: weights not packed for AMX, or no AMX here");
   GENER_CHECK(a.data.size() >= a.stride * round_up(n, kTile), "amx::dense_forward: activations not padded to 16 rows");

@@ -175,6 +175,25 @@ LowpWeights conv1row_lowp_pack(Precision p, int c_out, int c_in, int kw, const f
   return lw;
 }
 
+LowpWeights conv_full_height_pack(int c_out, int c_in, int kh, int kw, const float* w, const float* b) {
+  LowpWeights lw;
+  lw.prec = Precision::Bf16;  // of its output; the arithmetic is fp32
+  lw.amx = true;
+  lw.out = c_out;
+  lw.c_in = c_in;
+  lw.kh = kh;
+  lw.kw = kw;
+  lw.k = c_in * kh * kw;
+  lw.bias.assign(b, b + c_out);
+  // [tap (channel, row, column)][C_out padded to 16]: fp32 bits.
+  const int po = amx::round_up(c_out, amx::kTile);
+  lw.w.assign(static_cast<size_t>(lw.k) * po, 0u);
+  for (int o = 0; o < c_out; ++o)
+    for (int t = 0; t < lw.k; ++t) std::memcpy(&lw.w[static_cast<size_t>(t) * po + o], &w[static_cast<size_t>(o) * lw.k + t], 4);
+  pad_vectors(lw, po);
+  return lw;
+}
+
 LowpWeights dense_lowp_pack(Precision p, int out, int in, const float* w, const float* b, LowpKernel kernel) {
   LowpWeights lw;
   lw.prec = p;

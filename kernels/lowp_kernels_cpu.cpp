@@ -354,6 +354,13 @@ void conv1row_lowp_forward_into(const LowpWeights& lw, int n, int w, const LowpA
   amx::conv_forward_into(lw, n, w, a, act, next, out);
 }
 
+void conv_full_height_forward_into(const LowpWeights& lw, int n, int w, const float* x, Activation act,
+                                   const LowpWeights& next, LowpActs& out) {
+  GENER_CHECK(lw.amx && lw.kh >= 1 && next.amx && next.c_in == lw.out,
+              "conv_full_height_forward_into: needs AMX and a 1-row convolution over its " << lw.out << " channels");
+  amx::conv_full_height_into(lw, n, w, x, act, next, out);
+}
+
 std::vector<float> dense_weights_position_major(const float* w, int out, int channels, int width) {
   std::vector<float> r(static_cast<size_t>(out) * channels * width);
   for (int o = 0; o < out; ++o)

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "kernels/batchnorm.h"
+#include "kernels/conv2d.h"
 #include "kernels/lowp.h"
 #include "tests/test_util.h"
 
@@ -204,6 +206,52 @@ TEST(LowpAmx, ConvIntoNextLayerMatchesTheFp32HandOver) {
         mag[static_cast<size_t>(s) * cs.o2 + o] = m;
       }
     EXPECT_EQ(count_apart(yd, dense(LowpKernel::Best, cs.n, in, cs.o2, y1, wd, b2), mag), 0u) << "conv into dense";
+  }
+}
+
+// conv1 of the paper model on AMX plans (conv_full_height_forward_into): fp32 arithmetic whose ReLU output, rounded to
+// bf16, lands in the next convolution's position-major input. Against the reference conv op: each value within bf16
+// rounding (half a step: at most 2^-8 relative) plus fp32 reordering slack, and exact zeros past the width and in the padded
+// channels.
+TEST(LowpAmx, FullHeightConvWritesTheNextConvInputInBf16) {
+  GENER_REQUIRE_AMX();
+  struct Case { int n, c, h, w, o, kw; };
+  for (Case cs : {Case{3, 1, 2, 536, 16, 2}, Case{2, 2, 3, 37, 20, 3}, Case{1, 1, 2, 17, 5, 2}}) {
+    SCOPED_TRACE("c=" + std::to_string(cs.c) + " h=" + std::to_string(cs.h) + " w=" + std::to_string(cs.w) +
+                 " o=" + std::to_string(cs.o));
+    const Conv2dShape sh{cs.n, cs.c, cs.h, cs.w, cs.o, cs.h, cs.kw};
+    const int wo = sh.w_out();
+    std::vector<float> x = random_uniform(static_cast<size_t>(cs.n) * cs.c * cs.h * cs.w, -2.f, 2.f, 91);
+    std::vector<float> wt = random_uniform(static_cast<size_t>(cs.o) * cs.c * cs.h * cs.kw, -0.5f, 0.5f, 92);
+    std::vector<float> b = random_uniform(static_cast<size_t>(cs.o), -0.3f, 0.3f, 93);
+    std::vector<float> ref(static_cast<size_t>(cs.n) * cs.o * wo), ws(conv2d_workspace_floats_cpu(sh));
+    conv2d_forward_cpu(sh, x.data(), wt.data(), b.data(), ref.data(), ws.data());
+    activation_forward_cpu(Activation::Relu, static_cast<long long>(ref.size()), ref.data(), ref.data());
+
+    std::vector<float> wn(static_cast<size_t>(4) * cs.o * 3, 0.1f), bn(4, 0.f);  // the next conv: o → 4, 1 x 3
+    const LowpWeights next = conv1row_lowp_pack(Precision::Bf16, 4, cs.o, 3, wn.data(), bn.data());
+    const LowpWeights lw = conv_full_height_pack(cs.o, cs.c, cs.h, cs.kw, wt.data(), b.data());
+    LowpActs out;
+    out.data.assign(size_t{1} << 20, 0xff);  // stale NaNs
+    conv_full_height_forward_into(lw, cs.n, cs.w, x.data(), Activation::Relu, next, out);
+    const int cp = (cs.o + 15) / 16 * 16;
+    ASSERT_GE(out.stride, static_cast<size_t>(wo) * cp * 2);
+    size_t bad = 0, nonzero_pad = 0;
+    for (int s = 0; s < cs.n; ++s) {
+      const uint16_t* row = reinterpret_cast<const uint16_t*>(out.data.data() + out.stride * s);
+      for (size_t p = 0; p < out.stride / 2 / cp; ++p)
+        for (int c = 0; c < cp; ++c) {
+          const float got = bf16_to_float(row[p * cp + c]);
+          if (static_cast<int>(p) >= wo || c >= cs.o) {
+            nonzero_pad += got != 0.f;
+            continue;
+          }
+          const float want = ref[(static_cast<size_t>(s) * cs.o + c) * wo + p];
+          bad += !(std::fabs(got - want) <= std::fabs(want) / 256 + 1e-6f);
+        }
+    }
+    EXPECT_EQ(bad, 0u);
+    EXPECT_EQ(nonzero_pad, 0u);
   }
 }
 

@@ -33,13 +33,18 @@ LowpPlan::LowpPlan(const Graph& g, const BnFoldPlan& fold, k::Precision p) : pre
     l.node = i;
     l.act = next.act;
     l.prec = p;
-    if (n.op == OpKind::Conv2d && p != k::Precision::Fp32 && n.conv.h == 1 && n.conv.kh == 1 && n.conv.c_in >= 2) {
+    const bool one_row = n.conv.h == 1 && n.conv.kh == 1 && n.conv.c_in >= 2;
+    // bf16 on AMX also takes a convolution spanning its input's height (conv1), if it can hand over (below).
+    const bool full_height = n.conv.h >= 2 && n.conv.kh == n.conv.h && k::lowp_packs_for_amx(p);
+    if (n.op == OpKind::Conv2d && p != k::Precision::Fp32 && (one_row || full_height)) {
       l.conv = true;
+      l.full_height = !one_row;
       l.width = n.conv.w;
       l.w.out = n.conv.c_out;
       l.w.c_in = n.conv.c_in;
+      l.w.kh = n.conv.kh;
       l.w.kw = n.conv.kw;
-      l.w.k = n.conv.c_in * n.conv.kw;
+      l.w.k = n.conv.c_in * n.conv.kh * n.conv.kw;
     } else if (!(n.op == OpKind::Dense && n.dense_in >= 32)) {
       continue;
     } else {
@@ -63,11 +68,14 @@ LowpPlan::LowpPlan(const Graph& g, const BnFoldPlan& fold, k::Precision p) : pre
     const int wo = a.width - a.w.kw + 1;
     if (b.head || !b.w.amx || nb.in[0] != bn.out[0] || g.tensors[bn.out[0]].consumer != static_cast<int>(b.node))
       continue;
-    if (b.conv ? (b.w.c_in != a.w.out || b.width != wo) : (nb.dense_in != a.w.out * wo)) continue;
+    if (b.conv ? (b.w.c_in != a.w.out || b.width != wo || b.full_height) : (a.full_height || nb.dense_in != a.w.out * wo))
+      continue;
     a.into = slot_[b.node];
     b.fed = true;
     b.position_major = !b.conv;
   }
+  for (const Layer& l : layers_)  // a full-height convolution has no fp32 output here: without a hand-over, not planned
+    if (l.full_height && l.into < 0) slot_[l.node] = -1;
 }
 
 void LowpPlan::pack(const Graph& g, const float* fparams) {
@@ -85,7 +93,9 @@ void LowpPlan::pack(const Graph& g, const float* fparams) {
     // The kernel chosen when the plan was made (the chains depend on it).
     const bool amx = l.w.amx;
     const k::LowpKernel kernel = amx ? k::LowpKernel::Best : k::LowpKernel::Avx512;
-    if (l.position_major) {  // the conv before writes (W, C)-major: the weights follow
+    if (l.full_height) {
+      l.w = k::conv_full_height_pack(n.conv.c_out, n.conv.c_in, n.conv.kh, n.conv.kw, w, b);
+    } else if (l.position_major) {  // the conv before writes (W, C)-major: the weights follow
       const Node& conv = g.nodes[l.node - 2];
       const std::vector<float> wp =
           k::dense_weights_position_major(w, n.dense_out, conv.conv.c_out, conv.conv.w - conv.conv.kw + 1);
@@ -130,6 +140,11 @@ void LowpPlan::forward(size_t i, int B, const float* x, float* y, LowpScratch& s
         for (int q = 0; q < in; ++q) acc += xr[q] * wr[q];
         y[static_cast<size_t>(r) * out + o] = acc + l.w.bias[static_cast<size_t>(o)];
       }
+    return;
+  }
+  if (l.full_height) {  // fp32 x, straight into the next convolution's input
+    k::conv_full_height_forward_into(l.w, B, l.width, x, l.act, layers_[static_cast<size_t>(l.into)].w, scratch.acts[0]);
+    scratch.fed = 0;
     return;
   }
   // The input: written by the layer before, or converted here from x.

@@ -5,6 +5,9 @@
 // by row so that a pair's score never depends on the rows beside it (sgemm's blocking may). At int8, a dense layer
 // that reads the pair features themselves (mlp.fc1) stays fp32: one scale per row of z-scored expression with its
 // outliers leaves too few levels for the bulk (real data: 98.98% of fp32's top 10,000 kept at int8, 99.61% so).
+// bf16 on AMX tiles goes further: conv1 joins the plan (fp32 arithmetic, bf16 output), and each convolution writes
+// its output straight into the next layer's input layout (conv1 → conv2 → conv3 → cnn.fc1), so the CNN branch
+// holds no fp32 tensor between the pair gather and fc1's output.
 #pragma once
 #include <cstddef>
 #include <vector>
@@ -50,6 +53,7 @@ class LowpPlan {
   struct Layer {
     size_t node = 0;
     bool conv = false, head = false;
+    bool full_height = false;     // a conv spanning its input's height (conv1; AMX only, always handing over)
     kernels::Precision prec = kernels::Precision::Fp32;  // of the packed weights
     int width = 0;  // conv: input width W
     kernels::Activation act = kernels::Activation::Relu;
