@@ -82,7 +82,9 @@ void conv1row_lowp_forward_into(const LowpWeights& lw, int n, int w, const LowpA
                                 const LowpWeights& next, LowpActs& out);
 // bf16 on AMX, a convolution whose kernel spans its input's height (the paper's conv1: 2 x 2 over the pair's two
 // rows): fp32 arithmetic, its activated output rounded to bf16 straight into the input layout of the 1-row convolution
-// on AMX that reads it (`next`). x (N, C_in, KH, W) fp32; weights (C_out, C_in, KH, KW).
+// on AMX that reads it (`next`). x (N, C_in, KH, W) fp32; weights (C_out, C_in, KH, KW), C_in * KH * KW at most
+// kMaxFullHeightTaps.
+constexpr int kMaxFullHeightTaps = 64;
 LowpWeights conv_full_height_pack(int c_out, int c_in, int kh, int kw, const float* w, const float* b);
 void conv_full_height_forward_into(const LowpWeights& lw, int n, int w, const float* x, Activation act,
                                    const LowpWeights& next, LowpActs& out);

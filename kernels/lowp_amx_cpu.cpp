@@ -84,6 +84,12 @@ GENER_AMX_TARGET inline __m512 epilogue(__m512 v, __m512 bias, Activation act) {
   return act == Activation::Relu ? _mm512_max_ps(v, _mm512_setzero_ps()) : v;
 }
 
+// act(v) as 16 bf16 values at dst.
+GENER_AMX_TARGET inline void store_bf16(uint8_t* dst, __m512 v, Activation act) {
+  if (act == Activation::Relu) v = _mm512_max_ps(v, _mm512_setzero_ps());
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), (__m256i)_mm512_cvtneps_pbh(v));
+}
+
 // Accumulates T (1..4) tiles: conv — T position tiles of one output block; dense — T output blocks of one row tile.
 // a(t) / b(t): the A and B tile of accumulator t for reduction chunk q; a_stride / b_stride in bytes.
 template <int T, class AFn, class BFn>
@@ -312,6 +318,10 @@ GENER_AMX_TARGET void conv_full_height_into(const LowpWeights& lw, int n, int w,
   size_at_least(out.data, out.stride * n);
   out.scale.assign(static_cast<size_t>(n), 1.f);
   out.zero.assign(static_cast<size_t>(n), 0);
+  GENER_CHECK(taps <= kMaxFullHeightTaps, "amx::conv_full_height_into: " << taps << " taps, at most "
+                                                                       << kMaxFullHeightTaps);
+  int off[kMaxFullHeightTaps];  // tap t = (channel, row) t / KW, column t % KW: its offset in a sample's x
+  for (int t = 0; t < taps; ++t) off[t] = (t / lw.kw) * w + t % lw.kw;
   constexpr int kP = 4;  // positions per step: each weight vector loaded once for four
   for (int s = 0; s < n; ++s) {
     const float* xs = x + static_cast<size_t>(s) * lw.c_in * lw.kh * w;  // (C_in, KH, W)
@@ -319,28 +329,27 @@ GENER_AMX_TARGET void conv_full_height_into(const LowpWeights& lw, int n, int w,
     for (int nb = 0; nb < po / kTile; ++nb) {
       const __m512 bias = _mm512_loadu_ps(lw.bias.data() + nb * kTile);
       const float* wb = reinterpret_cast<const float*>(lw.w.data()) + nb * kTile;
-      for (int p0 = 0; p0 < wo; p0 += kP) {
+      uint8_t* dst = row + static_cast<size_t>(nb) * kTile * 2;
+      const size_t pstride = static_cast<size_t>(cp) * 2;
+      int p0 = 0;
+      for (; p0 + kP <= wo; p0 += kP) {
         __m512 acc[kP];
 #pragma GCC unroll 4
         for (int j = 0; j < kP; ++j) acc[j] = bias;
-        for (int t = 0; t < taps; ++t) {  // tap t = (channel, row) t / KW, column t % KW
+        for (int t = 0; t < taps; ++t) {
           const __m512 wv = _mm512_loadu_ps(wb + static_cast<size_t>(t) * po);
-          const float* xt = xs + static_cast<size_t>(t / lw.kw) * w + t % lw.kw + p0;
-          // The last step's positions past W_out read at most kP - 1 values past the row: stay inside x's sample
-          // except in the last row, where they are clamped.
+          const float* xt = xs + off[t] + p0;
 #pragma GCC unroll 4
-          for (int j = 0; j < kP; ++j) {
-            const int q = std::min(p0 + j, wo - 1) - p0;
-            acc[j] = _mm512_fmadd_ps(_mm512_set1_ps(xt[q]), wv, acc[j]);
-          }
+          for (int j = 0; j < kP; ++j) acc[j] = _mm512_fmadd_ps(_mm512_set1_ps(xt[j]), wv, acc[j]);
         }
 #pragma GCC unroll 4
-        for (int j = 0; j < kP; ++j) {
-          if (p0 + j >= wo) break;
-          __m512 v = act == Activation::Relu ? _mm512_max_ps(acc[j], _mm512_setzero_ps()) : acc[j];
-          _mm256_storeu_si256(reinterpret_cast<__m256i*>(row + (static_cast<size_t>(p0 + j) * cp + nb * kTile) * 2),
-                              (__m256i)_mm512_cvtneps_pbh(v));
-        }
+        for (int j = 0; j < kP; ++j) store_bf16(dst + (p0 + j) * pstride, acc[j], act);
+      }
+      for (; p0 < wo; ++p0) {  // the last positions one by one, in the same order of taps
+        __m512 acc = bias;
+        for (int t = 0; t < taps; ++t)
+          acc = _mm512_fmadd_ps(_mm512_set1_ps(xs[off[t] + p0]), _mm512_loadu_ps(wb + static_cast<size_t>(t) * po), acc);
+        store_bf16(dst + p0 * pstride, acc, act);
       }
     }
     // The next convolution reads up to its padded width: zeros past W_out.

@@ -35,7 +35,8 @@ LowpPlan::LowpPlan(const Graph& g, const BnFoldPlan& fold, k::Precision p) : pre
     l.prec = p;
     const bool one_row = n.conv.h == 1 && n.conv.kh == 1 && n.conv.c_in >= 2;
     // bf16 on AMX also takes a convolution spanning its input's height (conv1), if it can hand over (below).
-    const bool full_height = n.conv.h >= 2 && n.conv.kh == n.conv.h && k::lowp_packs_for_amx(p);
+    const bool full_height = n.conv.h >= 2 && n.conv.kh == n.conv.h && k::lowp_packs_for_amx(p) &&
+                             n.conv.c_in * n.conv.kh * n.conv.kw <= k::kMaxFullHeightTaps;
     if (n.op == OpKind::Conv2d && p != k::Precision::Fp32 && (one_row || full_height)) {
       l.conv = true;
       l.full_height = !one_row;
