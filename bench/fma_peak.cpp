@@ -1,8 +1,12 @@
 // fma_peak.cpp — this CPU's measured arithmetic peak: an FMA-bound AVX-512 loop (fp32 vfmadd, bf16 vdpbf16ps,
-// int8 vpdpbusd) on each of N threads (built with the AVX-512 flags below, so run it only where they exist), 24 independent accumulators so latency never binds. Prints GFLOP/s (GOP/s).
+// int8 vpdpbusd) on each of N threads (built with the AVX-512 flags below, so run it only where they exist), 24 independent accumulators so latency never binds; and, where the CPU has AMX-BF16, tdpbf16ps on four
+// independent accumulator tiles. Prints GFLOP/s (GOP/s).
 //   g++ -O2 -fopenmp -mavx512f -mavx512bf16 -mavx512vnni -mavx512fp16 bench/fma_peak.cpp -o fma_peak && ./fma_peak [threads]
+#include <cpuid.h>
 #include <immintrin.h>
 #include <omp.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <time.h>
 
@@ -38,6 +42,43 @@ float bf16_body() { GENER_PEAK_LOOP("vdpbf16ps"); }
 float int8_body() { GENER_PEAK_LOOP("vpdpbusd"); }
 float fp16_body() { GENER_PEAK_LOOP("vfmadd231ph"); }
 
+// AMX: tiles 0-3 accumulate 16 x 16 fp32, tile 4 (A) and 5 (B) hold 16 x 32 bf16; one tdpbf16ps is 16·16·32 MACs.
+struct alignas(64) TileConfig {
+  unsigned char palette = 1, start_row = 0, reserved[14] = {};
+  unsigned short colsb[16] = {};
+  unsigned char rows[16] = {};
+};
+constexpr long long kAmxIters = kIters / 2;
+
+__attribute__((target("amx-tile,amx-bf16"))) float amx_body() {
+  TileConfig c;
+  for (int t = 0; t < 6; ++t) c.colsb[t] = 64, c.rows[t] = 16;
+  _tile_loadconfig(&c);
+  alignas(64) static const unsigned short ones[16 * 32] = {};
+  _tile_loadd(4, ones, 64);
+  _tile_loadd(5, ones, 64);
+  _tile_zero(0);
+  _tile_zero(1);
+  _tile_zero(2);
+  _tile_zero(3);
+  for (long long i = 0; i < kAmxIters; ++i) {
+    _tile_dpbf16ps(0, 4, 5);
+    _tile_dpbf16ps(1, 4, 5);
+    _tile_dpbf16ps(2, 4, 5);
+    _tile_dpbf16ps(3, 4, 5);
+  }
+  alignas(64) float out[256];
+  _tile_stored(0, out, 64);
+  _tile_release();
+  return out[0];
+}
+
+bool amx_bf16_usable() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !((d >> 22) & 1u) || !((d >> 24) & 1u)) return false;
+  return syscall(SYS_arch_prctl, 0x1023 /* ARCH_REQ_XCOMP_PERM */, 18 /* XTILEDATA */) == 0;
+}
+
 double thread_cpu_s() {
   timespec t;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
@@ -47,7 +88,7 @@ double thread_cpu_s() {
 // ops_per_instr: fp32 FMA 16 lanes x 2; bf16 dot 16 lanes x 2 pairs x 2; int8 dot 16 lanes x 4 products x 2.
 // Reports the rate by the wall clock and per CPU-second of the threads (the core's own peak, even when other jobs
 // share the machine).
-double measure(const char* name, int threads, double ops_per_instr, float (*body)()) {
+double measure(const char* name, int threads, double ops_per_instr, float (*body)(), long long iters = kAcc * kIters) {
   std::vector<float> sink(static_cast<size_t>(threads));
   std::vector<double> cpu(static_cast<size_t>(threads));
   body();  // warm-up (clock ramp)
@@ -61,7 +102,7 @@ double measure(const char* name, int threads, double ops_per_instr, float (*body
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   double c = 0;
   for (double v : cpu) c += v;
-  const double ops = ops_per_instr * kAcc * kIters * threads;
+  const double ops = ops_per_instr * static_cast<double>(iters) * threads;
   std::printf("%-26s %2d thread(s): %8.1f G/s wall, %8.1f G per CPU-second  (%.2f s)\n", name, threads, ops / s * 1e-9,
               ops / c * 1e-9, s);
   return ops / s * 1e-9;
@@ -76,6 +117,7 @@ int main(int argc, char** argv) {
     if (__builtin_cpu_supports("avx512bf16")) measure("bf16 vdpbf16ps zmm", t, 64, bf16_body);
     if (__builtin_cpu_supports("avx512fp16")) measure("fp16 vfmadd231ph zmm", t, 64, fp16_body);
     if (__builtin_cpu_supports("avx512vnni")) measure("int8 vpdpbusd zmm (GOP/s)", t, 128, int8_body);
+    if (amx_bf16_usable()) measure("bf16 tdpbf16ps AMX tiles", t, 2.0 * 16 * 16 * 32, amx_body, 4 * kAmxIters);
     if (t * 2 > max_threads) break;
   }
   return 0;
