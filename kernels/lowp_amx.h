@@ -18,10 +18,8 @@ namespace gener::kernels::amx {
 
 constexpr int kTile = 16;      // rows of a tile; columns of the fp32 accumulator
 constexpr int kTileK = 32;     // bf16 values along the reduction per tile row
-constexpr int kDenseRowPad = 48;  // dense activation rows: a multiple of the AVX-512 row blocks (24) and of tiles
 
 // Grows a scratch buffer to at least n bytes, never shrinking it (a shrink and regrow would zero-fill it again).
-// Padding rows of dense activations are therefore not cleared: rows never mix, and their outputs are discarded.
 inline void size_at_least(std::vector<uint8_t>& v, size_t n) {
   if (v.size() < n) v.resize(n);
 }

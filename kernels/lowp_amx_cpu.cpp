@@ -290,7 +290,7 @@ GENER_AMX_TARGET void conv_forward_into(const LowpWeights& lw, int n, int w, con
     out.stride = (static_cast<size_t>((next.k + 1) / 2) * 4 + 63) / 64 * 64;
     d.pstride = lw.out;
   }
-  const int rows = next.c_in > 0 ? n : round_up(n, kDenseRowPad);  // dense: rows padded as dense_lowp_convert does
+  const int rows = next.c_in > 0 ? n : round_up(n, kTile);  // dense: whole row tiles
   size_at_least(out.data, out.stride * static_cast<size_t>(rows));
   out.scale.assign(static_cast<size_t>(rows), 1.f);
   out.zero.assign(static_cast<size_t>(rows), 0);
@@ -300,6 +300,7 @@ GENER_AMX_TARGET void conv_forward_into(const LowpWeights& lw, int n, int w, con
   const size_t written = next.c_in > 0 ? static_cast<size_t>(round_up(wo, kTile)) * d.pstride * 2
                                        : static_cast<size_t>(next.k) * 2;
   for (int s = 0; s < n; ++s) std::memset(out.data.data() + out.stride * s + written, 0, out.stride - written);
+  std::memset(out.data.data() + out.stride * n, 0, out.stride * static_cast<size_t>(rows - n));  // padding rows
   TileScope tiles;
   alignas(64) float acc[4 * 256];
   for (int s = 0; s < n; ++s) {

@@ -116,7 +116,7 @@ void LowpPlan::reserve(LowpScratch& s, int max_batch) const {
     if (l.head) continue;
     bytes = std::max(bytes, l.conv ? k::conv1row_lowp_bytes(l.w, max_batch, l.width) : k::dense_lowp_bytes(l.w, max_batch));
   }
-  const size_t rows = static_cast<size_t>(max_batch + 47) / 48 * 48;  // dense rows are padded to 48
+  const size_t rows = static_cast<size_t>(max_batch + 47) / 48 * 48;  // dense rows: padded to 16 or 24, within 48
   for (k::LowpActs& a : s.acts) {
     a.data.reserve(bytes);
     a.scale.reserve(rows);
