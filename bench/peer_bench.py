@@ -120,7 +120,8 @@ def gener_scores(args, work, synth, model, precision):
     return s
 
 
-def gener_bench(args, mode, batch, precision, work):
+def gener_bench(args, mode, batch, precision, work, kernels=None):
+    """pairs/s of one `gener bench` run; kernels[precision] records whether bf16 ran on AMX tiles."""
     j = os.path.join(work, "gener.json")
     cmd = [args.gener, "bench", "--device", "cpu", "--mode", mode, "--batch", str(batch), "--threads",
            str(args.threads), "--genes", str(args.genes), "--samples", str(args.samples), "--pairs", "2000000",
@@ -128,7 +129,10 @@ def gener_bench(args, mode, batch, precision, work):
     if precision != "fp32":
         cmd += ["--precision", precision]
     run(cmd)
-    return json.load(open(j))["pairs_per_s"]
+    r = json.load(open(j))
+    if kernels is not None and precision != "fp32":
+        kernels[precision] = "AMX" if r.get("amx") else "AVX-512"
+    return r["pairs_per_s"]
 
 
 def spread(v):
@@ -155,7 +159,9 @@ def render(saved):
              "after. pairs/s: median (min–max) · median of the per-round ratios (min–max): for a peer, gener fp32 / "
              "peer; for gener bf16 / int8, its speed-up over gener fp32 and, after /, its ratio to OpenVINO bf16.", "",
              "| engine | " + " | ".join(head) + " |", "|---" * (len(head) + 1) + "|"]
-    rows = [(f"gener {p}", f"gener {p}" + (f" (max \\|dP\\| {low[p]:.1e})" if p in low else "")) for p in saved["precisions"]]
+    kern = saved.get("gener_kernels", {})
+    rows = [(f"gener {p}", f"gener {p}" + (f" on {kern[p]}" if p in kern else "") +
+             (f" (max \\|dP\\| {low[p]:.1e})" if p in low else "")) for p in saved["precisions"]]
     rows += list(saved["labels"].items())
     for key, label in rows:
         cells = []
@@ -230,13 +236,14 @@ def main():
     live = lambda mode: [w for w in workers if not w.note and (mode == "score" or w.trains)]
 
     res = {}  # (row, mode, batch) -> [pairs/s per round]
+    kernels = {}  # gener precision -> the kernels it ran on
     for mode, batch in configs:
         for w in live(mode):  # untimed: builds and compiles every configuration once
             w.ask({"cmd": "bench", "mode": mode, "batch": batch, "seconds": 1, "warmup": 3})
         for r in range(a.rounds):
             log(f"[round {r + 1}/{a.rounds}] {mode} @{batch}, load {os.getloadavg()[0]:.1f}")
             for p in precisions if mode == "score" else ["fp32"]:
-                res.setdefault((f"gener {p}", mode, batch), []).append(gener_bench(a, mode, batch, p, work))
+                res.setdefault((f"gener {p}", mode, batch), []).append(gener_bench(a, mode, batch, p, work, kernels))
             for w in live(mode):
                 t = w.ask({"cmd": "bench", "mode": mode, "batch": batch, "seconds": a.seconds, "warmup": 3})
                 if t:
@@ -251,7 +258,8 @@ def main():
              "configs": [f"{m}:{b}" for m, b in configs], "precisions": precisions,
              "labels": {w.peer: f"{w.name} {w.version.split('-')[0]}" for w in workers if not w.note},
              "notes": {w.peer: w.note for w in workers if w.note},
-             "results": {f"{k[0]}|{k[1]}|{k[2]}": v for k, v in res.items()}, "gener_precision_max_abs_diff": low}
+             "results": {f"{k[0]}|{k[1]}|{k[2]}": v for k, v in res.items()}, "gener_precision_max_abs_diff": low,
+             "gener_kernels": kernels}
     table = render(saved)
     saved["table"] = table
     print(table)
