@@ -1,7 +1,8 @@
 // lowp_amx_cpu.cpp — AMX-BF16 kernels of lowp.h (layouts in lowp_amx.h): the tile-state grant, the conversion of a
-// convolution's input into position-major bf16, and tdpbf16ps convolution and dense forwards with their fp32 epilogue
-// (bias, activation). Each output row accumulates in its own tile row in a fixed order: deterministic, and a sample's
-// result never depends on the samples beside it.
+// convolution's input into position-major bf16, tdpbf16ps convolution and dense forwards with their fp32 epilogue
+// (bias, activation), the convolution's hand-over straight into the next layer's input, and the full-height conv1
+// (AVX-512 fp32) that starts the chain. Each output row accumulates in its own tile row in a fixed order:
+// deterministic, and a sample's result never depends on the samples beside it.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12's avx512 helpers: known false positives
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #include <cpuid.h>
