@@ -141,7 +141,7 @@ int apply_threads(int requested, int ranks_sharing, bool note) {
 
 void add_precision_option(CLI::App* cmd, ComputeArgs& a) {
   cmd->add_option("--precision", a.precision,
-                  "CPU scoring arithmetic: fp32 | bf16 (AVX512-BF16) | int8 (AVX-512 VNNI); fp32 where the CPU lacks it")
+                  "CPU scoring arithmetic: fp32 | bf16 (AMX tiles, else AVX512-BF16) | int8 (AVX-512 VNNI); fp32 where the CPU lacks it")
       ->check(CLI::IsMember({"fp32", "bf16", "int8"}))
       ->capture_default_str();
 }
