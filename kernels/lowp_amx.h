@@ -32,6 +32,11 @@ inline int conv_wpad(int w_out, int kw) { return round_up(round_up(w_out, kTile)
 inline size_t conv_stride_bytes(const LowpWeights& lw, int w) {
   return static_cast<size_t>(conv_wpad(w - lw.kw + 1, lw.kw)) * conv_channels(lw.c_in) * 2;
 }
+// Bytes per row of a dense layer's converted input (both kernels): its groups of lowp_group values, 64-aligned.
+inline size_t dense_stride_bytes(const LowpWeights& lw) {
+  const int G = lowp_group(lw.prec);
+  return (static_cast<size_t>((lw.k + G - 1) / G) * 4 + 63) / 64 * 64;
+}
 
 void conv_convert(const LowpWeights& lw, int n, int w, const float* x, LowpActs& a);
 void conv_forward(const LowpWeights& lw, int n, int w, const LowpActs& a, Activation act, float* y);

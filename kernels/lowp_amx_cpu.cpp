@@ -91,35 +91,26 @@ GENER_AMX_TARGET inline void store_bf16(uint8_t* dst, __m512 v, Activation act) 
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), (__m256i)_mm512_cvtneps_pbh(v));
 }
 
-// Accumulates T (1..4) tiles: conv — T position tiles of one output block; dense — T output blocks of one row tile.
-// a(t) / b(t): the A and B tile of accumulator t for reduction chunk q; a_stride / b_stride in bytes.
-template <int T, class AFn, class BFn>
-GENER_AMX_TARGET inline void accumulate(int chunks, AFn a, size_t a_stride, BFn b, size_t b_stride,
-                                        bool shared_a) {
+// Accumulates T (1..4) tiles: conv — T position tiles of one output block against one weight tile (SharedA false:
+// B is shared); dense — one row tile against T output blocks (SharedA true). a(q, t) / b(q, t): the A and B tile of
+// accumulator t for reduction chunk q; a_stride / b_stride in bytes.
+template <int T, bool SharedA, class AFn, class BFn>
+GENER_AMX_TARGET inline void accumulate(int chunks, AFn a, size_t a_stride, BFn b, size_t b_stride) {
   if (T > 0) _tile_zero(0);
   if (T > 1) _tile_zero(1);
   if (T > 2) _tile_zero(2);
   if (T > 3) _tile_zero(3);
   for (int q = 0; q < chunks; ++q) {
-    if (shared_a) {  // dense: one row tile against T weight tiles
-      _tile_loadd(4, a(q, 0), a_stride);
-#define GENER_AMX_STEP(t)                 \
-  if (T > t) {                            \
-    _tile_loadd(5, b(q, t), b_stride);    \
-    _tile_dpbf16ps(t, 4, 5);              \
+    if (SharedA) _tile_loadd(4, a(q, 0), a_stride);
+    else _tile_loadd(5, b(q, 0), b_stride);
+#define GENER_AMX_STEP(t)                                   \
+  if (T > t) {                                              \
+    if (SharedA) _tile_loadd(5, b(q, t), b_stride);         \
+    else _tile_loadd(4, a(q, t), a_stride);                 \
+    _tile_dpbf16ps(t, 4, 5);                                \
   }
-      GENER_AMX_STEP(0) GENER_AMX_STEP(1) GENER_AMX_STEP(2) GENER_AMX_STEP(3)
+    GENER_AMX_STEP(0) GENER_AMX_STEP(1) GENER_AMX_STEP(2) GENER_AMX_STEP(3)
 #undef GENER_AMX_STEP
-    } else {  // convolution: T position tiles against one weight tile
-      _tile_loadd(5, b(q, 0), b_stride);
-#define GENER_AMX_STEP(t)                 \
-  if (T > t) {                            \
-    _tile_loadd(4, a(q, t), a_stride);    \
-    _tile_dpbf16ps(t, 4, 5);              \
-  }
-      GENER_AMX_STEP(0) GENER_AMX_STEP(1) GENER_AMX_STEP(2) GENER_AMX_STEP(3)
-#undef GENER_AMX_STEP
-    }
   }
 }
 
@@ -147,9 +138,9 @@ GENER_AMX_TARGET void conv_tiles(const LowpWeights& lw, const uint8_t* row, int 
   const int nq = conv_chunks(lw.kw, cp);
   const uint32_t* wb = lw.w.data() + static_cast<size_t>(nb) * nq * kTile * kTile;
   const size_t a_stride = static_cast<size_t>(cp) * 2;
-  accumulate<T>(
+  accumulate<T, false>(
       nq, [&](int q, int t) { return row + (static_cast<size_t>(m0 + t) * kTile * cp + q * kTileK) * 2; }, a_stride,
-      [&](int q, int) { return wb + static_cast<size_t>(q) * kTile * kTile; }, 64, false);
+      [&](int q, int) { return wb + static_cast<size_t>(q) * kTile * kTile; }, 64);
   store_acc<T>(acc);
   const __m512 bias = _mm512_loadu_ps(lw.bias.data() + nb * kTile);
   const int outs = std::min(kTile, lw.out - nb * kTile);
@@ -201,10 +192,10 @@ GENER_AMX_TARGET void dense_tiles(const LowpWeights& lw, const LowpActs& a, int 
   const int groups = (lw.k + 1) / 2, nq = round_up(groups, kTile) / kTile;
   const int po = round_up(lw.out, kTile);
   const uint8_t* x0 = a.data.data() + a.stride * m0;
-  accumulate<T>(
+  accumulate<T, true>(
       nq, [&](int q, int) { return x0 + static_cast<size_t>(q) * 64; }, a.stride,
       [&](int q, int t) { return lw.w.data() + static_cast<size_t>(q) * kTile * po + (nb0 + t) * kTile; },
-      static_cast<size_t>(po) * 4, true);
+      static_cast<size_t>(po) * 4);
   store_acc<T>(acc);
   for (int t = 0; t < T; ++t) {
     const int o = (nb0 + t) * kTile;
@@ -214,6 +205,16 @@ GENER_AMX_TARGET void dense_tiles(const LowpWeights& lw, const LowpActs& a, int 
       _mm512_mask_storeu_ps(y + static_cast<size_t>(m0 + i) * lw.out + o, m,
                             epilogue(_mm512_load_ps(acc + 256 * t + 16 * i), bias, act));
   }
+}
+
+// Sizes `a` as the position-major input of convolution `conv` over width w, for n samples.
+void conv_input_layout(const LowpWeights& conv, int w, int n, LowpActs& a) {
+  a.wpad = conv_wpad(w - conv.kw + 1, conv.kw);
+  a.stride = conv_stride_bytes(conv, w);
+  a.in_place = nullptr;
+  size_at_least(a.data, a.stride * n);
+  a.scale.assign(static_cast<size_t>(n), 1.f);
+  a.zero.assign(static_cast<size_t>(n), 0);
 }
 
 }  // namespace
@@ -235,12 +236,8 @@ bool tiles_granted() {
 }
 
 GENER_AMX_TARGET void conv_convert(const LowpWeights& lw, int n, int w, const float* x, LowpActs& a) {
-  const int cp = conv_channels(lw.c_in), wpad = conv_wpad(w - lw.kw + 1, lw.kw);
-  a.wpad = wpad;
-  a.stride = static_cast<size_t>(wpad) * cp * 2;
-  size_at_least(a.data, a.stride * n);
-  a.scale.assign(static_cast<size_t>(n), 1.f);
-  a.zero.assign(static_cast<size_t>(n), 0);
+  conv_input_layout(lw, w, n, a);
+  const int cp = conv_channels(lw.c_in), wpad = a.wpad;
   for (int s = 0; s < n; ++s) {
     const float* xs = x + static_cast<size_t>(s) * lw.c_in * w;  // (C_in, W)
     uint8_t* row = a.data.data() + a.stride * s;
@@ -278,24 +275,22 @@ GENER_AMX_TARGET void conv_forward_into(const LowpWeights& lw, int n, int w, con
   GENER_CHECK(lw.amx && next.amx && tiles_granted(), "amx::conv_forward_into: weights not packed for AMX");
   const int wo = w - lw.kw + 1;
   ConvDest d;
+  const int rows = next.c_in > 0 ? n : round_up(n, kTile);  // dense: whole row tiles
   if (next.c_in > 0) {  // a convolution over this output: its position-major input, padding zeroed
     GENER_CHECK(next.c_in == lw.out, "amx::conv_forward_into: " << lw.out << " channels into a conv of " << next.c_in);
-    const int cp = conv_channels(next.c_in), wpad = conv_wpad(wo - next.kw + 1, next.kw);
-    out.wpad = wpad;
-    out.stride = static_cast<size_t>(wpad) * cp * 2;
-    d.pstride = cp;
+    conv_input_layout(next, wo, n, out);
+    d.pstride = conv_channels(next.c_in);
     d.conv_next = true;
   } else {  // a dense layer reading the output flattened position-major
     GENER_CHECK(next.k == lw.out * wo, "amx::conv_forward_into: " << lw.out << " x " << wo << " outputs into a dense "
                                                                    "layer of " << next.k << " inputs");
-    out.stride = (static_cast<size_t>((next.k + 1) / 2) * 4 + 63) / 64 * 64;
+    out.stride = dense_stride_bytes(next);
+    out.in_place = nullptr;
+    size_at_least(out.data, out.stride * static_cast<size_t>(rows));
+    out.scale.assign(static_cast<size_t>(rows), 1.f);
+    out.zero.assign(static_cast<size_t>(rows), 0);
     d.pstride = lw.out;
   }
-  const int rows = next.c_in > 0 ? n : round_up(n, kTile);  // dense: whole row tiles
-  size_at_least(out.data, out.stride * static_cast<size_t>(rows));
-  out.scale.assign(static_cast<size_t>(rows), 1.f);
-  out.zero.assign(static_cast<size_t>(rows), 0);
-  out.in_place = nullptr;
   // What the tiles do not write and the next layer reads: conv — the positions past the last tile; dense — the row
   // past K (zero weights there, so the values must be finite).
   const size_t written = next.c_in > 0 ? static_cast<size_t>(round_up(wo, kTile)) * d.pstride * 2
@@ -313,13 +308,8 @@ GENER_AMX_TARGET void conv_forward_into(const LowpWeights& lw, int n, int w, con
 GENER_AMX_TARGET void conv_full_height_into(const LowpWeights& lw, int n, int w, const float* x, Activation act,
                                             const LowpWeights& next, LowpActs& out) {
   const int wo = w - lw.kw + 1, taps = lw.k, po = round_up(lw.out, kTile);
-  const int cp = conv_channels(next.c_in), wpad = conv_wpad(wo - next.kw + 1, next.kw);
-  out.wpad = wpad;
-  out.stride = static_cast<size_t>(wpad) * cp * 2;
-  out.in_place = nullptr;
-  size_at_least(out.data, out.stride * n);
-  out.scale.assign(static_cast<size_t>(n), 1.f);
-  out.zero.assign(static_cast<size_t>(n), 0);
+  conv_input_layout(next, wo, n, out);
+  const int cp = conv_channels(next.c_in);
   GENER_CHECK(taps <= kMaxFullHeightTaps, "amx::conv_full_height_into: " << taps << " taps, at most "
                                                                        << kMaxFullHeightTaps);
   int off[kMaxFullHeightTaps];  // tap t = (channel, row) t / KW, column t % KW: its offset in a sample's x

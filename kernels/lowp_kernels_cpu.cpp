@@ -23,10 +23,6 @@ constexpr int kRowPad = 24;  // dense (AVX-512): activation rows padded to a mul
 
 // Positions per channel group of the AVX-512 convolution's input (the width, zero-padded for the register blocks).
 inline int conv_wpad(int w) { return (w + 16 * kJB + 16 + 15) / 16 * 16; }
-inline size_t dense_stride(const LowpWeights& lw) {
-  const int G = lowp_group(lw.prec);
-  return (static_cast<size_t>((lw.k + G - 1) / G) * 4 + 63) / 64 * 64;
-}
 // Rows a dense kernel reads: whole register blocks (AVX-512) or tiles (AMX).
 inline int dense_rows(const LowpWeights& lw, int n) { return amx::round_up(n, lw.amx ? amx::kTile : kRowPad); }
 
@@ -180,7 +176,7 @@ GENER_LOWP_TARGET void dense_convert(const LowpWeights& lw, int n, const float* 
     return;
   }
   const int rows = dense_rows(lw, n);
-  a.stride = dense_stride(lw);
+  a.stride = amx::dense_stride_bytes(lw);
   amx::size_at_least(a.data, a.stride * rows);
   // Padding rows: their outputs are discarded, but stale bytes there could be subnormal floats, whose FMAs take
   // microcode assists on some CPUs (measured here: 3x slower fp32 dense layers). Zero them.
@@ -340,7 +336,7 @@ size_t conv1row_lowp_bytes(const LowpWeights& lw, int n, int w) {
 
 size_t dense_lowp_bytes(const LowpWeights& lw, int n) {
   return lw.prec == Precision::Fp32 ? static_cast<size_t>(lw.k) * sizeof(float) * kRowPad
-                                    : dense_stride(lw) * static_cast<size_t>(dense_rows(lw, n));
+                                    : amx::dense_stride_bytes(lw) * static_cast<size_t>(dense_rows(lw, n));
 }
 
 void conv1row_lowp_convert(const LowpWeights& lw, int n, int w, const float* x, LowpActs& a) {
