@@ -1,7 +1,8 @@
-// fma_peak.cpp — this CPU's measured arithmetic peak: an FMA-bound AVX-512 loop (fp32 vfmadd, bf16 vdpbf16ps,
-// int8 vpdpbusd) on each of N threads (built with the AVX-512 flags below, so run it only where they exist), 24 independent accumulators so latency never binds; and, where the CPU has AMX-BF16, tdpbf16ps on four
-// independent accumulator tiles. Prints GFLOP/s (GOP/s).
-//   g++ -O2 -fopenmp -mavx512f -mavx512bf16 -mavx512vnni -mavx512fp16 bench/fma_peak.cpp -o fma_peak && ./fma_peak [threads]
+// fma_peak.cpp — this CPU's measured arithmetic peak: FMA-bound loops on each of N threads, each on the instructions
+// this CPU has (asked at run time): AVX2 fp32 vfmadd (12 ymm accumulators), AVX-512 fp32 vfmadd, bf16 vdpbf16ps,
+// fp16 vfmadd231ph and int8 vpdpbusd (24 zmm accumulators), so latency never binds; and, where the CPU has AMX-BF16,
+// tdpbf16ps on four independent accumulator tiles. Prints GFLOP/s (GOP/s).
+//   g++ -O2 -fopenmp bench/fma_peak.cpp -o fma_peak && ./fma_peak [threads]
 #include <cpuid.h>
 #include <immintrin.h>
 #include <omp.h>
@@ -36,11 +37,27 @@ constexpr long long kIters = 20'000'000;
                      "xmm21", "xmm22", "xmm23", "xmm30", "xmm31", "cc");                                      \
   return out
 
+// AVX2: ymm0..ymm11 accumulate, ymm14 and ymm15 hold the operands.
+constexpr int kAcc2 = 12;
+#define GENER_X12(op) op "0\n" op "1\n" op "2\n" op "3\n" op "4\n" op "5\n" op "6\n" op "7\n" op "8\n" op "9\n" op "10\n" op "11\n"
+float avx2_fp32_body() {
+  long long n = kIters;
+  float out = 0.5f;
+  __asm__ volatile("vbroadcastss %[v], %%ymm14\n vbroadcastss %[v], %%ymm15\n" GENER_X12("vmovaps %%ymm14, %%ymm")
+                   "1:\n" GENER_X12("vfmadd231ps %%ymm14, %%ymm15, %%ymm")
+                   "dec %[n]\n jnz 1b\n vaddps %%ymm1, %%ymm0, %%ymm0\n vmovss %%xmm0, %[v]\n vzeroupper\n"
+                   : [n] "+r"(n), [v] "+m"(out)
+                   :
+                   : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
+                     "xmm11", "xmm14", "xmm15", "cc");
+  return out;
+}
+
 // One thread's loop of kAcc independent accumulators (no dependency stalls); returns a value of them.
-float fp32_body() { GENER_PEAK_LOOP("vfmadd231ps"); }
-float bf16_body() { GENER_PEAK_LOOP("vdpbf16ps"); }
-float int8_body() { GENER_PEAK_LOOP("vpdpbusd"); }
-float fp16_body() { GENER_PEAK_LOOP("vfmadd231ph"); }
+__attribute__((target("avx512f"))) float fp32_body() { GENER_PEAK_LOOP("vfmadd231ps"); }
+__attribute__((target("avx512f"))) float bf16_body() { GENER_PEAK_LOOP("vdpbf16ps"); }
+__attribute__((target("avx512f"))) float int8_body() { GENER_PEAK_LOOP("vpdpbusd"); }
+__attribute__((target("avx512f"))) float fp16_body() { GENER_PEAK_LOOP("vfmadd231ph"); }
 
 // AMX: tiles 0-3 accumulate 16 x 16 fp32, tile 4 (A) and 5 (B) hold 16 x 32 bf16; one tdpbf16ps is 16·16·32 MACs.
 struct alignas(64) TileConfig {
@@ -85,7 +102,7 @@ double thread_cpu_s() {
   return t.tv_sec + 1e-9 * t.tv_nsec;
 }
 
-// ops_per_instr: fp32 FMA 16 lanes x 2; bf16 dot 16 lanes x 2 pairs x 2; int8 dot 16 lanes x 4 products x 2.
+// ops_per_instr: fp32 FMA 8 (ymm) or 16 (zmm) lanes x 2; bf16 dot 16 lanes x 2 pairs x 2; int8 dot 16 lanes x 4 products x 2.
 // Reports the rate by the wall clock and per CPU-second of the threads (the core's own peak, even when other jobs
 // share the machine).
 double measure(const char* name, int threads, double ops_per_instr, float (*body)(), long long iters = kAcc * kIters) {
@@ -113,7 +130,9 @@ double measure(const char* name, int threads, double ops_per_instr, float (*body
 int main(int argc, char** argv) {
   const int max_threads = argc > 1 ? std::atoi(argv[1]) : omp_get_max_threads();
   for (int t = 1; t <= max_threads; t *= 2) {
-    measure("fp32 vfmadd231ps zmm", t, 32, fp32_body);
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+      measure("fp32 vfmadd231ps ymm", t, 16, avx2_fp32_body, kAcc2 * kIters);
+    if (__builtin_cpu_supports("avx512f")) measure("fp32 vfmadd231ps zmm", t, 32, fp32_body);
     if (__builtin_cpu_supports("avx512bf16")) measure("bf16 vdpbf16ps zmm", t, 64, bf16_body);
     if (__builtin_cpu_supports("avx512fp16")) measure("fp16 vfmadd231ph zmm", t, 64, fp16_body);
     if (__builtin_cpu_supports("avx512vnni")) measure("int8 vpdpbusd zmm (GOP/s)", t, 128, int8_body);

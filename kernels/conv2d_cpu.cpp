@@ -73,19 +73,20 @@ size_t conv2d_workspace_floats_cpu(const Conv2dShape& s) {
 }
 
 namespace {
-// Forward over the batch with the direct AVX-512 kernel (output height 1); false when it does not apply. With
+// Forward over the batch with the direct AVX-512 / AVX2 kernel (output height 1); false when it does not apply. With
 // `stats`, also each sample's per-channel sums of stats_act(y) (N, C_out, 2).
 bool conv2d_forward_direct(const Conv2dShape& s, const float* x, const float* w, const float* b, Activation act,
                            const float* scale, const float* shift, float* y, float* workspace,
                            Activation stats_act = Activation::None, double* stats = nullptr) {
-  if (!conv2d_direct_available(s)) return false;
+  const Fp32Simd isa = conv2d_direct_isa(s);
+  if (isa == Fp32Simd::None) return false;
   const size_t x_stride = static_cast<size_t>(s.c_in) * s.h * s.w;
   const size_t y_stride = static_cast<size_t>(s.c_out) * s.w_out();
   float* packed = workspace + static_cast<size_t>(omp_get_max_threads()) * thread_floats(s);
   conv2d_direct_pack(s, w, packed);
 #pragma omp parallel for schedule(static)
   for (int n = 0; n < s.n; ++n)
-    conv2d_direct_sample(s, x + n * x_stride, packed, b, act, scale, shift, y + n * y_stride, stats_act,
+    conv2d_direct_sample(s, x + n * x_stride, packed, b, act, scale, shift, y + n * y_stride, isa, stats_act,
                          stats ? stats + 2 * static_cast<size_t>(n) * s.c_out : nullptr);
   return true;
 }
@@ -93,7 +94,7 @@ bool conv2d_forward_direct(const Conv2dShape& s, const float* x, const float* w,
 
 namespace {
 // Forward over the batch with an epilogue per output channel: y = act(conv + b) * scale + shift, where null
-// scale/shift means the plain conv + bias. Direct AVX-512 kernel when it applies, else im2col + sgemm per
+// scale/shift means the plain conv + bias. Direct AVX-512 / AVX2 kernel when it applies, else im2col + sgemm per
 // sample with the epilogue applied while the sample's output is in cache.
 void conv2d_forward_epilogue(const Conv2dShape& s, const float* x, const float* w, const float* b, Activation act,
                              const float* scale, const float* shift, float* y, float* workspace) {
@@ -171,7 +172,8 @@ void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, c
   const int threads = omp_get_max_threads();
   // dx with the direct kernel where it applies (1.4x sgemm + col2im at the paper's conv2); 1x1 kernels keep the
   // sgemm straight into dx, and dw stays an sgemm (OpenBLAS's small kernels beat a direct one here).
-  const bool direct_dx = dx && !pointwise && conv2d_direct_available(s);
+  const Fp32Simd dx_isa = dx && !pointwise ? conv2d_direct_isa(s) : Fp32Simd::None;
+  const bool direct_dx = dx_isa != Fp32Simd::None;
   float* packed_dx = workspace + static_cast<size_t>(threads) * ws_stride + conv2d_direct_packed_floats(s);
   if (direct_dx) conv2d_direct_dx_pack(s, w, packed_dx);
   const size_t ndw = dw_floats(s);
@@ -197,7 +199,7 @@ void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, c
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s.c_out, k, p, 1.0f, dyn, p, col, p, 1.0f, dw_t, k);
       }
       if (direct_dx) {
-        conv2d_direct_dx_sample(s, dyn, packed_dx, ws, dx + n * x_stride);  // ws: the padded dy
+        conv2d_direct_dx_sample(s, dyn, packed_dx, ws, dx + n * x_stride, dx_isa);  // ws: the padded dy
       } else if (dx) {
         float* dxn = dx + n * x_stride;  // (C_in, H, W)
         // dcol (K, P) = wᵀ (K, C_out) · dyn (C_out, P); for 1x1 kernels dcol is dxn itself

@@ -1,6 +1,8 @@
-// conv2d_direct_cpu.cpp — AVX-512 direct convolution (output height 1): 16 output positions per vector, one
-// accumulator register per output channel, weights broadcast from a [tap][channel] packing; fused epilogue. Its
-// backward's dx: the same kernel over dy padded by KW - 1 zeros each side, with the kernel flipped and transposed.
+// conv2d_direct_cpu.cpp — direct convolution (output height 1) on AVX-512 (16 output positions per vector, 8 channels
+// x 3 vectors of accumulators) or AVX2 + FMA (8 positions per vector, 4 channels x 3 vectors): weights broadcast from
+// a [tap][channel] packing, fused epilogue. Both compute each output as the same FMA chain over the taps, so they give
+// the same bits. Its backward's dx: the same kernel over dy padded by KW - 1 zeros each side, the kernel flipped and
+// transposed.
 #include "kernels/conv2d_direct.h"
 
 // GCC 12 flags its own avx512fintrin.h max/undefined-vector helpers as maybe-uninitialized (a known false
@@ -9,6 +11,8 @@
 #include <immintrin.h>
 
 #include <algorithm>
+
+#include "kernels/cpu_features.h"
 
 namespace gener::kernels {
 namespace {
@@ -87,6 +91,95 @@ __attribute__((target("avx512f"))) void direct_block(const Conv2dShape& s, const
     }
 }
 
+// The AVX2 + FMA form of direct_block: kNB2 output channels [o0, o0 + kNB2), kJB2 x 8 positions at a time (12
+// accumulators, 3 input vectors and a broadcast weight: the 16 ymm registers). Full blocks load unmasked.
+constexpr int kNB2 = 4;
+constexpr int kJB2 = 3;
+static_assert(kNB % kNB2 == 0, "the packing pads channels for the AVX-512 block; the AVX2 block must divide it");
+
+__attribute__((target("avx2,fma"))) inline __m256i lanes_mask(int lanes) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+__attribute__((target("avx2,fma"))) inline double sum4(__m256d v) {
+  const __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+  return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
+}
+
+template <bool Full>
+__attribute__((target("avx2,fma"))) inline void direct_step_avx2(const Conv2dShape& s, const float* x,
+                                                                 const float* packed, int o0, int j,
+                                                                 const __m256i* m, __m256 (&acc)[kNB2][kJB2]) {
+  const int kw = s.kw, rows = s.c_in * s.kh, pc = padded_channels(s.c_out);
+  for (int q = 0; q < rows; ++q) {
+    const int c = q / s.kh, r = q % s.kh;
+    const float* xr = x + (static_cast<size_t>(c) * s.h + r) * s.w + j;
+    for (int k = 0; k < kw; ++k) {
+      __m256 xv[kJB2];
+#pragma GCC unroll 4
+      for (int v = 0; v < kJB2; ++v)
+        xv[v] = Full ? _mm256_loadu_ps(xr + k + 8 * v) : _mm256_maskload_ps(xr + k + 8 * v, m[v]);
+      const float* wt = packed + static_cast<size_t>(q * kw + k) * pc + o0;
+#pragma GCC unroll 4
+      for (int o = 0; o < kNB2; ++o) {
+        const __m256 wv = _mm256_broadcast_ss(wt + o);
+#pragma GCC unroll 4
+        for (int v = 0; v < kJB2; ++v) acc[o][v] = _mm256_fmadd_ps(wv, xv[v], acc[o][v]);
+      }
+    }
+  }
+}
+
+__attribute__((target("avx2,fma"))) void direct_block_avx2(const Conv2dShape& s, const float* x, const float* packed,
+                                                           int o0, const float* b, Activation act, const float* scale,
+                                                           const float* shift, float* y, Activation stats_act,
+                                                           double* stats) {
+  const int wo = s.w_out();
+  const int n_out = std::min(kNB2, s.c_out - o0);
+  const __m256 zero = _mm256_setzero_ps();
+  __m256d st_sum[kNB2], st_sq[kNB2];
+#pragma GCC unroll 4
+  for (int o = 0; o < kNB2; ++o) st_sum[o] = st_sq[o] = _mm256_setzero_pd();
+  for (int j = 0; j < wo; j += 8 * kJB2) {
+    __m256i m[kJB2];
+#pragma GCC unroll 4
+    for (int v = 0; v < kJB2; ++v) m[v] = lanes_mask(std::max(0, std::min(8, wo - j - 8 * v)));
+    __m256 acc[kNB2][kJB2];
+#pragma GCC unroll 4
+    for (int o = 0; o < kNB2; ++o)
+#pragma GCC unroll 4
+      for (int v = 0; v < kJB2; ++v) acc[o][v] = zero;
+    if (j + 8 * kJB2 <= wo) direct_step_avx2<true>(s, x, packed, o0, j, m, acc);
+    else direct_step_avx2<false>(s, x, packed, o0, j, m, acc);
+#pragma GCC unroll 4
+    for (int o = 0; o < kNB2; ++o) {
+      if (o >= n_out) break;
+      const int co = o0 + o;
+#pragma GCC unroll 4
+      for (int v = 0; v < kJB2; ++v) {
+        __m256 e = acc[o][v];
+        if (b) e = _mm256_add_ps(e, _mm256_set1_ps(b[co]));
+        if (act == Activation::Relu) e = _mm256_max_ps(e, zero);
+        if (scale) e = _mm256_fmadd_ps(e, _mm256_set1_ps(scale[co]), _mm256_set1_ps(shift[co]));
+        _mm256_maskstore_ps(y + static_cast<size_t>(co) * wo + j + 8 * v, m[v], e);
+        if (stats) {  // lanes past the row's end count as zero
+          const __m256 a = _mm256_and_ps(_mm256_castsi256_ps(m[v]),
+                                         stats_act == Activation::Relu ? _mm256_max_ps(e, zero) : e);
+          const __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(a));
+          const __m256d hi = _mm256_cvtps_pd(_mm256_extractf128_ps(a, 1));
+          st_sum[o] = _mm256_add_pd(st_sum[o], _mm256_add_pd(lo, hi));
+          st_sq[o] = _mm256_fmadd_pd(lo, lo, _mm256_fmadd_pd(hi, hi, st_sq[o]));
+        }
+      }
+    }
+  }
+  if (stats)
+    for (int o = 0; o < n_out; ++o) {
+      stats[2 * (o0 + o)] = sum4(st_sum[o]);
+      stats[2 * (o0 + o) + 1] = sum4(st_sq[o]);
+    }
+}
+
 }  // namespace
 
 Conv2dShape conv2d_direct_dx_shape(const Conv2dShape& s) {
@@ -113,7 +206,8 @@ size_t conv2d_direct_dy_pad_floats(const Conv2dShape& s) {
   return s.kw > 1 ? static_cast<size_t>(s.c_out) * conv2d_direct_dx_shape(s).w : 0;
 }
 
-void conv2d_direct_dx_sample(const Conv2dShape& s, const float* dy, const float* packed, float* pad, float* dx) {
+void conv2d_direct_dx_sample(const Conv2dShape& s, const float* dy, const float* packed, float* pad, float* dx,
+                             Fp32Simd isa) {
   const Conv2dShape t = conv2d_direct_dx_shape(s);
   const int wo = s.w_out(), edge = s.kw - 1;
   const float* in = dy;
@@ -126,18 +220,20 @@ void conv2d_direct_dx_sample(const Conv2dShape& s, const float* dy, const float*
     }
     in = pad;
   }
-  conv2d_direct_sample(t, in, packed, nullptr, Activation::None, nullptr, nullptr, dx);
+  conv2d_direct_sample(t, in, packed, nullptr, Activation::None, nullptr, nullptr, dx, isa);
 }
 
-bool conv2d_direct_available(const Conv2dShape& s) {
+Fp32Simd conv2d_direct_isa(const Conv2dShape& s) {
 #if defined(__x86_64__) && defined(__GNUC__)
   static_assert(sizeof(float) == 4, "float32");
-  return s.h_out() == 1 && s.w_out() >= 1 && s.c_out >= 1 && __builtin_cpu_supports("avx512f");
+  return s.h_out() == 1 && s.w_out() >= 1 && s.c_out >= 1 ? fp32_simd() : Fp32Simd::None;
 #else
   (void)s;
-  return false;
+  return Fp32Simd::None;
 #endif
 }
+
+bool conv2d_direct_available(const Conv2dShape& s) { return conv2d_direct_isa(s) != Fp32Simd::None; }
 
 size_t conv2d_direct_packed_floats(const Conv2dShape& s) {
   return static_cast<size_t>(s.c_in) * s.kh * s.kw * padded_channels(s.c_out);
@@ -151,8 +247,13 @@ void conv2d_direct_pack(const Conv2dShape& s, const float* w, float* packed) {
 }
 
 void conv2d_direct_sample(const Conv2dShape& s, const float* x, const float* packed, const float* b, Activation act,
-                          const float* scale, const float* shift, float* y, Activation stats_act, double* stats) {
-  for (int o0 = 0; o0 < s.c_out; o0 += kNB) direct_block(s, x, packed, o0, b, act, scale, shift, y, stats_act, stats);
+                          const float* scale, const float* shift, float* y, Fp32Simd isa, Activation stats_act,
+                          double* stats) {
+  if (isa == Fp32Simd::Avx512)
+    for (int o0 = 0; o0 < s.c_out; o0 += kNB) direct_block(s, x, packed, o0, b, act, scale, shift, y, stats_act, stats);
+  else
+    for (int o0 = 0; o0 < s.c_out; o0 += kNB2)
+      direct_block_avx2(s, x, packed, o0, b, act, scale, shift, y, stats_act, stats);
 }
 
 }  // namespace gener::kernels

@@ -18,7 +18,8 @@ const char* precision_name(Precision p);
 Precision parse_precision(const std::string& s);  // "fp32" | "bf16" | "int8"; a clear error otherwise
 
 // Whether this CPU runs precision p's kernels (fp32: always). Detected at run time; GENER_CPU_DISABLE (a list of
-// "avx512_bf16", "avx512_vnni", "avx512f") makes the named features count as absent, to test the fallback.
+// "avx512_bf16", "avx512_vnni", "avx512f", "avx2", "amx_bf16") makes the named features count as absent, to test the
+// fallbacks (cpu_features.h).
 bool precision_supported(Precision p);
 // The precision to run when p is asked for: p, or Fp32 where the CPU lacks it; `note` then says why.
 Precision resolve_precision(Precision p, std::string* note);
@@ -35,8 +36,9 @@ bool lowp_packs_for_amx(Precision p, LowpKernel k = LowpKernel::Best);
 // Values per 32-bit group along the reduction dimension: 1 (fp32), 2 (bf16) or 4 (int8).
 int lowp_group(Precision p);
 
-// The fp32 dense kernel below (Precision::Fp32 weights) runs here: AVX-512F present and not disabled. It computes
-// each row on its own in a fixed order, so a row's result never depends on the rows beside it (sgemm's may).
+// The fp32 dense kernel below (Precision::Fp32 weights) runs here: AVX-512F or AVX2 + FMA present and not disabled
+// (cpu_features.h: fp32_simd). It computes each row on its own in a fixed order, the same on both, so a row's result
+// never depends on the rows beside it (sgemm's may) nor on which of the two ran.
 bool fp32_dense_fast_available();
 
 // A layer's weights packed for its kernel (built once per parameter set).

@@ -1,11 +1,12 @@
-// lowp_cpu.cpp — reduced-precision plumbing: precision names, run-time CPU detection (with the GENER_CPU_DISABLE
-// override), bf16 rounding, and the one-time weight packing for the bf16 / int8 kernels (lowp_kernels_cpu.cpp).
+// lowp_cpu.cpp — reduced-precision plumbing: precision names, which precisions this CPU runs (cpu_features.h), bf16
+// rounding, and the one-time weight packing for the bf16 / int8 kernels (lowp_kernels_cpu.cpp).
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 
 #include "kernels/check.h"
+#include "kernels/cpu_features.h"
 #include "kernels/lowp.h"
 #include "kernels/lowp_amx.h"
 
@@ -27,20 +28,6 @@ Precision parse_precision(const std::string& s) {
   GENER_THROW("--precision: '" << s << "' is not one of fp32, bf16, int8");
 }
 
-namespace {
-// A CPU feature, unless GENER_CPU_DISABLE names it.
-bool cpu_has(const char* feature) {
-  const char* off = std::getenv("GENER_CPU_DISABLE");
-  if (off && std::strstr(off, feature)) return false;
-#if defined(__x86_64__) && defined(__GNUC__)
-  if (!std::strcmp(feature, "avx512f")) return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
-  if (!std::strcmp(feature, "avx512_bf16")) return __builtin_cpu_supports("avx512bf16");
-  if (!std::strcmp(feature, "avx512_vnni")) return __builtin_cpu_supports("avx512vnni");
-  if (!std::strcmp(feature, "amx_bf16")) return true;  // the CPU and the kernel are asked by amx::tiles_granted
-#endif
-  return false;
-}
-}  // namespace
 
 bool precision_supported(Precision p) {
   switch (p) {
@@ -67,7 +54,7 @@ bool lowp_packs_for_amx(Precision p, LowpKernel k) {
 
 int lowp_group(Precision p) { return p == Precision::Int8 ? 4 : p == Precision::Bf16 ? 2 : 1; }
 
-bool fp32_dense_fast_available() { return cpu_has("avx512f"); }
+bool fp32_dense_fast_available() { return fp32_simd() != Fp32Simd::None; }
 
 uint16_t float_to_bf16(float f) {
   uint32_t u;

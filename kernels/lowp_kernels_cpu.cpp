@@ -10,6 +10,8 @@
 #include <type_traits>
 
 #include "kernels/check.h"
+#include "kernels/cpu_features.h"
+#include "kernels/dense_fp32.h"
 #include "kernels/lowp.h"
 #include "kernels/lowp_amx.h"
 
@@ -19,7 +21,7 @@ namespace gener::kernels {
 namespace {
 
 constexpr int kNB = 8, kJB = 3;  // conv: output channels x 16-position vectors per register block
-constexpr int kRowPad = 24;  // dense (AVX-512): activation rows padded to a multiple of every row block
+constexpr int kRowPad = fp32dense::kRowPad;  // dense (AVX-512): rows padded to a multiple of every row block
 
 // Positions per channel group of the AVX-512 convolution's input (the width, zero-padded for the register blocks).
 inline int conv_wpad(int w) { return (w + 16 * kJB + 16 + 15) / 16 * 16; }
@@ -165,21 +167,10 @@ GENER_LOWP_TARGET void dense_convert(const LowpWeights& lw, int n, const float* 
   const int groups = (lw.k + G - 1) / G;
   const int K = lw.k, Kp = groups * G;
   a.in_place = nullptr;
-  if constexpr (P == Precision::Fp32) {  // full blocks read in place; the rest copied into whole zero-padded blocks
-    a.in_place = x;
-    a.in_place_end = n / kRowPad * kRowPad;
-    a.stride = static_cast<size_t>(K) * sizeof(float);
-    amx::size_at_least(a.data, a.stride * kRowPad);
-    const size_t copied = static_cast<size_t>(n - a.in_place_end) * a.stride;
-    std::memcpy(a.data.data(), x + static_cast<size_t>(a.in_place_end) * K, copied);
-    std::memset(a.data.data() + copied, 0, a.stride * kRowPad - copied);  // see below: padding rows are zeroed
-    return;
-  }
   const int rows = dense_rows(lw, n);
   a.stride = amx::dense_stride_bytes(lw);
   amx::size_at_least(a.data, a.stride * rows);
-  // Padding rows: their outputs are discarded, but stale bytes there could be subnormal floats, whose FMAs take
-  // microcode assists on some CPUs (measured here: 3x slower fp32 dense layers). Zero them.
+  // Padding rows: zeroed (stale subnormal floats there slow the FMAs: see fp32dense::convert).
   std::memset(a.data.data() + a.stride * n, 0, a.stride * static_cast<size_t>(rows - n));
   a.scale.assign(static_cast<size_t>(rows), 1.f);
   a.zero.assign(static_cast<size_t>(rows), 0);
@@ -335,7 +326,7 @@ size_t conv1row_lowp_bytes(const LowpWeights& lw, int n, int w) {
 }
 
 size_t dense_lowp_bytes(const LowpWeights& lw, int n) {
-  return lw.prec == Precision::Fp32 ? static_cast<size_t>(lw.k) * sizeof(float) * kRowPad
+  return lw.prec == Precision::Fp32 ? fp32dense::bytes(lw)
                                     : amx::dense_stride_bytes(lw) * static_cast<size_t>(dense_rows(lw, n));
 }
 
@@ -380,7 +371,7 @@ void dense_lowp_convert(const LowpWeights& lw, int n, const float* x, LowpActs& 
   switch (lw.prec) {
     case Precision::Int8: dense_convert<Precision::Int8>(lw, n, x, a); break;
     case Precision::Bf16: dense_convert<Precision::Bf16>(lw, n, x, a); break;
-    case Precision::Fp32: dense_convert<Precision::Fp32>(lw, n, x, a); break;
+    case Precision::Fp32: fp32dense::convert(lw, n, x, a); break;
   }
 }
 
@@ -392,7 +383,13 @@ void dense_lowp_forward(const LowpWeights& lw, int n, const LowpActs& a, Activat
   switch (lw.prec) {
     case Precision::Int8: dense_forward<Int8Dot>(lw, n, a, act, y); break;
     case Precision::Bf16: dense_forward<Bf16Dot>(lw, n, a, act, y); break;
-    case Precision::Fp32: dense_forward<Fp32Dot>(lw, n, a, act, y); break;
+    case Precision::Fp32: {
+      const Fp32Simd isa = fp32_simd();
+      GENER_CHECK(isa != Fp32Simd::None, "dense_lowp_forward: fp32 kernels need AVX2 + FMA or AVX-512F here");
+      if (isa == Fp32Simd::Avx512) dense_forward<Fp32Dot>(lw, n, a, act, y);
+      else fp32dense::forward_avx2(lw, n, a, act, y);
+      break;
+    }
   }
 }
 

@@ -8,9 +8,12 @@
 
 #include "kernels/cuda_probe.h"
 #include "tests/cuda_test_util.h"
+#include "tests/test_util.h"
 
 namespace gener::kernels {
 namespace {
+
+using test::ScopedEnv;
 
 TEST(CudaProbe, ReportsDevicesOrTheReasonForNone) {
   const CudaProbe p = cuda_probe();
@@ -30,31 +33,6 @@ TEST(CudaProbe, ReportsDevicesOrTheReasonForNone) {
 #endif
   EXPECT_EQ(cuda_device_count_safe(), 0);
 }
-
-// Sets an environment variable for one scope and restores it after.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    const char* old = std::getenv(name);
-    had_ = old != nullptr;
-    if (had_) old_ = old;
-    if (value != nullptr)
-      setenv(name, value, 1);
-    else
-      unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (had_)
-      setenv(name_, old_.c_str(), 1);
-    else
-      unsetenv(name_);
-  }
-
- private:
-  const char* name_;
-  bool had_ = false;
-  std::string old_;
-};
 
 void skip_or_fail_with(const char* reason) { GENER_SKIP_OR_FAIL(reason); }
 

@@ -5,9 +5,15 @@
 #include <cmath>
 #include <omp.h>
 
+#include <iostream>
+#include <set>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "kernels/conv2d.h"
+#include "kernels/conv2d_direct.h"
+#include "kernels/cpu_features.h"
 #include "kernels/dense.h"
 #include "tests/test_util.h"
 
@@ -174,7 +180,7 @@ TEST(Conv2dCpu, ForwardStatsAreTheSumsOfTheOutput) {
       conv2d_forward_cpu(s, x.data(), w.data(), b.data(), y_ref.data(), ws.data());
       if (!conv2d_forward_stats_cpu(s, x.data(), w.data(), b.data(), y.data(), ws.data(), act, st.data())) {
         EXPECT_TRUE(all_close(y, y_ref, 0.0f, 0.0f, "conv y without stats " + tag));
-        GTEST_SKIP() << "the direct AVX-512 convolution does not run on this CPU: no epilogue sums to check";
+        GTEST_SKIP() << "no direct convolution (AVX-512 or AVX2) runs on this CPU: no epilogue sums to check";
       }
       EXPECT_TRUE(all_close(y, y_ref, 0.0f, 0.0f, "conv y with stats " + tag));
       const int p = s.w_out();
@@ -192,6 +198,75 @@ TEST(Conv2dCpu, ForwardStatsAreTheSumsOfTheOutput) {
           EXPECT_NEAR(st[at + 1], sq, 1e-9 * (1 + sq)) << tag << " sample " << n << " channel " << c;
         }
     }
+}
+
+// The direct kernels on each instruction set this CPU has (GENER_CPU_DISABLE hides the wider ones), on random floats at
+// the paper's widths: AVX-512 and AVX2 compute each output as the same FMA chain, so y and dx are the same bits; both
+// match the im2col + sgemm path within fp32 reordering; the epilogue sums agree to double rounding.
+TEST(Conv2dCpu, DirectKernelsAgreeAcrossInstructionSets) {
+  struct Isa {
+    const char* off;
+    Fp32Simd expect;
+  };
+  const Isa isas[] = {{"", Fp32Simd::Avx512}, {"avx512f", Fp32Simd::Avx2}, {"avx512f,avx2", Fp32Simd::None}};
+  std::set<std::string> ran;
+  uint32_t seed = 700;
+  for (const ConvCase& c : wide_conv_cases()) {
+    const Conv2dShape& s = c.s;
+    const auto x = random_uniform(x_size(s), -1.0f, 1.0f, seed++);
+    const auto w = random_uniform(w_size(s), -0.5f, 0.5f, seed++);
+    const auto b = random_uniform(s.c_out, -0.5f, 0.5f, seed++);
+    const auto dy = random_uniform(y_size(s), -1.0f, 1.0f, seed++);
+    struct Out {
+      std::vector<float> y, dx;
+      std::vector<double> st;
+      bool have_stats = false;
+    };
+    std::vector<std::pair<Fp32Simd, Out>> outs;
+    for (const Isa& isa : isas) {
+      test::ScopedEnv env("GENER_CPU_DISABLE", isa.off);
+      if (conv2d_direct_isa(s) != isa.expect) continue;  // this CPU lacks it
+      Out o;
+      std::vector<float> ws(conv2d_workspace_floats_cpu(s), 13.0f);
+      o.y.assign(y_size(s), -99.0f);
+      conv2d_forward_cpu(s, x.data(), w.data(), b.data(), o.y.data(), ws.data());
+      std::vector<float> y2(y_size(s));
+      o.st.assign(2 * static_cast<size_t>(s.n) * s.c_out, -1.0);
+      o.have_stats = conv2d_forward_stats_cpu(s, x.data(), w.data(), b.data(), y2.data(), ws.data(), Activation::Relu,
+                                              o.st.data());
+      o.dx.assign(x_size(s), 7.0f);
+      std::vector<float> dw(w_size(s)), db(s.c_out);
+      conv2d_backward_cpu(s, x.data(), w.data(), dy.data(), o.dx.data(), dw.data(), db.data(), ws.data());
+      outs.emplace_back(isa.expect, std::move(o));
+      ran.insert(fp32_simd_name(isa.expect));
+    }
+    ASSERT_FALSE(outs.empty()) << c.name;
+    const Out* sgemm = nullptr;
+    const Out* avx512 = nullptr;
+    const Out* avx2 = nullptr;
+    for (const auto& [isa, o] : outs)
+      (isa == Fp32Simd::None ? sgemm : isa == Fp32Simd::Avx512 ? avx512 : avx2) = &o;
+    ASSERT_NE(sgemm, nullptr) << "the sgemm path runs everywhere";
+    for (const Out* d : {avx512, avx2}) {
+      if (!d) continue;
+      const std::string tag = std::string(c.name) + (d == avx512 ? " AVX-512" : " AVX2");
+      EXPECT_TRUE(all_close(d->y, sgemm->y, 1e-5f, 1e-5f, "conv y vs sgemm, " + tag));
+      EXPECT_TRUE(all_close(d->dx, sgemm->dx, 1e-5f, 1e-5f, "conv dx vs sgemm, " + tag));
+      EXPECT_TRUE(d->have_stats) << tag;
+    }
+    if (avx512 && avx2) {
+      EXPECT_EQ(avx512->y, avx2->y) << c.name;
+      EXPECT_EQ(avx512->dx, avx2->dx) << c.name;
+      ASSERT_EQ(avx512->st.size(), avx2->st.size());
+      for (size_t i = 0; i < avx2->st.size(); ++i)
+        EXPECT_NEAR(avx512->st[i], avx2->st[i], 1e-12 * (1 + std::abs(avx2->st[i]))) << c.name << " stat " << i;
+    }
+  }
+  if (ran.size() < 3) {
+    std::string have;
+    for (const std::string& r : ran) have += (have.empty() ? "" : ", ") + r;
+    std::cout << "[  NOTE    ] conv kernels compared on this CPU: " << have << " (the others are absent here)\n";
+  }
 }
 
 TEST(Conv2dCpu, GradientMatchesFiniteDifferences) {

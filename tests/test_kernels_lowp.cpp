@@ -10,6 +10,7 @@
 
 #include "kernels/batchnorm.h"
 #include "kernels/conv2d.h"
+#include "kernels/cpu_features.h"
 #include "kernels/dense.h"
 #include "kernels/lowp.h"
 #include "tests/test_util.h"
@@ -191,39 +192,64 @@ TEST(LowpKernels, DeterministicAndBatchIndependent) {
 // The fp32 dense kernel of folded inference (Precision::Fp32 weights): the reference dense op within fp32 rounding of
 // a reordered sum (|dy| <= 1e-6 · Σ|x||w| + 1e-6 · |y|), at batch 1, 7, 1000 and widths no multiple of 16; every row
 // computed alone (bit-identical when scored by itself) and the same bits on a rerun.
+// Run on every instruction set this CPU has (AVX-512F, then AVX2 with AVX-512F hidden).
 TEST(LowpKernels, Fp32DenseMatchesReferenceRowByRow) {
-  if (!fp32_dense_fast_available()) GTEST_SKIP() << "this CPU lacks AVX-512F (or it is disabled)";
-  struct Case { int n, in, out; };
-  for (Case c : {Case{1, 4264, 32}, Case{7, 536, 128}, Case{1000, 130, 17}, Case{7, 33, 70}, Case{1000, 160, 2},
-                 Case{7, 45, 35}, Case{7, 33, 90}, Case{7, 33, 100}}) {  // 35..100: partial last blocks
-    SCOPED_TRACE("n=" + std::to_string(c.n) + " " + std::to_string(c.in) + "->" + std::to_string(c.out));
-    std::vector<float> x = random_uniform(static_cast<size_t>(c.n) * c.in, -3.f, 3.f, 31);
-    std::vector<float> w = random_uniform(static_cast<size_t>(c.out) * c.in, -0.2f, 0.2f, 32);
-    std::vector<float> b = random_uniform(c.out, -0.5f, 0.5f, 33);
-    for (float& v : b) v += 100.f;  // every output positive: the ReLU passes all of them
-    const std::vector<float> got = low_dense(Precision::Fp32, c.n, c.in, c.out, x, w, b);
-    const std::vector<float> ref = ref_dense(c.n, c.in, c.out, x, w, b);
-    size_t bad = 0;
-    for (int s = 0; s < c.n; ++s)
-      for (int o = 0; o < c.out; ++o) {
-        double mag = 0;
-        for (int i = 0; i < c.in; ++i)
-          mag += std::fabs(x[static_cast<size_t>(s) * c.in + i]) * std::fabs(w[static_cast<size_t>(o) * c.in + i]);
-        const size_t i = static_cast<size_t>(s) * c.out + o;
-        bad += !(std::fabs(got[i] - ref[i]) <= 1e-6 * mag + 1e-6 * std::fabs(ref[i]));
-      }
-    EXPECT_EQ(bad, 0u);
-    EXPECT_EQ(low_dense(Precision::Fp32, c.n, c.in, c.out, x, w, b), got) << "rerun";
-    const int s = c.n - 1;  // the last row (a partial block in every case but n = 1) scored alone
-    std::vector<float> xs(x.begin() + static_cast<long>(s) * c.in, x.begin() + static_cast<long>(s + 1) * c.in);
-    EXPECT_TRUE(all_close(low_dense(Precision::Fp32, 1, c.in, c.out, xs, w, b).data(),
-                          got.data() + static_cast<size_t>(s) * c.out, c.out, 0, 0, "last row alone vs in its batch"));
+  if (!fp32_dense_fast_available()) GTEST_SKIP() << "this CPU lacks AVX2 + FMA and AVX-512F (or they are disabled)";
+  const bool avx512 = fp32_simd() == Fp32Simd::Avx512;
+  for (const char* off : {"", "avx512f"}) {
+    if (*off && !avx512) continue;  // the first pass ran AVX2 already
+    test::ScopedEnv env("GENER_CPU_DISABLE", off);
+    SCOPED_TRACE(std::string("kernel ") + fp32_simd_name(fp32_simd()));
+    struct Case { int n, in, out; };
+    for (Case c : {Case{1, 4264, 32}, Case{7, 536, 128}, Case{1000, 130, 17}, Case{7, 33, 70}, Case{1000, 160, 2},
+                   Case{7, 45, 35}, Case{7, 33, 90}, Case{7, 33, 100}}) {  // 35..100: partial last blocks
+      SCOPED_TRACE("n=" + std::to_string(c.n) + " " + std::to_string(c.in) + "->" + std::to_string(c.out));
+      std::vector<float> x = random_uniform(static_cast<size_t>(c.n) * c.in, -3.f, 3.f, 31);
+      std::vector<float> w = random_uniform(static_cast<size_t>(c.out) * c.in, -0.2f, 0.2f, 32);
+      std::vector<float> b = random_uniform(c.out, -0.5f, 0.5f, 33);
+      for (float& v : b) v += 100.f;  // every output positive: the ReLU passes all of them
+      const std::vector<float> got = low_dense(Precision::Fp32, c.n, c.in, c.out, x, w, b);
+      const std::vector<float> ref = ref_dense(c.n, c.in, c.out, x, w, b);
+      size_t bad = 0;
+      for (int s = 0; s < c.n; ++s)
+        for (int o = 0; o < c.out; ++o) {
+          double mag = 0;
+          for (int i = 0; i < c.in; ++i)
+            mag += std::fabs(x[static_cast<size_t>(s) * c.in + i]) * std::fabs(w[static_cast<size_t>(o) * c.in + i]);
+          const size_t i = static_cast<size_t>(s) * c.out + o;
+          bad += !(std::fabs(got[i] - ref[i]) <= 1e-6 * mag + 1e-6 * std::fabs(ref[i]));
+        }
+      EXPECT_EQ(bad, 0u);
+      EXPECT_EQ(low_dense(Precision::Fp32, c.n, c.in, c.out, x, w, b), got) << "rerun";
+      const int s = c.n - 1;  // the last row (a partial block in every case but n = 1) scored alone
+      std::vector<float> xs(x.begin() + static_cast<long>(s) * c.in, x.begin() + static_cast<long>(s + 1) * c.in);
+      EXPECT_TRUE(all_close(low_dense(Precision::Fp32, 1, c.in, c.out, xs, w, b).data(),
+                            got.data() + static_cast<size_t>(s) * c.out, c.out, 0, 0,
+                            "last row alone vs in its batch"));
+    }
+    // The test can fail: a weight moved by one fp32 step at the far end of a row changes that output.
+    std::vector<float> x(33, 1.f), w = random_uniform(70 * 33, 0.1f, 0.2f, 34), b(70, 1.f);
+    const std::vector<float> y0 = low_dense(Precision::Fp32, 1, 33, 70, x, w, b);
+    w[32] = std::nextafter(w[32], 1.f) + 1e-3f;
+    EXPECT_NE(low_dense(Precision::Fp32, 1, 33, 70, x, w, b)[0], y0[0]);
   }
-  // The test can fail: a weight moved by one fp32 step at the far end of a row changes that output.
-  std::vector<float> x(33, 1.f), w = random_uniform(70 * 33, 0.1f, 0.2f, 34), b(70, 1.f);
-  const std::vector<float> y0 = low_dense(Precision::Fp32, 1, 33, 70, x, w, b);
-  w[32] = std::nextafter(w[32], 1.f) + 1e-3f;
-  EXPECT_NE(low_dense(Precision::Fp32, 1, 33, 70, x, w, b)[0], y0[0]);
+}
+
+// AVX-512 and AVX2 compute each output as one FMA chain over the inputs in order, from zero, then + bias: the same
+// bits, so a score does not depend on which of the two machines of a cluster ran it.
+TEST(LowpKernels, Fp32DenseSameBitsOnAvx512AndAvx2) {
+  if (fp32_simd() != Fp32Simd::Avx512) GTEST_SKIP() << "this CPU lacks AVX-512F: nothing to compare AVX2 with";
+  struct Case { int n, in, out; };
+  for (Case c : {Case{1, 4264, 32}, Case{1000, 130, 17}, Case{7, 33, 70}, Case{1000, 160, 2}, Case{30, 536, 128}}) {
+    SCOPED_TRACE("n=" + std::to_string(c.n) + " " + std::to_string(c.in) + "->" + std::to_string(c.out));
+    std::vector<float> x = random_uniform(static_cast<size_t>(c.n) * c.in, -3.f, 3.f, 41);
+    std::vector<float> w = random_uniform(static_cast<size_t>(c.out) * c.in, -0.2f, 0.2f, 42);
+    std::vector<float> b = random_uniform(c.out, -0.5f, 0.5f, 43);
+    const std::vector<float> wide = low_dense(Precision::Fp32, c.n, c.in, c.out, x, w, b);
+    test::ScopedEnv env("GENER_CPU_DISABLE", "avx512f");
+    ASSERT_EQ(fp32_simd(), Fp32Simd::Avx2);
+    EXPECT_EQ(low_dense(Precision::Fp32, c.n, c.in, c.out, x, w, b), wide);
+  }
 }
 
 TEST(LowpKernels, DisabledFeatureFallsBackToFp32) {
