@@ -14,6 +14,7 @@
 #include "apps/config_paths.h"
 #include "engine/io/output_guard.h"
 #include "kernels/check.h"
+#include "kernels/cpu_features.h"
 #include "kernels/hash.h"
 
 namespace gener::app {
@@ -98,12 +99,16 @@ void run_bench(BenchArgs& a) {
   if (a.mode == "train") read_loss();  // waits for the last steps: inside the timed region
   el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   double pps = done / el;
-  const bool amx = dev == core::DeviceKind::Cpu && kernels::lowp_packs_for_amx(no.precision);
+  const bool cpu = dev == core::DeviceKind::Cpu;
+  const bool amx = cpu && kernels::lowp_packs_for_amx(no.precision);
+  // The vector instructions of the CPU's fp32 kernels (direct convolution, dense rows): "none" means sgemm paths.
+  const std::string simd = cpu ? kernels::fp32_simd_name(kernels::fp32_simd()) : "";
   std::printf("gener %s %s: %lld pairs in %.3f s = %.0f pairs/s (batch %d, %d params, %.3f GFLOP/s forward, "
-              "score path %s, tf32 %s, fold_bn %s, precision %s%s, cuda graphs %s%s)\n",
+              "score path %s, tf32 %s, fold_bn %s, precision %s%s%s, cuda graphs %s%s)\n",
               core::device_name(dev), a.mode.c_str(), done, el, pps, a.batch, static_cast<int>(g.n_trainable),
               2.0 * g.multiply_adds_per_pair() * pps * 1e-9, a.compute.score_path.c_str(), a.compute.tf32 ? "on" : "off",
-              a.fold_bn.c_str(), kernels::precision_name(no.precision), amx ? " on AMX tiles" : "", a.cuda_graphs.c_str(),
+              a.fold_bn.c_str(), kernels::precision_name(no.precision), amx ? " on AMX tiles" : "",
+              cpu ? (", fp32 kernels " + simd).c_str() : "", a.cuda_graphs.c_str(),
               loss_pairs ? (", mean loss " + std::to_string(loss_sum / loss_pairs)).c_str() : "");
   if (!a.json.empty())
     write_json(a.json, {{"impl", "gener"}, {"device", core::device_name(dev)}, {"mode", a.mode}, {"batch", a.batch},
@@ -111,7 +116,7 @@ void run_bench(BenchArgs& a) {
                         {"threads", omp_get_max_threads()},
                         {"params", g.n_trainable}, {"macs_per_pair", g.multiply_adds_per_pair()},
                         {"score_path", a.compute.score_path}, {"tf32", a.compute.tf32}, {"fold_bn", a.fold_bn},
-                        {"precision", kernels::precision_name(no.precision)}, {"amx", amx},
+                        {"precision", kernels::precision_name(no.precision)}, {"amx", amx}, {"cpu_simd", simd},
                         {"cuda_graphs", a.cuda_graphs},
                         {"omp_wait_policy", std::getenv("OMP_WAIT_POLICY") ? std::getenv("OMP_WAIT_POLICY") : ""}});
 }

@@ -121,7 +121,8 @@ def gener_scores(args, work, synth, model, precision):
 
 
 def gener_bench(args, mode, batch, precision, work, kernels=None):
-    """pairs/s of one `gener bench` run; kernels[precision] records whether bf16 ran on AMX tiles."""
+    """pairs/s of one `gener bench` run; kernels[precision] records the instructions it ran on (bf16: AMX tiles or
+    AVX-512; fp32: AVX-512, AVX2, or sgemm where the CPU has neither)."""
     j = os.path.join(work, "gener.json")
     cmd = [args.gener, "bench", "--device", "cpu", "--mode", mode, "--batch", str(batch), "--threads",
            str(args.threads), "--genes", str(args.genes), "--samples", str(args.samples), "--pairs", "2000000",
@@ -130,8 +131,12 @@ def gener_bench(args, mode, batch, precision, work, kernels=None):
         cmd += ["--precision", precision]
     run(cmd)
     r = json.load(open(j))
-    if kernels is not None and precision != "fp32":
-        kernels[precision] = "AMX" if r.get("amx") else "AVX-512"
+    if kernels is not None:
+        if precision == "fp32":
+            simd = r.get("cpu_simd", "")
+            kernels[precision] = "sgemm" if simd == "none" else simd
+        else:
+            kernels[precision] = "AMX" if r.get("amx") else "AVX-512"
     return r["pairs_per_s"]
 
 

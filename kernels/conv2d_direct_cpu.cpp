@@ -142,8 +142,12 @@ __attribute__((target("avx2,fma"))) void direct_block_avx2(const Conv2dShape& s,
   for (int o = 0; o < kNB2; ++o) st_sum[o] = st_sq[o] = _mm256_setzero_pd();
   for (int j = 0; j < wo; j += 8 * kJB2) {
     __m256i m[kJB2];
+    int lanes[kJB2];
 #pragma GCC unroll 4
-    for (int v = 0; v < kJB2; ++v) m[v] = lanes_mask(std::max(0, std::min(8, wo - j - 8 * v)));
+    for (int v = 0; v < kJB2; ++v) {
+      lanes[v] = std::max(0, std::min(8, wo - j - 8 * v));
+      m[v] = lanes_mask(lanes[v]);
+    }
     __m256 acc[kNB2][kJB2];
 #pragma GCC unroll 4
     for (int o = 0; o < kNB2; ++o)
@@ -161,7 +165,10 @@ __attribute__((target("avx2,fma"))) void direct_block_avx2(const Conv2dShape& s,
         if (b) e = _mm256_add_ps(e, _mm256_set1_ps(b[co]));
         if (act == Activation::Relu) e = _mm256_max_ps(e, zero);
         if (scale) e = _mm256_fmadd_ps(e, _mm256_set1_ps(scale[co]), _mm256_set1_ps(shift[co]));
-        _mm256_maskstore_ps(y + static_cast<size_t>(co) * wo + j + 8 * v, m[v], e);
+        // vmaskmovps to memory is microcoded and slow on some CPUs (AMD Zen): whole vectors store plainly.
+        float* yv = y + static_cast<size_t>(co) * wo + j + 8 * v;
+        if (lanes[v] == 8) _mm256_storeu_ps(yv, e);
+        else _mm256_maskstore_ps(yv, m[v], e);
         if (stats) {  // lanes past the row's end count as zero
           const __m256 a = _mm256_and_ps(_mm256_castsi256_ps(m[v]),
                                          stats_act == Activation::Relu ? _mm256_max_ps(e, zero) : e);

@@ -71,7 +71,9 @@ __attribute__((target("avx2,fma"))) void block(const LowpWeights& lw, const Lowp
       if (o >= lw.out) break;
       __m256 e = _mm256_add_ps(acc[r][v], _mm256_loadu_ps(lw.bias.data() + o));
       if (act == Activation::Relu) e = _mm256_max_ps(e, _mm256_setzero_ps());
-      _mm256_maskstore_ps(y + static_cast<size_t>(b) * lw.out + o, lanes_mask(lw.out - o), e);
+      float* yv = y + static_cast<size_t>(b) * lw.out + o;
+      if (o + kVec <= lw.out) _mm256_storeu_ps(yv, e);  // vmaskmovps to memory is slow on some CPUs (AMD Zen)
+      else _mm256_maskstore_ps(yv, lanes_mask(lw.out - o), e);
     }
   }
 }

@@ -46,6 +46,8 @@ struct TrainLane {
 
 constexpr int kMicroBatch = 64;
 constexpr int kLowpMicroBatch = 16;  // bf16/int8: the fp32 conv activations of 16 pairs stay in L2
+// fp32 on AVX2 (the convolution chain): a whole block of the dense rows' in-place hand-over (24), so no row is copied
+constexpr int kChainMicroBatch = 24;
 
 class CpuNetwork final : public Network {
  public:
@@ -81,7 +83,8 @@ class CpuNetwork final : public Network {
     const size_t conv_ws = conv_workspace(plan_.max_batch);
     if (plan_.mode == PlanMode::Training) plan_train_lanes(conv_workspace);
     const bool reduced = lowp_ && lowp_->precision() != kernels::Precision::Fp32;
-    const int mb = std::min(reduced ? kLowpMicroBatch : kMicroBatch, plan_.max_batch);
+    const bool chain = lowp_ && lowp_->has_conv_chain();
+    const int mb = std::min(reduced ? kLowpMicroBatch : chain ? kChainMicroBatch : kMicroBatch, plan_.max_batch);
     lanes_.resize(static_cast<size_t>(std::max(1, omp_get_max_threads())));
     for (Lane& l : lanes_) {
       l.plan = plan_memory(gr, mb, PlanMode::Inference);

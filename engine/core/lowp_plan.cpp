@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "kernels/check.h"
+#include "kernels/cpu_features.h"
 
 namespace gener::core {
 
@@ -12,6 +13,8 @@ namespace k = gener::kernels;
 LowpPlan::LowpPlan(const Graph& g, const BnFoldPlan& fold, k::Precision p) : prec_(p) {
   GENER_CHECK(p == k::Precision::Fp32 ? k::fp32_dense_fast_available() : k::precision_supported(p),
               "LowpPlan: precision " << k::precision_name(p) << " has no kernels on this CPU");
+  // fp32 on AVX2 (no AVX-512): the convolutions hand position-major activations along (kernels/conv_chain_fp32.h).
+  const bool chain = p == k::Precision::Fp32 && k::fp32_simd() == k::Fp32Simd::Avx2;
   slot_.assign(g.nodes.size(), -1);
   std::vector<bool> pair_feature(g.tensors.size(), false);  // tensors written by the pair gather
   for (const Node& n : g.nodes)
@@ -37,7 +40,16 @@ LowpPlan::LowpPlan(const Graph& g, const BnFoldPlan& fold, k::Precision p) : pre
     // bf16 on AMX also takes a convolution spanning its input's height (conv1), if it can hand over (below).
     const bool full_height = n.conv.h >= 2 && n.conv.kh == n.conv.h && k::lowp_packs_for_amx(p) &&
                              n.conv.c_in * n.conv.kh * n.conv.kw <= k::kMaxFullHeightTaps;
-    if (n.op == OpKind::Conv2d && p != k::Precision::Fp32 && (one_row || full_height)) {
+    if (n.op == OpKind::Conv2d && chain && n.conv.kh == n.conv.h && n.conv.w >= n.conv.kw) {
+      l.conv = true;
+      l.chain = true;
+      l.width = n.conv.w;
+      l.w.out = n.conv.c_out;
+      l.w.c_in = n.conv.c_in;
+      l.w.kh = n.conv.kh;
+      l.w.kw = n.conv.kw;
+      l.w.k = n.conv.c_in * n.conv.kh * n.conv.kw;
+    } else if (n.op == OpKind::Conv2d && p != k::Precision::Fp32 && (one_row || full_height)) {
       l.conv = true;
       l.full_height = !one_row;
       l.width = n.conv.w;
@@ -61,6 +73,18 @@ LowpPlan::LowpPlan(const Graph& g, const BnFoldPlan& fold, k::Precision p) : pre
   }
   // bf16 on AMX: a convolution whose (folded) batchnorm output only the next planned layer reads writes it there in
   // that layer's layout: another convolution of matching channels and width, or a dense layer over it flattened.
+  // fp32 on AVX2: a convolution hands over to a 1-row convolution of matching channels and width in the same way.
+  for (Layer& a : layers_) {
+    if (!a.chain || a.node + 2 >= g.nodes.size() || slot_[a.node + 2] < 0) continue;
+    Layer& b = layers_[static_cast<size_t>(slot_[a.node + 2])];
+    const Node& bn = g.nodes[a.node + 1];
+    const Node& nb = g.nodes[b.node];
+    if (!b.chain || b.w.kh != 1 || b.w.c_in != a.w.out || b.width != a.width - a.w.kw + 1 || nb.in[0] != bn.out[0] ||
+        g.tensors[bn.out[0]].consumer != static_cast<int>(b.node))
+      continue;
+    a.into = slot_[b.node];
+    b.fed = true;
+  }
   for (Layer& a : layers_) {
     if (!a.conv || !a.w.amx || a.node + 2 >= g.nodes.size() || slot_[a.node + 2] < 0) continue;
     Layer& b = layers_[static_cast<size_t>(slot_[a.node + 2])];
@@ -94,7 +118,9 @@ void LowpPlan::pack(const Graph& g, const float* fparams) {
     // The kernel chosen when the plan was made (the chains depend on it).
     const bool amx = l.w.amx;
     const k::LowpKernel kernel = amx ? k::LowpKernel::Best : k::LowpKernel::Avx512;
-    if (l.full_height) {
+    if (l.chain) {
+      l.chain_w = k::conv_chain_pack(n.conv.c_out, n.conv.c_in, n.conv.kh, n.conv.kw, n.conv.w, l.fed, w, b);
+    } else if (l.full_height) {
       l.w = k::conv_full_height_pack(n.conv.c_out, n.conv.c_in, n.conv.kh, n.conv.kw, w, b);
     } else if (l.position_major) {  // the conv before writes (W, C)-major: the weights follow
       const Node& conv = g.nodes[l.node - 2];
@@ -114,6 +140,10 @@ void LowpPlan::reserve(LowpScratch& s, int max_batch) const {
   size_t bytes = 0;
   for (const Layer& l : layers_) {
     if (l.head) continue;
+    if (l.chain) {  // its position-major output, when it hands over
+      if (l.into >= 0) bytes = std::max(bytes, chain_out_bytes(l, max_batch));
+      continue;
+    }
     bytes = std::max(bytes, l.conv ? k::conv1row_lowp_bytes(l.w, max_batch, l.width) : k::dense_lowp_bytes(l.w, max_batch));
   }
   const size_t rows = static_cast<size_t>(max_batch + 47) / 48 * 48;  // dense rows: padded to 16 or 24, within 48
@@ -122,6 +152,10 @@ void LowpPlan::reserve(LowpScratch& s, int max_batch) const {
     a.scale.reserve(rows);
     a.zero.reserve(rows);
   }
+}
+
+size_t LowpPlan::chain_out_bytes(const Layer& l, int batch) {
+  return static_cast<size_t>(batch) * (l.width - l.w.kw + 1) * k::conv_chain_stride(l.w.out) * sizeof(float);
 }
 
 k::Precision LowpPlan::layer_precision(size_t i) const {
@@ -141,6 +175,25 @@ void LowpPlan::forward(size_t i, int B, const float* x, float* y, LowpScratch& s
         for (int q = 0; q < in; ++q) acc += xr[q] * wr[q];
         y[static_cast<size_t>(r) * out + o] = acc + l.w.bias[static_cast<size_t>(o)];
       }
+    return;
+  }
+  if (l.chain) {  // fp32 on AVX2: from x or the layer before's position-major output, into the next or into y
+    const float* src = x;
+    int out = 0;
+    if (l.fed) {
+      GENER_CHECK(scratch.fed >= 0, "LowpPlan: node " << i << " runs before the layer that writes its input");
+      src = reinterpret_cast<const float*>(scratch.acts[scratch.fed].data.data());
+      out = 1 - scratch.fed;
+    }
+    scratch.fed = -1;
+    if (l.into < 0) {
+      k::conv_chain_forward(l.chain_w, B, src, l.act, false, y);
+      return;
+    }
+    std::vector<uint8_t>& dst = scratch.acts[out].data;
+    if (dst.size() < chain_out_bytes(l, B)) dst.resize(chain_out_bytes(l, B));  // within reserve: no allocation
+    k::conv_chain_forward(l.chain_w, B, src, l.act, true, reinterpret_cast<float*>(dst.data()));
+    scratch.fed = out;
     return;
   }
   if (l.full_height) {  // fp32 x, straight into the next convolution's input

@@ -14,6 +14,7 @@
 
 #include "engine/core/fold_bn.h"
 #include "engine/core/graph.h"
+#include "kernels/conv_chain_fp32.h"
 #include "kernels/lowp.h"
 
 namespace gener::core {
@@ -28,7 +29,8 @@ struct LowpScratch {
 class LowpPlan {
  public:
   // p: Bf16 or Int8 supported by this CPU (kernels::resolve_precision), or Fp32 where fp32_dense_fast_available():
-  // then only the dense layers run here (AVX-512 fp32, each row on its own), the convolutions on the direct kernel.
+  // then the dense layers run here (fp32 rows, each on its own); on AVX-512 the convolutions stay on the direct
+  // kernel, on AVX2 they run here too, handing position-major activations from one to the next.
   LowpPlan(const Graph& g, const BnFoldPlan& fold, kernels::Precision p);
   kernels::Precision precision() const { return prec_; }
   int layers() const { return static_cast<int>(layers_.size()); }
@@ -42,6 +44,12 @@ class LowpPlan {
   // Packs every planned layer's weights from the folded parameter buffer (fold_bn's fparams).
   void pack(const Graph& g, const float* fparams);
   // Node i hands its output to the next planned layer in that layer's layout: y is then not written.
+  // Some convolution runs here on fp32 (the AVX2 chain).
+  bool has_conv_chain() const {
+    for (const Layer& l : layers_)
+      if (l.chain) return true;
+    return false;
+  }
   bool writes_into_next(size_t i) const { return runs(i) && layers_[static_cast<size_t>(slot_[i])].into >= 0; }
   // Sizes a per-thread scratch for micro-batches of up to max_batch pairs (no allocation in forward after this).
   void reserve(LowpScratch& s, int max_batch) const;
@@ -60,9 +68,12 @@ class LowpPlan {
     int into = -1;      // index of the layer whose input this one writes directly (AMX conv → conv / dense), or -1
     bool fed = false;   // this layer's input is written by the layer before it
     bool position_major = false;  // dense over a conv output read (W, C)-major: weights permuted at packing
+    bool chain = false;  // fp32 on AVX2: a convolution of kernels/conv_chain_fp32.h (chain_w, not w)
+    kernels::ConvChainWeights chain_w;
     kernels::LowpWeights w;
     std::vector<float> head_w;  // the head: fp32 (out, in)
   };
+  static size_t chain_out_bytes(const Layer& l, int batch);  // a chain convolution's position-major output
   kernels::Precision prec_;
   std::vector<int> slot_;  // per node: index into layers_, or -1
   std::vector<Layer> layers_;

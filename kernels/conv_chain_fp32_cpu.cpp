@@ -1,0 +1,174 @@
+// conv_chain_fp32_cpu.cpp — the position-major fp32 convolution of conv_chain_fp32.h on AVX2 + FMA: per block of
+// positions and 8 or 16 output channels, one weight vector load and one input broadcast per FMA row; the last block
+// repeats its last position (reads stay inside the sample, only real positions are stored). A channel-major output
+// is transposed 8 x 8 in registers.
+#include "kernels/conv_chain_fp32.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+
+#include "kernels/check.h"
+
+namespace gener::kernels {
+
+ConvChainWeights conv_chain_pack(int c_out, int c_in, int kh, int kw, int w_in, bool in_position_major,
+                                 const float* w, const float* b) {
+  GENER_CHECK(c_out >= 1 && c_in >= 1 && kh >= 1 && kw >= 1 && w_in >= kw,
+              "conv_chain_pack: bad shape " << c_out << " x " << c_in << " x " << kh << " x " << kw << " on width "
+                                            << w_in);
+  GENER_CHECK(!in_position_major || kh == 1, "conv_chain_pack: a position-major input has one row, not " << kh);
+  ConvChainWeights cw;
+  cw.c_out = c_out;
+  cw.c_in = c_in;
+  cw.kh = kh;
+  cw.kw = kw;
+  cw.w_in = w_in;
+  cw.in_position_major = in_position_major;
+  cw.cs_in = conv_chain_stride(c_in);
+  cw.cs_out = conv_chain_stride(c_out);
+  const int taps = c_in * kh * kw;
+  cw.w.assign(static_cast<size_t>(taps) * cw.cs_out, 0.f);
+  cw.bias.assign(static_cast<size_t>(cw.cs_out), 0.f);
+  std::copy(b, b + c_out, cw.bias.begin());
+  cw.offset.resize(static_cast<size_t>(taps));
+  for (int c = 0; c < c_in; ++c)
+    for (int r = 0; r < kh; ++r)
+      for (int k = 0; k < kw; ++k) {
+        const int t = (c * kh + r) * kw + k;
+        cw.offset[static_cast<size_t>(t)] = in_position_major ? k * cw.cs_in + c : (c * kh + r) * w_in + k;
+        for (int o = 0; o < c_out; ++o)
+          cw.w[static_cast<size_t>(t) * cw.cs_out + o] = w[static_cast<size_t>(o) * taps + t];
+      }
+  return cw;
+}
+
+size_t conv_chain_out_floats(const ConvChainWeights& cw, int n) {
+  return static_cast<size_t>(n) * cw.w_out() * cw.cs_out;
+}
+
+namespace {
+
+// Positions p0 .. p0 + R (those past the last repeat it), output vectors [v0, v0 + V) of 8 channels: acc[r][v].
+template <int R, int V>
+__attribute__((target("avx2,fma"))) inline void accumulate(const ConvChainWeights& cw, const float* xs, int p0,
+                                                           int v0, __m256 (&acc)[R][V]) {
+  const int wo = cw.w_out(), taps = static_cast<int>(cw.offset.size());
+  const int ps = cw.in_position_major ? cw.cs_in : 1;  // input floats from one position to the next
+  const float* xp[R];
+#pragma GCC unroll 12
+  for (int r = 0; r < R; ++r) xp[r] = xs + static_cast<size_t>(std::min(p0 + r, wo - 1)) * ps;
+#pragma GCC unroll 12
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 2
+    for (int v = 0; v < V; ++v) acc[r][v] = _mm256_setzero_ps();
+  const float* wt = cw.w.data() + 8 * v0;
+  for (int t = 0; t < taps; ++t, wt += cw.cs_out) {
+    const int off = cw.offset[static_cast<size_t>(t)];
+    __m256 wv[V];
+#pragma GCC unroll 2
+    for (int v = 0; v < V; ++v) wv[v] = _mm256_loadu_ps(wt + 8 * v);
+#pragma GCC unroll 12
+    for (int r = 0; r < R; ++r) {
+      const __m256 xb = _mm256_broadcast_ss(xp[r] + off);
+#pragma GCC unroll 2
+      for (int v = 0; v < V; ++v) acc[r][v] = _mm256_fmadd_ps(xb, wv[v], acc[r][v]);
+    }
+  }
+}
+
+__attribute__((target("avx2,fma"))) inline __m256 epilogue(__m256 a, __m256 bias, Activation act) {
+  const __m256 e = _mm256_add_ps(a, bias);
+  return act == Activation::Relu ? _mm256_max_ps(e, _mm256_setzero_ps()) : e;
+}
+
+// Position-major output: 6 positions x 16 channels (or 12 x 8 when Cs_out is 8).
+template <int R, int V>
+__attribute__((target("avx2,fma"))) void sample_position_major(const ConvChainWeights& cw, const float* xs,
+                                                               Activation act, float* ys) {
+  const int wo = cw.w_out(), vecs = cw.cs_out / 8;
+  for (int v0 = 0; v0 < vecs; v0 += V)
+    for (int p0 = 0; p0 < wo; p0 += R) {
+      __m256 acc[R][V];
+      accumulate<R, V>(cw, xs, p0, v0, acc);
+      __m256 bias[V];
+#pragma GCC unroll 2
+      for (int v = 0; v < V; ++v) bias[v] = _mm256_loadu_ps(cw.bias.data() + 8 * (v0 + v));
+      const int rows = std::min(R, wo - p0);
+#pragma GCC unroll 12
+      for (int r = 0; r < R; ++r) {
+        if (r >= rows) break;
+#pragma GCC unroll 2
+        for (int v = 0; v < V; ++v)
+          _mm256_storeu_ps(ys + static_cast<size_t>(p0 + r) * cw.cs_out + 8 * (v0 + v), epilogue(acc[r][v], bias[v], act));
+      }
+    }
+}
+
+// 8 x 8 transpose: rows r[i] (position i, 8 channels) → r[c] (channel c, 8 positions).
+__attribute__((target("avx2,fma"))) inline void transpose8(__m256 (&r)[8]) {
+  const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  const __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  const __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  const __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  const __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+  r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+  r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+  r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+  r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+  r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+  r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+  r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+// Channel-major output (C_out, W_out): 8 positions x 8 channels, transposed before the stores.
+__attribute__((target("avx2,fma"))) void sample_channel_major(const ConvChainWeights& cw, const float* xs,
+                                                              Activation act, float* ys) {
+  const int wo = cw.w_out(), vecs = cw.cs_out / 8;
+  for (int v0 = 0; v0 < vecs; ++v0) {
+    const __m256 bias = _mm256_loadu_ps(cw.bias.data() + 8 * v0);
+    const int channels = std::min(8, cw.c_out - 8 * v0);
+    for (int p0 = 0; p0 < wo; p0 += 8) {
+      __m256 acc[8][1];
+      accumulate<8, 1>(cw, xs, p0, v0, acc);
+      __m256 r[8];
+#pragma GCC unroll 8
+      for (int i = 0; i < 8; ++i) r[i] = epilogue(acc[i][0], bias, act);
+      transpose8(r);
+      const int cols = std::min(8, wo - p0);
+      for (int c = 0; c < channels; ++c) {
+        float* yc = ys + static_cast<size_t>(8 * v0 + c) * wo + p0;
+        if (cols == 8) {
+          _mm256_storeu_ps(yc, r[c]);
+        } else {
+          alignas(32) float tmp[8];
+          _mm256_store_ps(tmp, r[c]);
+          std::copy(tmp, tmp + cols, yc);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void conv_chain_forward(const ConvChainWeights& cw, int n, const float* x, Activation act, bool out_position_major,
+                        float* y) {
+  const size_t x_stride = cw.in_position_major ? static_cast<size_t>(cw.w_in) * cw.cs_in
+                                               : static_cast<size_t>(cw.c_in) * cw.kh * cw.w_in;
+  const size_t y_stride = static_cast<size_t>(cw.w_out()) * (out_position_major ? cw.cs_out : cw.c_out);
+  for (int s = 0; s < n; ++s) {
+    const float* xs = x + s * x_stride;
+    float* ys = y + s * y_stride;
+    if (!out_position_major) sample_channel_major(cw, xs, act, ys);
+    else if (cw.cs_out == 8) sample_position_major<12, 1>(cw, xs, act, ys);
+    else if (cw.cs_out % 16 == 0) sample_position_major<6, 2>(cw, xs, act, ys);
+    else sample_position_major<12, 1>(cw, xs, act, ys);
+  }
+}
+
+}  // namespace gener::kernels

@@ -1,0 +1,124 @@
+// test_kernels_conv_chain.cpp — the position-major fp32 convolution (kernels/conv_chain_fp32.h) against conv2d's
+// kernels: the same bits as the direct kernels (same FMA chain), within fp32 reordering of the im2col + sgemm path;
+// channel-major and position-major inputs and outputs, the paper's conv1 → conv2 → conv3 chain, ragged widths,
+// channel counts that are no multiple of 8, batch 1 and 7, and stale bytes in the outputs.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "kernels/conv2d.h"
+#include "kernels/conv2d_direct.h"
+#include "kernels/conv_chain_fp32.h"
+#include "kernels/cpu_features.h"
+#include "tests/test_util.h"
+
+namespace gener::kernels {
+namespace {
+
+using test::all_close;
+using test::random_uniform;
+
+// conv2d_forward_cpu + ReLU: x (N, C_in, KH, W) → (N, C_out, W_out).
+std::vector<float> reference(const Conv2dShape& s, const std::vector<float>& x, const std::vector<float>& w,
+                             const std::vector<float>& b) {
+  std::vector<float> y(static_cast<size_t>(s.n) * s.c_out * s.w_out()), ws(conv2d_workspace_floats_cpu(s));
+  conv2d_forward_cpu(s, x.data(), w.data(), b.data(), y.data(), ws.data());
+  for (float& v : y) v = v > 0.f ? v : 0.f;
+  return y;
+}
+
+// (N, C, W) → (N, W, Cs), zero past C.
+std::vector<float> to_position_major(const std::vector<float>& x, int n, int c, int w) {
+  const int cs = conv_chain_stride(c);
+  std::vector<float> p(static_cast<size_t>(n) * w * cs, 0.f);
+  for (int s = 0; s < n; ++s)
+    for (int ch = 0; ch < c; ++ch)
+      for (int q = 0; q < w; ++q)
+        p[(static_cast<size_t>(s) * w + q) * cs + ch] = x[(static_cast<size_t>(s) * c + ch) * w + q];
+  return p;
+}
+
+// Reference tolerance for the sgemm path (another summation order); the direct kernels must match exactly.
+::testing::AssertionResult matches(const std::vector<float>& got, const std::vector<float>& ref, const std::string& what) {
+  const bool exact = fp32_simd() != Fp32Simd::None;
+  return all_close(got, ref, exact ? 0.f : 1e-5f, exact ? 0.f : 1e-5f, what);
+}
+
+struct Case {
+  int n, c_in, kh, w, c_out, kw;
+  const char* name;
+};
+
+TEST(ConvChainFp32, MatchesTheDirectKernelsOnEveryLayout) {
+  if (fp32_simd() == Fp32Simd::None) GTEST_SKIP() << "this CPU lacks AVX2 + FMA (or it is disabled)";
+  uint32_t seed = 900;
+  for (const Case& c : {Case{7, 1, 2, 536, 16, 2, "conv1, L = 536"}, Case{7, 16, 1, 535, 16, 3, "conv2"},
+                        Case{1, 16, 1, 533, 8, 1, "conv3, batch 1"}, Case{7, 5, 1, 17, 7, 2, "5 -> 7, width 17"},
+                        Case{3, 3, 1, 9, 20, 3, "3 -> 20 (Cs 24), width 9"}, Case{2, 9, 1, 4, 33, 2, "W_out 3"},
+                        Case{2, 2, 3, 30, 16, 4, "height 3, 4 taps"}}) {
+    SCOPED_TRACE(c.name);
+    const Conv2dShape s{c.n, c.c_in, c.kh, c.w, c.c_out, c.kh, c.kw};
+    const int wo = s.w_out(), cs = conv_chain_stride(c.c_out);
+    const auto x = random_uniform(static_cast<size_t>(c.n) * c.c_in * c.kh * c.w, -1.f, 1.f, seed++);
+    const auto w = random_uniform(static_cast<size_t>(c.c_out) * c.c_in * c.kh * c.kw, -0.5f, 0.5f, seed++);
+    const auto b = random_uniform(c.c_out, -0.3f, 0.3f, seed++);
+    const std::vector<float> ref = reference(s, x, w, b);
+    const std::vector<float> ref_pm = to_position_major(ref, c.n, c.c_out, wo);
+    std::vector<bool> inputs{false};
+    if (c.kh == 1) inputs.push_back(true);
+    for (bool in_pm : inputs) {
+      const ConvChainWeights cw = conv_chain_pack(c.c_out, c.c_in, c.kh, c.kw, c.w, in_pm, w.data(), b.data());
+      const std::vector<float> xin = in_pm ? to_position_major(x, c.n, c.c_in, c.w) : x;
+      const std::string tag = in_pm ? "position-major input" : "channel-major input";
+      std::vector<float> y_cm(static_cast<size_t>(c.n) * c.c_out * wo, -7.f);
+      conv_chain_forward(cw, c.n, xin.data(), Activation::Relu, false, y_cm.data());
+      EXPECT_TRUE(matches(y_cm, ref, tag + ", channel-major output"));
+      ASSERT_EQ(conv_chain_out_floats(cw, c.n), static_cast<size_t>(c.n) * wo * cs);
+      std::vector<float> y_pm(conv_chain_out_floats(cw, c.n), -7.f);
+      conv_chain_forward(cw, c.n, xin.data(), Activation::Relu, true, y_pm.data());
+      EXPECT_TRUE(matches(y_pm, ref_pm, tag + ", position-major output (padding channels zero)"));
+    }
+  }
+}
+
+// The paper's CNN branch as a chain: conv1 (channel-major in) → conv2 → conv3 (channel-major out), against three
+// reference convolutions with ReLU between them.
+TEST(ConvChainFp32, PaperChainEqualsThreeConvolutions) {
+  if (fp32_simd() == Fp32Simd::None) GTEST_SKIP() << "this CPU lacks AVX2 + FMA (or it is disabled)";
+  const int n = 5, L = 300;
+  const Conv2dShape s1{n, 1, 2, L, 16, 2, 2}, s2{n, 16, 1, L - 1, 16, 1, 3}, s3{n, 16, 1, L - 3, 8, 1, 1};
+  std::vector<std::vector<float>> w, b;
+  uint32_t seed = 950;
+  for (const Conv2dShape& s : {s1, s2, s3}) {
+    w.push_back(random_uniform(static_cast<size_t>(s.c_out) * s.c_in * s.kh * s.kw, -0.4f, 0.4f, seed++));
+    b.push_back(random_uniform(s.c_out, -0.2f, 0.2f, seed++));
+  }
+  const auto x = random_uniform(static_cast<size_t>(n) * 2 * L, -2.f, 2.f, seed++);
+  const std::vector<float> ref = reference(s3, reference(s2, reference(s1, x, w[0], b[0]), w[1], b[1]), w[2], b[2]);
+  const ConvChainWeights c1 = conv_chain_pack(16, 1, 2, 2, L, false, w[0].data(), b[0].data());
+  const ConvChainWeights c2 = conv_chain_pack(16, 16, 1, 3, L - 1, true, w[1].data(), b[1].data());
+  const ConvChainWeights c3 = conv_chain_pack(8, 16, 1, 1, L - 3, true, w[2].data(), b[2].data());
+  std::vector<float> a1(conv_chain_out_floats(c1, n), 3.f), a2(conv_chain_out_floats(c2, n), 3.f);
+  std::vector<float> y(static_cast<size_t>(n) * 8 * (L - 3), 3.f);
+  conv_chain_forward(c1, n, x.data(), Activation::Relu, true, a1.data());
+  conv_chain_forward(c2, n, a1.data(), Activation::Relu, true, a2.data());
+  conv_chain_forward(c3, n, a2.data(), Activation::Relu, false, y.data());
+  EXPECT_TRUE(matches(y, ref, "conv1 -> conv2 -> conv3"));
+  // The test can fail: one weight of conv2 moved changes the output.
+  std::vector<float> w2 = w[1];
+  w2[17] += 1e-3f;
+  const ConvChainWeights c2b = conv_chain_pack(16, 16, 1, 3, L - 1, true, w2.data(), b[1].data());
+  conv_chain_forward(c2b, n, a1.data(), Activation::Relu, true, a2.data());
+  conv_chain_forward(c3, n, a2.data(), Activation::Relu, false, y.data());
+  EXPECT_FALSE(all_close(y, ref, 0.f, 0.f, "a moved weight must change the chain's output"));
+}
+
+TEST(ConvChainFp32, RejectsBadShapes) {
+  const std::vector<float> w(64, 0.f), b(8, 0.f);
+  EXPECT_THROW(conv_chain_pack(8, 2, 2, 2, 10, true, w.data(), b.data()), Error);  // position-major with 2 rows
+  EXPECT_THROW(conv_chain_pack(8, 2, 1, 5, 4, false, w.data(), b.data()), Error);  // kernel wider than the input
+}
+
+}  // namespace
+}  // namespace gener::kernels
