@@ -7,7 +7,9 @@
 // outliers leaves too few levels for the bulk (real data: 98.98% of fp32's top 10,000 kept at int8, 99.61% so).
 // bf16 on AMX tiles goes further: conv1 joins the plan (fp32 arithmetic, bf16 output), and each convolution writes
 // its output straight into the next layer's input layout (conv1 → conv2 → conv3 → cnn.fc1), so the CNN branch
-// holds no fp32 tensor between the pair gather and fc1's output.
+// holds no fp32 tensor between the pair gather and fc1's output. fp32 on a CPU with AVX2 but no AVX-512 chains the
+// convolutions the same way in fp32 (kernels/conv_chain_fp32.h: conv1 → conv2 → conv3 position-major, conv3 writing
+// the channel-major tensor fc1 reads), to the same bits as the direct kernels.
 #pragma once
 #include <cstddef>
 #include <vector>
