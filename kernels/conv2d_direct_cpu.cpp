@@ -12,6 +12,7 @@
 
 #include <algorithm>
 
+#include "kernels/cpu_util.h"
 #include "kernels/cpu_features.h"
 
 namespace gener::kernels {
@@ -97,10 +98,6 @@ constexpr int kNB2 = 4;
 constexpr int kJB2 = 3;
 static_assert(kNB % kNB2 == 0, "the packing pads channels for the AVX-512 block; the AVX2 block must divide it");
 
-__attribute__((target("avx2,fma"))) inline __m256i lanes_mask(int lanes) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
 __attribute__((target("avx2,fma"))) inline double sum4(__m256d v) {
   const __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
   return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
@@ -146,7 +143,7 @@ __attribute__((target("avx2,fma"))) void direct_block_avx2(const Conv2dShape& s,
 #pragma GCC unroll 4
     for (int v = 0; v < kJB2; ++v) {
       lanes[v] = std::max(0, std::min(8, wo - j - 8 * v));
-      m[v] = lanes_mask(lanes[v]);
+      m[v] = avx2_lanes_mask(lanes[v]);
     }
     __m256 acc[kNB2][kJB2];
 #pragma GCC unroll 4

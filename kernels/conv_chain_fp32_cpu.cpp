@@ -165,9 +165,8 @@ void conv_chain_forward(const ConvChainWeights& cw, int n, const float* x, Activ
     const float* xs = x + s * x_stride;
     float* ys = y + s * y_stride;
     if (!out_position_major) sample_channel_major(cw, xs, act, ys);
-    else if (cw.cs_out == 8) sample_position_major<12, 1>(cw, xs, act, ys);
     else if (cw.cs_out % 16 == 0) sample_position_major<6, 2>(cw, xs, act, ys);
-    else sample_position_major<12, 1>(cw, xs, act, ys);
+    else sample_position_major<12, 1>(cw, xs, act, ys);  // Cs_out 8, 24, ...: one vector at a time
   }
 }
 

@@ -1,5 +1,5 @@
-// cpu_util.h — small helpers shared by the CPU kernels: the SIMD-clone attribute, chunked parallel loops and a
-// double-precision sum.
+// cpu_util.h — small helpers shared by the CPU kernels: the SIMD-clone attribute, chunked parallel loops, a
+// double-precision sum and the AVX2 tail mask.
 #pragma once
 
 // Hot loops get AVX-512/AVX2 clones picked at load time; the build itself targets baseline x86-64.
@@ -11,7 +11,18 @@
 
 #include <algorithm>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace gener::kernels {
+
+#if defined(__x86_64__)
+// AVX2: a mask of the first `lanes` (0..8) of 8 floats, for vmaskmov loads and stores.
+__attribute__((target("avx2"))) inline __m256i avx2_lanes_mask(int lanes) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+#endif
 
 constexpr long long kParallelMin = 1 << 15;  // below this an OpenMP team costs more than it saves
 constexpr long long kChunk = 1 << 14;        // element-wise work unit; a power of two, so it never straddles 2^32

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/cpu_util.h"
 #include "kernels/lowp_amx.h"
 
 namespace gener::kernels::fp32dense {
@@ -30,10 +31,6 @@ namespace {
 
 constexpr int kVec = 8;           // units per ymm vector
 constexpr int kPackedBlock = 16;  // lowp_cpu.cpp pads the packed output width to a multiple of this
-
-__attribute__((target("avx2,fma"))) inline __m256i lanes_mask(int lanes) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
 
 // Rows b0 .. b0 + R (in place, or in the copied block), units o0 .. o0 + 8 V (inside the packed width).
 template <int R, int V>
@@ -73,7 +70,7 @@ __attribute__((target("avx2,fma"))) void block(const LowpWeights& lw, const Lowp
       if (act == Activation::Relu) e = _mm256_max_ps(e, _mm256_setzero_ps());
       float* yv = y + static_cast<size_t>(b) * lw.out + o;
       if (o + kVec <= lw.out) _mm256_storeu_ps(yv, e);  // vmaskmovps to memory is slow on some CPUs (AMD Zen)
-      else _mm256_maskstore_ps(yv, lanes_mask(lw.out - o), e);
+      else _mm256_maskstore_ps(yv, avx2_lanes_mask(lw.out - o), e);
     }
   }
 }

@@ -40,18 +40,12 @@ LowpPlan::LowpPlan(const Graph& g, const BnFoldPlan& fold, k::Precision p) : pre
     // bf16 on AMX also takes a convolution spanning its input's height (conv1), if it can hand over (below).
     const bool full_height = n.conv.h >= 2 && n.conv.kh == n.conv.h && k::lowp_packs_for_amx(p) &&
                              n.conv.c_in * n.conv.kh * n.conv.kw <= k::kMaxFullHeightTaps;
-    if (n.op == OpKind::Conv2d && chain && n.conv.kh == n.conv.h && n.conv.w >= n.conv.kw) {
+    // fp32 on AVX2 takes every convolution of output height 1.
+    const bool chain_conv = chain && n.conv.kh == n.conv.h && n.conv.w >= n.conv.kw;
+    if (n.op == OpKind::Conv2d && (chain_conv || (p != k::Precision::Fp32 && (one_row || full_height)))) {
       l.conv = true;
-      l.chain = true;
-      l.width = n.conv.w;
-      l.w.out = n.conv.c_out;
-      l.w.c_in = n.conv.c_in;
-      l.w.kh = n.conv.kh;
-      l.w.kw = n.conv.kw;
-      l.w.k = n.conv.c_in * n.conv.kh * n.conv.kw;
-    } else if (n.op == OpKind::Conv2d && p != k::Precision::Fp32 && (one_row || full_height)) {
-      l.conv = true;
-      l.full_height = !one_row;
+      l.chain = chain_conv;
+      l.full_height = !chain_conv && !one_row;
       l.width = n.conv.w;
       l.w.out = n.conv.c_out;
       l.w.c_in = n.conv.c_in;
@@ -73,28 +67,18 @@ LowpPlan::LowpPlan(const Graph& g, const BnFoldPlan& fold, k::Precision p) : pre
   }
   // bf16 on AMX: a convolution whose (folded) batchnorm output only the next planned layer reads writes it there in
   // that layer's layout: another convolution of matching channels and width, or a dense layer over it flattened.
-  // fp32 on AVX2: a convolution hands over to a 1-row convolution of matching channels and width in the same way.
+  // fp32 on AVX2: a chain convolution hands over to a 1-row chain convolution the same way.
   for (Layer& a : layers_) {
-    if (!a.chain || a.node + 2 >= g.nodes.size() || slot_[a.node + 2] < 0) continue;
-    Layer& b = layers_[static_cast<size_t>(slot_[a.node + 2])];
-    const Node& bn = g.nodes[a.node + 1];
-    const Node& nb = g.nodes[b.node];
-    if (!b.chain || b.w.kh != 1 || b.w.c_in != a.w.out || b.width != a.width - a.w.kw + 1 || nb.in[0] != bn.out[0] ||
-        g.tensors[bn.out[0]].consumer != static_cast<int>(b.node))
-      continue;
-    a.into = slot_[b.node];
-    b.fed = true;
-  }
-  for (Layer& a : layers_) {
-    if (!a.conv || !a.w.amx || a.node + 2 >= g.nodes.size() || slot_[a.node + 2] < 0) continue;
+    if (!a.conv || !(a.w.amx || a.chain) || a.node + 2 >= g.nodes.size() || slot_[a.node + 2] < 0) continue;
     Layer& b = layers_[static_cast<size_t>(slot_[a.node + 2])];
     const Node& bn = g.nodes[a.node + 1];
     const Node& nb = g.nodes[b.node];
     const int wo = a.width - a.w.kw + 1;
-    if (b.head || !b.w.amx || nb.in[0] != bn.out[0] || g.tensors[bn.out[0]].consumer != static_cast<int>(b.node))
-      continue;
-    if (b.conv ? (b.w.c_in != a.w.out || b.width != wo || b.full_height) : (a.full_height || nb.dense_in != a.w.out * wo))
-      continue;
+    if (b.head || nb.in[0] != bn.out[0] || g.tensors[bn.out[0]].consumer != static_cast<int>(b.node)) continue;
+    const bool to_conv = b.conv && b.w.c_in == a.w.out && b.width == wo && !b.full_height;
+    const bool fits = a.chain ? b.chain && b.w.kh == 1 && to_conv
+                              : b.w.amx && (b.conv ? to_conv : !a.full_height && nb.dense_in == a.w.out * wo);
+    if (!fits) continue;
     a.into = slot_[b.node];
     b.fed = true;
     b.position_major = !b.conv;

@@ -45,13 +45,13 @@ class LowpPlan {
   kernels::Precision layer_precision(size_t i) const;
   // Packs every planned layer's weights from the folded parameter buffer (fold_bn's fparams).
   void pack(const Graph& g, const float* fparams);
-  // Node i hands its output to the next planned layer in that layer's layout: y is then not written.
   // Some convolution runs here on fp32 (the AVX2 chain).
   bool has_conv_chain() const {
     for (const Layer& l : layers_)
       if (l.chain) return true;
     return false;
   }
+  // Node i hands its output to the next planned layer in that layer's layout: y is then not written.
   bool writes_into_next(size_t i) const { return runs(i) && layers_[static_cast<size_t>(slot_[i])].into >= 0; }
   // Sizes a per-thread scratch for micro-batches of up to max_batch pairs (no allocation in forward after this).
   void reserve(LowpScratch& s, int max_batch) const;
