@@ -1,14 +1,16 @@
-// conv_chain_fp32.h — fp32 convolutions (output height 1) for CPUs with AVX2 + FMA but no AVX-512, that hand their
-// activations from one convolution to the next position-major: a sample's output is (W_out, Cs), Cs = C_out rounded
-// up to 8, so the 8 or 16 output channels of a position are one or two vectors. The kernel keeps 12 accumulators
-// (6 positions x 16 channels, or 12 x 8) and broadcasts one input value per position and tap: aligned weight loads
-// and no unaligned vector loads, where the direct kernel's 8-position vectors (conv2d_direct.h) split cache lines.
+// conv_chain_fp32.h — fp32 convolutions (output height 1) for scoring on CPUs with AVX2 + FMA or AVX-512, that hand
+// their activations from one convolution to the next position-major: a sample's output is (W_out, Cs), Cs = C_out
+// rounded up to 8, so the output channels of a position are one or two vectors. The AVX2 kernel keeps 12
+// accumulators (6 positions x 16 channels, or 12 x 8), the AVX-512 one 24 (24 positions x 16 channels, or 12 x 32),
+// and both broadcast one input value per position and tap: aligned weight loads and no unaligned vector loads,
+// where the direct kernel's position vectors (conv2d_direct.h) split cache lines.
 // Each output is the same FMA chain as the direct kernels' (taps in (channel, row, column) order from zero, then
 // + bias, then the activation), so the two give the same bits.
 #pragma once
 #include <cstddef>
 #include <vector>
 
+#include "kernels/aligned_vector.h"
 #include "kernels/batchnorm.h"
 
 namespace gener::kernels {
@@ -19,8 +21,8 @@ struct ConvChainWeights {
   bool in_position_major = false;  // input (W, Cs_in) per sample (a chain convolution's output), else (C_in, KH, W)
   int cs_in = 0;             // position-major input: its channel stride (C_in rounded up to 8)
   int cs_out = 0;            // C_out rounded up to 8
-  std::vector<float> w;      // [tap (channel, row, column)][cs_out], zero past C_out
-  std::vector<float> bias;   // (cs_out), zero past C_out
+  AlignedVector<float> w;     // [tap (channel, row, column)][cs_out], zero past C_out
+  AlignedVector<float> bias;  // (cs_out), zero past C_out
   std::vector<int> offset;   // per tap: its input's offset from the position's first value
   int w_out() const { return w_in - kw + 1; }
 };

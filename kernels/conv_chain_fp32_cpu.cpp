@@ -1,14 +1,19 @@
-// conv_chain_fp32_cpu.cpp — the position-major fp32 convolution of conv_chain_fp32.h on AVX2 + FMA: per block of
-// positions and 8 or 16 output channels, one weight vector load and one input broadcast per FMA row; the last block
-// repeats its last position (reads stay inside the sample, only real positions are stored). A channel-major output
-// is transposed 8 x 8 in registers.
+// conv_chain_fp32_cpu.cpp — the position-major fp32 convolution of conv_chain_fp32.h on AVX2 + FMA and AVX-512:
+// per block of positions and 8, 16 or 32 output channels, one weight vector load and one input broadcast per FMA
+// row; the last AVX2 block repeats its last position, the last AVX-512 block is moved back to end at the last
+// position (reads stay inside the sample, only real positions are stored). A channel-major output (AVX2 on either
+// CPU) is transposed 8 x 8 in registers.
 #include "kernels/conv_chain_fp32.h"
 
+// GCC 12 flags its own avx512fintrin.h max/undefined-vector helpers as maybe-uninitialized (a known false
+// positive); the warning is silenced for this file only.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
 #include <algorithm>
 
 #include "kernels/check.h"
+#include "kernels/cpu_features.h"
 
 namespace gener::kernels {
 
@@ -154,6 +159,75 @@ __attribute__((target("avx2,fma"))) void sample_channel_major(const ConvChainWei
   }
 }
 
+// ---- AVX-512: a position's 16 output channels are one zmm vector ----
+
+// R positions p0 .. p0 + R (all inside the sample), output vectors [v0, v0 + V) of 16 channels, input positions PS
+// floats apart: per tap, V weight loads and R broadcasts (FMAs with a memory operand) feed R x V FMAs.
+template <int R, int V, int PS>
+__attribute__((target("avx512f"))) inline void sample_block_512(const ConvChainWeights& cw, const float* xs, int p0,
+                                                                int v0, Activation act, float* ys) {
+  const int taps = static_cast<int>(cw.offset.size());
+  const float* x0 = xs + static_cast<size_t>(p0) * PS;
+  __m512 acc[R][V];
+#pragma GCC unroll 32
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) acc[r][v] = _mm512_setzero_ps();
+  const float* wt = cw.w.data() + 16 * v0;
+  const int* off = cw.offset.data();
+  for (int t = 0; t < taps; ++t, wt += cw.cs_out) {
+    const float* xt = x0 + off[t];
+    __m512 wv[V];
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) wv[v] = _mm512_load_ps(wt + 16 * v);
+#pragma GCC unroll 32
+    for (int r = 0; r < R; ++r) {
+      const __m512 xb = _mm512_set1_ps(xt[r * PS]);
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(xb, wv[v], acc[r][v]);
+    }
+  }
+  const __m512 zero = _mm512_setzero_ps();
+#pragma GCC unroll 4
+  for (int v = 0; v < V; ++v) {
+    const __m512 bias = _mm512_load_ps(cw.bias.data() + 16 * (v0 + v));
+#pragma GCC unroll 32
+    for (int r = 0; r < R; ++r) {
+      __m512 e = _mm512_add_ps(acc[r][v], bias);
+      if (act == Activation::Relu) e = _mm512_max_ps(e, zero);
+      _mm512_storeu_ps(ys + static_cast<size_t>(p0 + r) * cw.cs_out + 16 * (v0 + v), e);
+    }
+  }
+}
+
+// Position-major output on AVX-512 (Cs_out a multiple of 16, W_out >= R): blocks of R positions, the last one
+// moved back to end at the last position (its overlap recomputes the same values).
+template <int R, int V, int PS>
+__attribute__((target("avx512f"))) void sample_position_major_512(const ConvChainWeights& cw, const float* xs,
+                                                                  Activation act, float* ys) {
+  const int wo = cw.w_out(), vecs = cw.cs_out / 16;
+  for (int v0 = 0; v0 < vecs; v0 += V)
+    for (int p0 = 0; p0 < wo; p0 += R) sample_block_512<R, V, PS>(cw, xs, std::min(p0, wo - R), v0, act, ys);
+}
+
+using SampleFn = void (*)(const ConvChainWeights&, const float*, Activation, float*);
+
+// The AVX-512 position-major kernel for this shape, or null (then the AVX2 one runs).
+SampleFn position_major_512(const ConvChainWeights& cw) {
+  constexpr int kR1 = 24, kR2 = 12;  // 24 accumulators of one vector, or 12 x 2
+  const int ps = cw.in_position_major ? cw.cs_in : 1;
+  if (cw.cs_out % 32 == 0 && cw.w_out() >= kR2) {
+    if (ps == 1) return sample_position_major_512<kR2, 2, 1>;
+    if (ps == 16) return sample_position_major_512<kR2, 2, 16>;
+    if (ps == 32) return sample_position_major_512<kR2, 2, 32>;
+  } else if (cw.cs_out % 16 == 0 && cw.w_out() >= kR1) {
+    if (ps == 1) return sample_position_major_512<kR1, 1, 1>;
+    if (ps == 16) return sample_position_major_512<kR1, 1, 16>;
+    if (ps == 32) return sample_position_major_512<kR1, 1, 32>;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 void conv_chain_forward(const ConvChainWeights& cw, int n, const float* x, Activation act, bool out_position_major,
@@ -161,13 +235,11 @@ void conv_chain_forward(const ConvChainWeights& cw, int n, const float* x, Activ
   const size_t x_stride = cw.in_position_major ? static_cast<size_t>(cw.w_in) * cw.cs_in
                                                : static_cast<size_t>(cw.c_in) * cw.kh * cw.w_in;
   const size_t y_stride = static_cast<size_t>(cw.w_out()) * (out_position_major ? cw.cs_out : cw.c_out);
-  for (int s = 0; s < n; ++s) {
-    const float* xs = x + s * x_stride;
-    float* ys = y + s * y_stride;
-    if (!out_position_major) sample_channel_major(cw, xs, act, ys);
-    else if (cw.cs_out % 16 == 0) sample_position_major<6, 2>(cw, xs, act, ys);
-    else sample_position_major<12, 1>(cw, xs, act, ys);  // Cs_out 8, 24, ...: one vector at a time
-  }
+  SampleFn fn = out_position_major ? nullptr : sample_channel_major;
+  if (!fn && fp32_simd() == Fp32Simd::Avx512) fn = position_major_512(cw);
+  // AVX2: two vectors of 8 channels, or (Cs_out 8, 24, ...) one vector at a time
+  if (!fn) fn = cw.cs_out % 16 == 0 ? sample_position_major<6, 2> : sample_position_major<12, 1>;
+  for (int s = 0; s < n; ++s) fn(cw, x + s * x_stride, act, y + s * y_stride);
 }
 
 }  // namespace gener::kernels

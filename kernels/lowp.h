@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/aligned_vector.h"
 #include "kernels/batchnorm.h"
 
 namespace gener::kernels {
@@ -56,7 +57,7 @@ struct LowpWeights {
 // Activations of one layer converted for the kernels: per sample a row of `stride` bytes, plus (int8) a scale and
 // a zero point per sample. Sized once for a micro-batch.
 struct LowpActs {
-  std::vector<uint8_t> data;
+  AlignedVector<uint8_t> data;  // 64-byte aligned
   std::vector<float> scale;
   std::vector<int32_t> zero;
   size_t stride = 0;  // bytes per sample

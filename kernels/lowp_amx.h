@@ -20,7 +20,7 @@ constexpr int kTile = 16;      // rows of a tile; columns of the fp32 accumulato
 constexpr int kTileK = 32;     // bf16 values along the reduction per tile row
 
 // Grows a scratch buffer to at least n bytes, never shrinking it (a shrink and regrow would zero-fill it again).
-inline void size_at_least(std::vector<uint8_t>& v, size_t n) {
+inline void size_at_least(AlignedVector<uint8_t>& v, size_t n) {
   if (v.size() < n) v.resize(n);
 }
 

@@ -1,9 +1,12 @@
 // test_kernels_conv_chain.cpp — the position-major fp32 convolution (kernels/conv_chain_fp32.h) against conv2d's
 // kernels: the same bits as the direct kernels (same FMA chain), within fp32 reordering of the im2col + sgemm path;
 // channel-major and position-major inputs and outputs, the paper's conv1 → conv2 → conv3 chain, ragged widths,
-// channel counts that are no multiple of 8, batch 1 and 7, and stale bytes in the outputs.
+// channel counts that are no multiple of 8, batch 1, 7 and 1000, stale bytes in the outputs; on AVX-512 and on AVX2
+// (GENER_CPU_DISABLE=avx512f), which give the same bits.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -50,35 +53,82 @@ struct Case {
   const char* name;
 };
 
+// The instruction sets the chain runs on here: the widest, and AVX2 with AVX-512 hidden where the CPU has both.
+std::vector<const char*> isas_here() {
+  std::vector<const char*> off;
+  if (fp32_simd() == Fp32Simd::None) return off;
+  off.push_back("");
+  if (fp32_simd() == Fp32Simd::Avx512) off.push_back("avx512f");
+  return off;
+}
+
 TEST(ConvChainFp32, MatchesTheDirectKernelsOnEveryLayout) {
   if (fp32_simd() == Fp32Simd::None) GTEST_SKIP() << "this CPU lacks AVX2 + FMA (or it is disabled)";
-  uint32_t seed = 900;
-  for (const Case& c : {Case{7, 1, 2, 536, 16, 2, "conv1, L = 536"}, Case{7, 16, 1, 535, 16, 3, "conv2"},
-                        Case{1, 16, 1, 533, 8, 1, "conv3, batch 1"}, Case{7, 5, 1, 17, 7, 2, "5 -> 7, width 17"},
-                        Case{3, 3, 1, 9, 20, 3, "3 -> 20 (Cs 24), width 9"}, Case{2, 9, 1, 4, 33, 2, "W_out 3"},
-                        Case{2, 2, 3, 30, 16, 4, "height 3, 4 taps"}}) {
+  // Cs_out 16 with W_out >= 24 and Cs_out 32 with W_out >= 12 take the AVX-512 blocks (24 x 1 and 12 x 2 vectors,
+  // the last block moved back over the one before); the rest (Cs_out 8, 24, 40, narrower outputs) the AVX2 kernel.
+  const std::vector<Case> cases{
+      {7, 1, 2, 536, 16, 2, "conv1, L = 536"},           {7, 16, 1, 535, 16, 3, "conv2"},
+      {1, 16, 1, 533, 8, 1, "conv3, batch 1"},           {7, 5, 1, 17, 7, 2, "5 -> 7, width 17"},
+      {3, 3, 1, 9, 20, 3, "3 -> 20 (Cs 24), width 9"},   {2, 9, 1, 4, 33, 2, "W_out 3"},
+      {2, 2, 3, 30, 16, 4, "height 3, 4 taps"},          {3, 16, 1, 26, 16, 3, "Cs 16, W_out 24: one block"},
+      {3, 16, 1, 25, 16, 3, "Cs 16, W_out 23: narrower than a block"},
+      {2, 16, 1, 103, 32, 3, "Cs 32, W_out 101"},        {2, 24, 1, 14, 30, 3, "24 -> 30 (Cs 32), W_out 12"},
+      {2, 24, 1, 13, 30, 3, "Cs 32, W_out 11"},          {1000, 32, 1, 40, 16, 2, "32 -> 16 (Cs_in 32), batch 1000"}};
+  const char* outer = std::getenv("GENER_CPU_DISABLE");
+  const std::string keep = outer ? outer : "";
+  for (const char* off : isas_here()) {
+    test::ScopedEnv env("GENER_CPU_DISABLE", *off ? off : (outer ? keep.c_str() : nullptr));  // "": as it was
+    SCOPED_TRACE(std::string("GENER_CPU_DISABLE=") + off + " (" + fp32_simd_name(fp32_simd()) + ")");
+    uint32_t seed = 900;
+    for (const Case& c : cases) {
+      SCOPED_TRACE(c.name);
+      const Conv2dShape s{c.n, c.c_in, c.kh, c.w, c.c_out, c.kh, c.kw};
+      const int wo = s.w_out(), cs = conv_chain_stride(c.c_out);
+      const auto x = random_uniform(static_cast<size_t>(c.n) * c.c_in * c.kh * c.w, -1.f, 1.f, seed++);
+      const auto w = random_uniform(static_cast<size_t>(c.c_out) * c.c_in * c.kh * c.kw, -0.5f, 0.5f, seed++);
+      const auto b = random_uniform(c.c_out, -0.3f, 0.3f, seed++);
+      const std::vector<float> ref = reference(s, x, w, b);
+      const std::vector<float> ref_pm = to_position_major(ref, c.n, c.c_out, wo);
+      std::vector<bool> inputs{false};
+      if (c.kh == 1) inputs.push_back(true);
+      for (bool in_pm : inputs) {
+        const ConvChainWeights cw = conv_chain_pack(c.c_out, c.c_in, c.kh, c.kw, c.w, in_pm, w.data(), b.data());
+        const std::vector<float> xin = in_pm ? to_position_major(x, c.n, c.c_in, c.w) : x;
+        const std::string tag = in_pm ? "position-major input" : "channel-major input";
+        std::vector<float> y_cm(static_cast<size_t>(c.n) * c.c_out * wo, -7.f);
+        conv_chain_forward(cw, c.n, xin.data(), Activation::Relu, false, y_cm.data());
+        EXPECT_TRUE(matches(y_cm, ref, tag + ", channel-major output"));
+        ASSERT_EQ(conv_chain_out_floats(cw, c.n), static_cast<size_t>(c.n) * wo * cs);
+        std::vector<float> y_pm(conv_chain_out_floats(cw, c.n), -7.f);
+        conv_chain_forward(cw, c.n, xin.data(), Activation::Relu, true, y_pm.data());
+        EXPECT_TRUE(matches(y_pm, ref_pm, tag + ", position-major output (padding channels zero)"));
+      }
+    }
+  }
+}
+
+// The AVX-512 and AVX2 chains give the same bits on the paper's shapes and on the AVX-512 blocks' edge cases, with
+// no ReLU (negative outputs kept) and inputs of both signs.
+TEST(ConvChainFp32, Avx512AndAvx2GiveTheSameBits) {
+  if (fp32_simd() != Fp32Simd::Avx512) GTEST_SKIP() << "this CPU lacks AVX-512F (or it is disabled)";
+  uint32_t seed = 1200;
+  for (const Case& c : {Case{3, 1, 2, 77, 16, 2, "conv1"}, Case{3, 16, 1, 76, 16, 3, "conv2"},
+                        Case{3, 32, 1, 37, 32, 3, "Cs 32 -> 32, W_out 35"}}) {
     SCOPED_TRACE(c.name);
-    const Conv2dShape s{c.n, c.c_in, c.kh, c.w, c.c_out, c.kh, c.kw};
-    const int wo = s.w_out(), cs = conv_chain_stride(c.c_out);
+    const bool in_pm = c.kh == 1;
     const auto x = random_uniform(static_cast<size_t>(c.n) * c.c_in * c.kh * c.w, -1.f, 1.f, seed++);
     const auto w = random_uniform(static_cast<size_t>(c.c_out) * c.c_in * c.kh * c.kw, -0.5f, 0.5f, seed++);
     const auto b = random_uniform(c.c_out, -0.3f, 0.3f, seed++);
-    const std::vector<float> ref = reference(s, x, w, b);
-    const std::vector<float> ref_pm = to_position_major(ref, c.n, c.c_out, wo);
-    std::vector<bool> inputs{false};
-    if (c.kh == 1) inputs.push_back(true);
-    for (bool in_pm : inputs) {
-      const ConvChainWeights cw = conv_chain_pack(c.c_out, c.c_in, c.kh, c.kw, c.w, in_pm, w.data(), b.data());
-      const std::vector<float> xin = in_pm ? to_position_major(x, c.n, c.c_in, c.w) : x;
-      const std::string tag = in_pm ? "position-major input" : "channel-major input";
-      std::vector<float> y_cm(static_cast<size_t>(c.n) * c.c_out * wo, -7.f);
-      conv_chain_forward(cw, c.n, xin.data(), Activation::Relu, false, y_cm.data());
-      EXPECT_TRUE(matches(y_cm, ref, tag + ", channel-major output"));
-      ASSERT_EQ(conv_chain_out_floats(cw, c.n), static_cast<size_t>(c.n) * wo * cs);
-      std::vector<float> y_pm(conv_chain_out_floats(cw, c.n), -7.f);
-      conv_chain_forward(cw, c.n, xin.data(), Activation::Relu, true, y_pm.data());
-      EXPECT_TRUE(matches(y_pm, ref_pm, tag + ", position-major output (padding channels zero)"));
+    const ConvChainWeights cw = conv_chain_pack(c.c_out, c.c_in, c.kh, c.kw, c.w, in_pm, w.data(), b.data());
+    const std::vector<float> xin = in_pm ? to_position_major(x, c.n, c.c_in, c.w) : x;
+    std::vector<float> y512(conv_chain_out_floats(cw, c.n), 5.f), y256(y512.size(), -5.f);
+    conv_chain_forward(cw, c.n, xin.data(), Activation::None, true, y512.data());
+    {
+      test::ScopedEnv env("GENER_CPU_DISABLE", "avx512f");
+      conv_chain_forward(cw, c.n, xin.data(), Activation::None, true, y256.data());
     }
+    EXPECT_TRUE(all_close(y512, y256, 0.f, 0.f, "AVX-512 against AVX2"));
+    EXPECT_TRUE(std::any_of(y512.begin(), y512.end(), [](float v) { return v < 0.f; })) << "no ReLU: negatives kept";
   }
 }
 

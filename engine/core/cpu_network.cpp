@@ -46,7 +46,7 @@ struct TrainLane {
 
 constexpr int kMicroBatch = 64;
 constexpr int kLowpMicroBatch = 16;  // bf16/int8: the fp32 conv activations of 16 pairs stay in L2
-// fp32 on AVX2 (the convolution chain): a whole block of the dense rows' in-place hand-over (24), so no row is copied
+// fp32 (the convolution chain): a whole block of the dense rows' in-place hand-over (24), so no row is copied
 constexpr int kChainMicroBatch = 24;
 
 class CpuNetwork final : public Network {

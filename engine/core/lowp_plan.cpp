@@ -13,8 +13,8 @@ namespace k = gener::kernels;
 LowpPlan::LowpPlan(const Graph& g, const BnFoldPlan& fold, k::Precision p) : prec_(p) {
   GENER_CHECK(p == k::Precision::Fp32 ? k::fp32_dense_fast_available() : k::precision_supported(p),
               "LowpPlan: precision " << k::precision_name(p) << " has no kernels on this CPU");
-  // fp32 on AVX2 (no AVX-512): the convolutions hand position-major activations along (kernels/conv_chain_fp32.h).
-  const bool chain = p == k::Precision::Fp32 && k::fp32_simd() == k::Fp32Simd::Avx2;
+  // fp32: the convolutions hand position-major activations along (kernels/conv_chain_fp32.h).
+  const bool chain = p == k::Precision::Fp32 && k::fp32_simd() != k::Fp32Simd::None;
   slot_.assign(g.nodes.size(), -1);
   std::vector<bool> pair_feature(g.tensors.size(), false);  // tensors written by the pair gather
   for (const Node& n : g.nodes)
@@ -40,7 +40,7 @@ LowpPlan::LowpPlan(const Graph& g, const BnFoldPlan& fold, k::Precision p) : pre
     // bf16 on AMX also takes a convolution spanning its input's height (conv1), if it can hand over (below).
     const bool full_height = n.conv.h >= 2 && n.conv.kh == n.conv.h && k::lowp_packs_for_amx(p) &&
                              n.conv.c_in * n.conv.kh * n.conv.kw <= k::kMaxFullHeightTaps;
-    // fp32 on AVX2 takes every convolution of output height 1.
+    // fp32 takes every convolution of output height 1.
     const bool chain_conv = chain && n.conv.kh == n.conv.h && n.conv.w >= n.conv.kw;
     if (n.op == OpKind::Conv2d && (chain_conv || (p != k::Precision::Fp32 && (one_row || full_height)))) {
       l.conv = true;
@@ -67,7 +67,7 @@ LowpPlan::LowpPlan(const Graph& g, const BnFoldPlan& fold, k::Precision p) : pre
   }
   // bf16 on AMX: a convolution whose (folded) batchnorm output only the next planned layer reads writes it there in
   // that layer's layout: another convolution of matching channels and width, or a dense layer over it flattened.
-  // fp32 on AVX2: a chain convolution hands over to a 1-row chain convolution the same way.
+  // fp32: a chain convolution hands over to a 1-row chain convolution the same way.
   for (Layer& a : layers_) {
     if (!a.conv || !(a.w.amx || a.chain) || a.node + 2 >= g.nodes.size() || slot_[a.node + 2] < 0) continue;
     Layer& b = layers_[static_cast<size_t>(slot_[a.node + 2])];
@@ -161,7 +161,7 @@ void LowpPlan::forward(size_t i, int B, const float* x, float* y, LowpScratch& s
       }
     return;
   }
-  if (l.chain) {  // fp32 on AVX2: from x or the layer before's position-major output, into the next or into y
+  if (l.chain) {  // fp32: from x or the layer before's position-major output, into the next or into y
     const float* src = x;
     int out = 0;
     if (l.fed) {
@@ -174,7 +174,7 @@ void LowpPlan::forward(size_t i, int B, const float* x, float* y, LowpScratch& s
       k::conv_chain_forward(l.chain_w, B, src, l.act, false, y);
       return;
     }
-    std::vector<uint8_t>& dst = scratch.acts[out].data;
+    auto& dst = scratch.acts[out].data;
     if (dst.size() < chain_out_bytes(l, B)) dst.resize(chain_out_bytes(l, B));  // within reserve: no allocation
     k::conv_chain_forward(l.chain_w, B, src, l.act, true, reinterpret_cast<float*>(dst.data()));
     scratch.fed = out;

@@ -7,7 +7,7 @@
 // outliers leaves too few levels for the bulk (real data: 98.98% of fp32's top 10,000 kept at int8, 99.61% so).
 // bf16 on AMX tiles goes further: conv1 joins the plan (fp32 arithmetic, bf16 output), and each convolution writes
 // its output straight into the next layer's input layout (conv1 → conv2 → conv3 → cnn.fc1), so the CNN branch
-// holds no fp32 tensor between the pair gather and fc1's output. fp32 on a CPU with AVX2 but no AVX-512 chains the
+// holds no fp32 tensor between the pair gather and fc1's output. fp32 (AVX2 or AVX-512) chains the
 // convolutions the same way in fp32 (kernels/conv_chain_fp32.h: conv1 → conv2 → conv3 position-major, conv3 writing
 // the channel-major tensor fc1 reads), to the same bits as the direct kernels.
 #pragma once
@@ -31,8 +31,8 @@ struct LowpScratch {
 class LowpPlan {
  public:
   // p: Bf16 or Int8 supported by this CPU (kernels::resolve_precision), or Fp32 where fp32_dense_fast_available():
-  // then the dense layers run here (fp32 rows, each on its own); on AVX-512 the convolutions stay on the direct
-  // kernel, on AVX2 they run here too, handing position-major activations from one to the next.
+  // then the dense layers run here (fp32 rows, each on its own), and so do the convolutions, handing
+  // position-major activations from one to the next.
   LowpPlan(const Graph& g, const BnFoldPlan& fold, kernels::Precision p);
   kernels::Precision precision() const { return prec_; }
   int layers() const { return static_cast<int>(layers_.size()); }
@@ -45,7 +45,7 @@ class LowpPlan {
   kernels::Precision layer_precision(size_t i) const;
   // Packs every planned layer's weights from the folded parameter buffer (fold_bn's fparams).
   void pack(const Graph& g, const float* fparams);
-  // Some convolution runs here on fp32 (the AVX2 chain).
+  // Some convolution runs here on fp32 (the chain).
   bool has_conv_chain() const {
     for (const Layer& l : layers_)
       if (l.chain) return true;
@@ -70,7 +70,7 @@ class LowpPlan {
     int into = -1;      // index of the layer whose input this one writes directly (AMX conv → conv / dense), or -1
     bool fed = false;   // this layer's input is written by the layer before it
     bool position_major = false;  // dense over a conv output read (W, C)-major: weights permuted at packing
-    bool chain = false;  // fp32 on AVX2: a convolution of kernels/conv_chain_fp32.h (chain_w, not w)
+    bool chain = false;  // fp32: a convolution of kernels/conv_chain_fp32.h (chain_w, not w)
     kernels::ConvChainWeights chain_w;
     kernels::LowpWeights w;
     std::vector<float> head_w;  // the head: fp32 (out, in)
