@@ -210,6 +210,40 @@ __attribute__((target("avx512f"))) void sample_position_major_512(const ConvChai
     for (int p0 = 0; p0 < wo; p0 += R) sample_block_512<R, V, PS>(cw, xs, std::min(p0, wo - R), v0, act, ys);
 }
 
+// Channel-major output on AVX-512 (Cs_out 8, W_out >= 24): 24 positions x 8 channels in 24 of the 32 ymm
+// registers (the AVX2 kernel has room for 8), then three 8 x 8 transposes; the last block moved back as above.
+template <int PS>
+__attribute__((target("avx512f,avx512vl,avx2,fma"))) void sample_channel_major_512(const ConvChainWeights& cw,
+                                                                                  const float* xs, Activation act,
+                                                                                  float* ys) {
+  constexpr int R = 24;
+  const int wo = cw.w_out(), taps = static_cast<int>(cw.offset.size());
+  const __m256 bias = _mm256_load_ps(cw.bias.data());
+  const int* off = cw.offset.data();
+  for (int q = 0; q < wo; q += R) {
+    const int p0 = std::min(q, wo - R);
+    const float* x0 = xs + static_cast<size_t>(p0) * PS;
+    __m256 acc[R];
+#pragma GCC unroll 24
+    for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
+    const float* wt = cw.w.data();
+    for (int t = 0; t < taps; ++t, wt += 8) {
+      const __m256 wv = _mm256_load_ps(wt);
+      const float* xt = x0 + off[t];
+#pragma GCC unroll 24
+      for (int r = 0; r < R; ++r) acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(xt[r * PS]), wv, acc[r]);
+    }
+#pragma GCC unroll 3
+    for (int b = 0; b < R / 8; ++b) {
+      __m256 rows[8];
+#pragma GCC unroll 8
+      for (int i = 0; i < 8; ++i) rows[i] = epilogue(acc[8 * b + i], bias, act);
+      transpose8(rows);
+      for (int c = 0; c < cw.c_out; ++c) _mm256_storeu_ps(ys + static_cast<size_t>(c) * wo + p0 + 8 * b, rows[c]);
+    }
+  }
+}
+
 using SampleFn = void (*)(const ConvChainWeights&, const float*, Activation, float*);
 
 // The AVX-512 position-major kernel for this shape, or null (then the AVX2 one runs).
@@ -228,6 +262,16 @@ SampleFn position_major_512(const ConvChainWeights& cw) {
   return nullptr;
 }
 
+// The AVX-512 channel-major kernel for this shape, or null.
+SampleFn channel_major_512(const ConvChainWeights& cw) {
+  const int ps = cw.in_position_major ? cw.cs_in : 1;
+  if (cw.cs_out != 8 || cw.w_out() < 24) return nullptr;
+  if (ps == 1) return sample_channel_major_512<1>;
+  if (ps == 16) return sample_channel_major_512<16>;
+  if (ps == 32) return sample_channel_major_512<32>;
+  return nullptr;
+}
+
 }  // namespace
 
 void conv_chain_forward(const ConvChainWeights& cw, int n, const float* x, Activation act, bool out_position_major,
@@ -235,8 +279,9 @@ void conv_chain_forward(const ConvChainWeights& cw, int n, const float* x, Activ
   const size_t x_stride = cw.in_position_major ? static_cast<size_t>(cw.w_in) * cw.cs_in
                                                : static_cast<size_t>(cw.c_in) * cw.kh * cw.w_in;
   const size_t y_stride = static_cast<size_t>(cw.w_out()) * (out_position_major ? cw.cs_out : cw.c_out);
-  SampleFn fn = out_position_major ? nullptr : sample_channel_major;
-  if (!fn && fp32_simd() == Fp32Simd::Avx512) fn = position_major_512(cw);
+  SampleFn fn = nullptr;
+  if (fp32_simd() == Fp32Simd::Avx512) fn = out_position_major ? position_major_512(cw) : channel_major_512(cw);
+  if (!fn && !out_position_major) fn = sample_channel_major;
   // AVX2: two vectors of 8 channels, or (Cs_out 8, 24, ...) one vector at a time
   if (!fn) fn = cw.cs_out % 16 == 0 ? sample_position_major<6, 2> : sample_position_major<12, 1>;
   for (int s = 0; s < n; ++s) fn(cw, x + s * x_stride, act, y + s * y_stride);

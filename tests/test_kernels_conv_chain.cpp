@@ -107,13 +107,14 @@ TEST(ConvChainFp32, MatchesTheDirectKernelsOnEveryLayout) {
   }
 }
 
-// The AVX-512 and AVX2 chains give the same bits on the paper's shapes and on the AVX-512 blocks' edge cases, with
-// no ReLU (negative outputs kept) and inputs of both signs.
+// The AVX-512 and AVX2 chains give the same bits, position-major and channel-major, on the paper's shapes and on
+// the AVX-512 blocks' edge cases, with no ReLU (negative outputs kept) and inputs of both signs.
 TEST(ConvChainFp32, Avx512AndAvx2GiveTheSameBits) {
   if (fp32_simd() != Fp32Simd::Avx512) GTEST_SKIP() << "this CPU lacks AVX-512F (or it is disabled)";
   uint32_t seed = 1200;
   for (const Case& c : {Case{3, 1, 2, 77, 16, 2, "conv1"}, Case{3, 16, 1, 76, 16, 3, "conv2"},
-                        Case{3, 32, 1, 37, 32, 3, "Cs 32 -> 32, W_out 35"}}) {
+                        Case{3, 16, 1, 75, 8, 1, "conv3"}, Case{3, 32, 1, 37, 32, 3, "Cs 32 -> 32, W_out 35"},
+                        Case{2, 32, 1, 30, 5, 2, "Cs_in 32 -> 5 (Cs 8), W_out 29"}}) {
     SCOPED_TRACE(c.name);
     const bool in_pm = c.kh == 1;
     const auto x = random_uniform(static_cast<size_t>(c.n) * c.c_in * c.kh * c.w, -1.f, 1.f, seed++);
@@ -127,8 +128,16 @@ TEST(ConvChainFp32, Avx512AndAvx2GiveTheSameBits) {
       test::ScopedEnv env("GENER_CPU_DISABLE", "avx512f");
       conv_chain_forward(cw, c.n, xin.data(), Activation::None, true, y256.data());
     }
-    EXPECT_TRUE(all_close(y512, y256, 0.f, 0.f, "AVX-512 against AVX2"));
+    EXPECT_TRUE(all_close(y512, y256, 0.f, 0.f, "AVX-512 against AVX2, position-major"));
     EXPECT_TRUE(std::any_of(y512.begin(), y512.end(), [](float v) { return v < 0.f; })) << "no ReLU: negatives kept";
+    const size_t cm = static_cast<size_t>(c.n) * c.c_out * cw.w_out();
+    std::vector<float> c512(cm, 5.f), c256(cm, -5.f);
+    conv_chain_forward(cw, c.n, xin.data(), Activation::None, false, c512.data());
+    {
+      test::ScopedEnv env("GENER_CPU_DISABLE", "avx512f");
+      conv_chain_forward(cw, c.n, xin.data(), Activation::None, false, c256.data());
+    }
+    EXPECT_TRUE(all_close(c512, c256, 0.f, 0.f, "AVX-512 against AVX2, channel-major"));
   }
 }
 
