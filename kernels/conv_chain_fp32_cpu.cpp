@@ -200,6 +200,64 @@ __attribute__((target("avx512f"))) inline void sample_block_512(const ConvChainW
   }
 }
 
+// The same block with KW taps per (channel, row) group whose inputs are PS floats apart (the packing's offsets:
+// tap g * KW + k reads offset[g * KW] + k * PS): one input value broadcast into a register feeds the KW outputs
+// that read it, R + KW - 1 broadcasts for KW x R x V FMAs where the block above loads one per FMA row. Each output
+// still takes its taps in order (group by group, k = 0 .. KW within one: input positions ascending), so the bits
+// are the same.
+template <int R, int V, int KW, int PS>
+__attribute__((target("avx512f"))) inline void sample_block_512_reuse(const ConvChainWeights& cw, const float* xs,
+                                                                      int p0, int v0, Activation act, float* ys) {
+  const int groups = static_cast<int>(cw.offset.size()) / KW;
+  const float* x0 = xs + static_cast<size_t>(p0) * PS;
+  __m512 acc[R][V];
+#pragma GCC unroll 32
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) acc[r][v] = _mm512_setzero_ps();
+  const float* wt = cw.w.data() + 16 * v0;
+  const int* off = cw.offset.data();
+  for (int g = 0; g < groups; ++g, wt += KW * cw.cs_out) {
+    const float* xg = x0 + off[g * KW];
+    __m512 wv[KW][V];
+#pragma GCC unroll 4
+    for (int k = 0; k < KW; ++k)
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) wv[k][v] = _mm512_load_ps(wt + k * cw.cs_out + 16 * v);
+#pragma GCC unroll 40
+    for (int q = 0; q < R + KW - 1; ++q) {
+      const __m512 xb = _mm512_set1_ps(xg[q * PS]);
+#pragma GCC unroll 4
+      for (int k = 0; k < KW; ++k) {
+        const int r = q - k;
+        if (r < 0 || r >= R) continue;
+#pragma GCC unroll 4
+        for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(xb, wv[k][v], acc[r][v]);
+      }
+    }
+  }
+  const __m512 zero = _mm512_setzero_ps();
+#pragma GCC unroll 4
+  for (int v = 0; v < V; ++v) {
+    const __m512 bias = _mm512_load_ps(cw.bias.data() + 16 * (v0 + v));
+#pragma GCC unroll 32
+    for (int r = 0; r < R; ++r) {
+      __m512 e = _mm512_add_ps(acc[r][v], bias);
+      if (act == Activation::Relu) e = _mm512_max_ps(e, zero);
+      _mm512_storeu_ps(ys + static_cast<size_t>(p0 + r) * cw.cs_out + 16 * (v0 + v), e);
+    }
+  }
+}
+
+template <int R, int V, int KW, int PS>
+__attribute__((target("avx512f"))) void sample_position_major_512_reuse(const ConvChainWeights& cw, const float* xs,
+                                                                        Activation act, float* ys) {
+  const int wo = cw.w_out(), vecs = cw.cs_out / 16;
+  for (int v0 = 0; v0 < vecs; v0 += V)
+    for (int p0 = 0; p0 < wo; p0 += R)
+      sample_block_512_reuse<R, V, KW, PS>(cw, xs, std::min(p0, wo - R), v0, act, ys);
+}
+
 // Position-major output on AVX-512 (Cs_out a multiple of 16, W_out >= R): blocks of R positions, the last one
 // moved back to end at the last position (its overlap recomputes the same values).
 template <int R, int V, int PS>
@@ -250,6 +308,12 @@ using SampleFn = void (*)(const ConvChainWeights&, const float*, Activation, flo
 SampleFn position_major_512(const ConvChainWeights& cw) {
   constexpr int kR1 = 24, kR2 = 12;  // 24 accumulators of one vector, or 12 x 2
   const int ps = cw.in_position_major ? cw.cs_in : 1;
+  // 1 x 2 (conv1: a channel-major pair of rows) and 1 x 3 (conv2) kernels reuse each broadcast over their taps.
+  if (cw.cs_out % 16 == 0 && cw.cs_out % 32 != 0 && cw.w_out() >= kR1) {
+    if (cw.kw == 2 && ps == 1) return sample_position_major_512_reuse<kR1, 1, 2, 1>;
+    if (cw.kw == 3 && ps == 16) return sample_position_major_512_reuse<kR1, 1, 3, 16>;
+    if (cw.kw == 3 && ps == 32) return sample_position_major_512_reuse<kR1, 1, 3, 32>;
+  }
   if (cw.cs_out % 32 == 0 && cw.w_out() >= kR2) {
     if (ps == 1) return sample_position_major_512<kR2, 2, 1>;
     if (ps == 16) return sample_position_major_512<kR2, 2, 16>;

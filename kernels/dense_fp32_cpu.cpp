@@ -20,6 +20,7 @@ void convert(const LowpWeights& lw, int n, const float* x, LowpActs& a) {
   a.in_place_end = n / kRowPad * kRowPad;
   a.stride = static_cast<size_t>(K) * sizeof(float);
   amx::size_at_least(a.data, a.stride * kRowPad);
+  if (n == a.in_place_end) return;  // whole blocks only: the kernels read nothing from the copy
   const size_t copied = static_cast<size_t>(n - a.in_place_end) * a.stride;
   std::memcpy(a.data.data(), x + static_cast<size_t>(a.in_place_end) * K, copied);
   // Padding rows: their outputs are discarded, but stale bytes there could be subnormal floats, whose FMAs take
