@@ -1,16 +1,19 @@
 // conv_chain_fp32_cpu.cpp — the position-major fp32 convolution of conv_chain_fp32.h on AVX2 + FMA and AVX-512:
 // per block of positions and 8, 16 or 32 output channels, one weight vector load and one input broadcast per FMA
 // row; the last AVX2 block repeats its last position, the last AVX-512 block is moved back to end at the last
-// position (reads stay inside the sample, only real positions are stored). A channel-major output (AVX2 on either
-// CPU) is transposed 8 x 8 in registers.
+// position (reads stay inside the sample, only real positions are stored). A channel-major output is transposed
+// 8 x 8 in registers; on AVX-512 a 1-tap convolution from 16 channels (conv3) holds two positions per vector and
+// transposes 64-bit pairs.
 #include "kernels/conv_chain_fp32.h"
 
-// GCC 12 flags its own avx512fintrin.h max/undefined-vector helpers as maybe-uninitialized (a known false
-// positive); the warning is silenced for this file only.
+// GCC 12 flags its own avx512fintrin.h helpers (max, permutes: their _mm512_undefined_* pass-through operand) as
+// (maybe-)uninitialized, a known false positive; the warnings are silenced for this file only.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "kernels/check.h"
 #include "kernels/cpu_features.h"
@@ -302,6 +305,81 @@ __attribute__((target("avx512f,avx512vl,avx2,fma"))) void sample_channel_major_5
   }
 }
 
+// 8 x 8 transpose of 64-bit elements: r[i] element c → r[c] element i (three shuffles per row).
+__attribute__((target("avx512f"))) inline void transpose8x64(__m512d (&r)[8]) {
+  __m512d t[8], v[8];
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) {
+    t[2 * i] = _mm512_unpacklo_pd(r[2 * i], r[2 * i + 1]);      // 128-bit lane j: (r[2i], r[2i+1]) element 2j
+    t[2 * i + 1] = _mm512_unpackhi_pd(r[2 * i], r[2 * i + 1]);  // element 2j + 1
+  }
+#pragma GCC unroll 2
+  for (int o = 0; o < 2; ++o) {  // o: even or odd elements
+    v[4 * o + 0] = _mm512_shuffle_f64x2(t[o], t[o + 2], 0x88);      // lanes 0, 2 of each
+    v[4 * o + 1] = _mm512_shuffle_f64x2(t[o + 4], t[o + 6], 0x88);
+    v[4 * o + 2] = _mm512_shuffle_f64x2(t[o], t[o + 2], 0xDD);      // lanes 1, 3 of each
+    v[4 * o + 3] = _mm512_shuffle_f64x2(t[o + 4], t[o + 6], 0xDD);
+    r[o + 0] = _mm512_shuffle_f64x2(v[4 * o], v[4 * o + 1], 0x88);  // element o
+    r[o + 4] = _mm512_shuffle_f64x2(v[4 * o], v[4 * o + 1], 0xDD);  // element o + 4
+    r[o + 2] = _mm512_shuffle_f64x2(v[4 * o + 2], v[4 * o + 3], 0x88);
+    r[o + 6] = _mm512_shuffle_f64x2(v[4 * o + 2], v[4 * o + 3], 0xDD);
+  }
+}
+
+// Channel-major output of a 1-tap convolution over a position-major input of 16 channels (conv3: 16 → 8, Cs_out 8)
+// on AVX-512, with a position pair per zmm vector: lane 2c + h holds output channel c of position 2r + h. A block of
+// 24 pairs first interleaves its inputs (two vpermt2ps per pair) into a local buffer, so that one 64-bit broadcast
+// gives both positions' value of an input channel; then per input channel one FMA per pair, the weight row
+// duplicated lane by lane. Each output is the same FMA chain (input channels in order from zero, + bias, the
+// activation) as the other kernels; 8 pairs x 8 channels then transpose as 64-bit elements into 16 positions of 8
+// channel rows.
+__attribute__((target("avx512f"))) void sample_channel_major_pairs_512(const ConvChainWeights& cw, const float* xs,
+                                                                       Activation act, float* ys) {
+  constexpr int R = 24;  // pairs per block
+  const int wo = cw.w_out(), taps = cw.c_in;
+  alignas(64) float buf[R * 32];
+  const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  const __m512i dup = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+  const __m512 bias = _mm512_permutexvar_ps(dup, _mm512_zextps256_ps512(_mm256_load_ps(cw.bias.data())));
+  const __m512 zero = _mm512_setzero_ps();
+  for (int q = 0; q < wo; q += 2 * R) {
+    const int p0 = std::min(q, wo - 2 * R);
+#pragma GCC unroll 24
+    for (int r = 0; r < R; ++r) {
+      const __m512 a = _mm512_loadu_ps(xs + static_cast<size_t>(p0 + 2 * r) * 16);
+      const __m512 b = _mm512_loadu_ps(xs + static_cast<size_t>(p0 + 2 * r + 1) * 16);
+      _mm512_store_ps(buf + 32 * r, _mm512_permutex2var_ps(a, lo, b));
+      _mm512_store_ps(buf + 32 * r + 16, _mm512_permutex2var_ps(a, hi, b));
+    }
+    __m512 acc[R];
+#pragma GCC unroll 24
+    for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
+    for (int t = 0; t < taps; ++t) {
+      const __m512 wv = _mm512_permutexvar_ps(dup, _mm512_zextps256_ps512(_mm256_load_ps(cw.w.data() + 8 * t)));
+#pragma GCC unroll 24
+      for (int r = 0; r < R; ++r) {
+        double pair;
+        std::memcpy(&pair, buf + 32 * r + 2 * t, sizeof pair);
+        acc[r] = _mm512_fmadd_ps(_mm512_castpd_ps(_mm512_set1_pd(pair)), wv, acc[r]);
+      }
+    }
+#pragma GCC unroll 3
+    for (int g = 0; g < R / 8; ++g) {
+      __m512d rows[8];
+#pragma GCC unroll 8
+      for (int i = 0; i < 8; ++i) {
+        __m512 e = _mm512_add_ps(acc[8 * g + i], bias);
+        if (act == Activation::Relu) e = _mm512_max_ps(e, zero);
+        rows[i] = _mm512_castps_pd(e);
+      }
+      transpose8x64(rows);
+      for (int c = 0; c < cw.c_out; ++c)
+        _mm512_storeu_ps(ys + static_cast<size_t>(c) * wo + p0 + 16 * g, _mm512_castpd_ps(rows[c]));
+    }
+  }
+}
+
 using SampleFn = void (*)(const ConvChainWeights&, const float*, Activation, float*);
 
 // The AVX-512 position-major kernel for this shape, or null (then the AVX2 one runs).
@@ -330,6 +408,7 @@ SampleFn position_major_512(const ConvChainWeights& cw) {
 SampleFn channel_major_512(const ConvChainWeights& cw) {
   const int ps = cw.in_position_major ? cw.cs_in : 1;
   if (cw.cs_out != 8 || cw.w_out() < 24) return nullptr;
+  if (ps == 16 && cw.kw == 1 && cw.w_out() >= 48) return sample_channel_major_pairs_512;  // conv3
   if (ps == 1) return sample_channel_major_512<1>;
   if (ps == 16) return sample_channel_major_512<16>;
   if (ps == 32) return sample_channel_major_512<32>;

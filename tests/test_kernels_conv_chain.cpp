@@ -66,7 +66,8 @@ TEST(ConvChainFp32, MatchesTheDirectKernelsOnEveryLayout) {
   if (fp32_simd() == Fp32Simd::None) GTEST_SKIP() << "this CPU lacks AVX2 + FMA (or it is disabled)";
   // Cs_out 16 with W_out >= 24 and Cs_out 32 with W_out >= 12 take the AVX-512 blocks (24 x 1 and 12 x 2 vectors,
   // the last block moved back over the one before; with 2 or 3 taps per row those that reuse each broadcast), a
-  // channel-major Cs_out 8 the 24-position ymm block; the rest (Cs_out 24, 40, narrower outputs) the AVX2 kernel.
+  // channel-major Cs_out 8 the 24-position ymm block, or from 16 channels with 1 tap and W_out >= 48 the
+  // position-pair block (conv3); the rest (Cs_out 24, 40, narrower outputs) the AVX2 kernel.
   const std::vector<Case> cases{
       {7, 1, 2, 536, 16, 2, "conv1, L = 536"},           {7, 16, 1, 535, 16, 3, "conv2"},
       {1, 16, 1, 533, 8, 1, "conv3, batch 1"},           {7, 5, 1, 17, 7, 2, "5 -> 7, width 17"},
@@ -75,7 +76,9 @@ TEST(ConvChainFp32, MatchesTheDirectKernelsOnEveryLayout) {
       {3, 16, 1, 25, 16, 3, "Cs 16, W_out 23: narrower than a block"},
       {2, 16, 1, 103, 32, 3, "Cs 32, W_out 101"},        {2, 24, 1, 14, 30, 3, "24 -> 30 (Cs 32), W_out 12"},
       {2, 24, 1, 13, 30, 3, "Cs 32, W_out 11"},          {1000, 32, 1, 40, 16, 2, "32 -> 16 (Cs_in 32), batch 1000"},
-      {2, 32, 1, 60, 16, 3, "Cs_in 32 -> 16, 3 taps"},   {2, 3, 1, 40, 16, 2, "3 -> 16, 2 taps"}};
+      {2, 32, 1, 60, 16, 3, "Cs_in 32 -> 16, 3 taps"},   {2, 3, 1, 40, 16, 2, "3 -> 16, 2 taps"},
+      {3, 11, 1, 61, 5, 1, "11 -> 5, 1 tap, W_out 61"},  {2, 16, 1, 48, 8, 1, "16 -> 8, W_out 48: one pair block"},
+      {2, 16, 1, 47, 8, 1, "16 -> 8, W_out 47"}};
   const char* outer = std::getenv("GENER_CPU_DISABLE");
   const std::string keep = outer ? outer : "";
   for (const char* off : isas_here()) {
