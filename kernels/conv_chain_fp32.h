@@ -43,4 +43,11 @@ size_t conv_chain_out_floats(const ConvChainWeights& cw, int n);
 void conv_chain_forward(const ConvChainWeights& cw, int n, const float* x, Activation act, bool out_position_major,
                         float* y);
 
+// conv1 → conv2 as one pass on AVX-512 (2 taps over a channel-major input into 16 channels, then 3 taps into 16):
+// first's output stays in a block buffer in L1. The same bits as the two conv_chain_forward calls it replaces.
+bool conv_chain_fusable(const ConvChainWeights& first, const ConvChainWeights& second);
+// y: second's position-major output (N, W_out, 16). Throws unless conv_chain_fusable.
+void conv_chain_forward_fused(const ConvChainWeights& first, const ConvChainWeights& second, int n, const float* x,
+                              Activation act1, Activation act2, float* y);
+
 }  // namespace gener::kernels

@@ -208,11 +208,11 @@ __attribute__((target("avx512f"))) inline void sample_block_512(const ConvChainW
 // that read it, R + KW - 1 broadcasts for KW x R x V FMAs where the block above loads one per FMA row. Each output
 // still takes its taps in order (group by group, k = 0 .. KW within one: input positions ascending), so the bits
 // are the same.
+// x0: the block's first input position, y0: its first output position (rows of cs_out floats).
 template <int R, int V, int KW, int PS>
-__attribute__((target("avx512f"))) inline void sample_block_512_reuse(const ConvChainWeights& cw, const float* xs,
-                                                                      int p0, int v0, Activation act, float* ys) {
+__attribute__((target("avx512f"))) inline void block_512_reuse(const ConvChainWeights& cw, const float* x0, int v0,
+                                                               Activation act, float* y0) {
   const int groups = static_cast<int>(cw.offset.size()) / KW;
-  const float* x0 = xs + static_cast<size_t>(p0) * PS;
   __m512 acc[R][V];
 #pragma GCC unroll 32
   for (int r = 0; r < R; ++r)
@@ -247,7 +247,7 @@ __attribute__((target("avx512f"))) inline void sample_block_512_reuse(const Conv
     for (int r = 0; r < R; ++r) {
       __m512 e = _mm512_add_ps(acc[r][v], bias);
       if (act == Activation::Relu) e = _mm512_max_ps(e, zero);
-      _mm512_storeu_ps(ys + static_cast<size_t>(p0 + r) * cw.cs_out + 16 * (v0 + v), e);
+      _mm512_storeu_ps(y0 + static_cast<size_t>(r) * cw.cs_out + 16 * (v0 + v), e);
     }
   }
 }
@@ -257,8 +257,28 @@ __attribute__((target("avx512f"))) void sample_position_major_512_reuse(const Co
                                                                         Activation act, float* ys) {
   const int wo = cw.w_out(), vecs = cw.cs_out / 16;
   for (int v0 = 0; v0 < vecs; v0 += V)
-    for (int p0 = 0; p0 < wo; p0 += R)
-      sample_block_512_reuse<R, V, KW, PS>(cw, xs, std::min(p0, wo - R), v0, act, ys);
+    for (int q = 0; q < wo; q += R) {
+      const int p0 = std::min(q, wo - R);
+      block_512_reuse<R, V, KW, PS>(cw, xs + static_cast<size_t>(p0) * PS, v0, act,
+                                    ys + static_cast<size_t>(p0) * cw.cs_out);
+    }
+}
+
+// conv1 → conv2 in one pass (the pair's two rows, 2 taps, 16 channels → 3 taps, 16 channels): per block of conv2's
+// 24 output positions, conv1's 26 input positions go to a buffer on the stack (recomputed where blocks overlap,
+// the same values) and conv2 reads them there, so conv1's output never leaves L1.
+constexpr int kFusedR = 24, kFusedKw2 = 3, kFusedKw1 = 2;
+__attribute__((target("avx512f"))) void sample_fused12_512(const ConvChainWeights& c1, const ConvChainWeights& c2,
+                                                           const float* xs, Activation act1, Activation act2,
+                                                           float* ys) {
+  constexpr int R1 = kFusedR + kFusedKw2 - 1;
+  alignas(64) float buf[R1 * 16];
+  const int wo = c2.w_out();
+  for (int q = 0; q < wo; q += kFusedR) {
+    const int p0 = std::min(q, wo - kFusedR);
+    block_512_reuse<R1, 1, kFusedKw1, 1>(c1, xs + p0, 0, act1, buf);
+    block_512_reuse<kFusedR, 1, kFusedKw2, 16>(c2, buf, 0, act2, ys + static_cast<size_t>(p0) * 16);
+  }
 }
 
 // Position-major output on AVX-512 (Cs_out a multiple of 16, W_out >= R): blocks of R positions, the last one
@@ -416,6 +436,22 @@ SampleFn channel_major_512(const ConvChainWeights& cw) {
 }
 
 }  // namespace
+
+bool conv_chain_fusable(const ConvChainWeights& first, const ConvChainWeights& second) {
+  return fp32_simd() == Fp32Simd::Avx512 && !first.in_position_major && first.cs_out == 16 &&
+         first.kw == kFusedKw1 && second.in_position_major && second.cs_in == 16 && second.c_in == first.c_out && second.kh == 1 &&
+         second.kw == kFusedKw2 && second.cs_out == 16 && second.w_in == first.w_out() && second.w_out() >= kFusedR;
+}
+
+void conv_chain_forward_fused(const ConvChainWeights& first, const ConvChainWeights& second, int n, const float* x,
+                              Activation act1, Activation act2, float* y) {
+  GENER_CHECK(conv_chain_fusable(first, second), "conv_chain_forward_fused: these two convolutions ("
+                                                     << first.c_in << " -> " << first.c_out << " -> " << second.c_out
+                                                     << ") do not fuse on this CPU (AVX-512F needed)");
+  const size_t x_stride = static_cast<size_t>(first.c_in) * first.kh * first.w_in;
+  const size_t y_stride = static_cast<size_t>(second.w_out()) * second.cs_out;
+  for (int s = 0; s < n; ++s) sample_fused12_512(first, second, x + s * x_stride, act1, act2, y + s * y_stride);
+}
 
 void conv_chain_forward(const ConvChainWeights& cw, int n, const float* x, Activation act, bool out_position_major,
                         float* y) {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "kernels/conv2d.h"
@@ -176,6 +177,51 @@ TEST(ConvChainFp32, PaperChainEqualsThreeConvolutions) {
   conv_chain_forward(c2b, n, a1.data(), Activation::Relu, true, a2.data());
   conv_chain_forward(c3, n, a2.data(), Activation::Relu, false, y.data());
   EXPECT_FALSE(all_close(y, ref, 0.f, 0.f, "a moved weight must change the chain's output"));
+}
+
+// conv1 → conv2 fused on AVX-512 gives the bits of the two chain convolutions one after the other: the paper's
+// shapes at L = 536 and at widths whose last block overlaps the one before, or is the only one; other shapes do not
+// fuse, nor does a CPU without AVX-512F (then the fused call throws).
+TEST(ConvChainFp32, FusedConv1Conv2EqualsTheTwoConvolutions) {
+  if (fp32_simd() != Fp32Simd::Avx512) GTEST_SKIP() << "this CPU lacks AVX-512F (or it is disabled)";
+  uint32_t seed = 1300;
+  for (const auto& [n, L, c1, c2] : {std::tuple{7, 536, 16, 16}, std::tuple{3, 27, 16, 16}, std::tuple{2, 40, 11, 16},
+                                     std::tuple{1000, 30, 16, 13}}) {
+    SCOPED_TRACE("batch " + std::to_string(n) + ", L = " + std::to_string(L) + ", " + std::to_string(c1) + " -> " +
+                 std::to_string(c2) + " channels");
+    const auto x = random_uniform(static_cast<size_t>(n) * 2 * L, -2.f, 2.f, seed++);
+    const auto w1 = random_uniform(static_cast<size_t>(c1) * 4, -0.5f, 0.5f, seed++);
+    const auto b1 = random_uniform(c1, -0.2f, 0.2f, seed++);
+    const auto w2 = random_uniform(static_cast<size_t>(c2) * c1 * 3, -0.4f, 0.4f, seed++);
+    const auto b2 = random_uniform(c2, -0.2f, 0.2f, seed++);
+    const ConvChainWeights p1 = conv_chain_pack(c1, 1, 2, 2, L, false, w1.data(), b1.data());
+    const ConvChainWeights p2 = conv_chain_pack(c2, c1, 1, 3, L - 1, true, w2.data(), b2.data());
+    ASSERT_TRUE(conv_chain_fusable(p1, p2));
+    std::vector<float> a1(conv_chain_out_floats(p1, n)), two(conv_chain_out_floats(p2, n), 1.f), one(two.size(), 2.f);
+    conv_chain_forward(p1, n, x.data(), Activation::Relu, true, a1.data());
+    conv_chain_forward(p2, n, a1.data(), Activation::None, true, two.data());
+    conv_chain_forward_fused(p1, p2, n, x.data(), Activation::Relu, Activation::None, one.data());
+    EXPECT_TRUE(all_close(one, two, 0.f, 0.f, "fused against one after the other"));
+    EXPECT_TRUE(std::any_of(one.begin(), one.end(), [](float v) { return v < 0.f; })) << "no ReLU: negatives kept";
+  }
+  const std::vector<float> w(16 * 16 * 3, 0.1f), b(32, 0.f);
+  const ConvChainWeights p1 = conv_chain_pack(16, 1, 2, 2, 30, false, w.data(), b.data());
+  EXPECT_FALSE(conv_chain_fusable(p1, conv_chain_pack(16, 16, 1, 3, 28, true, w.data(), b.data())))
+      << "conv2's W_out 26 after a conv1 of W_out 29: widths differ";
+  EXPECT_FALSE(conv_chain_fusable(p1, conv_chain_pack(20, 16, 1, 3, 29, true, w.data(), b.data()))) << "Cs_out 24";
+  EXPECT_FALSE(conv_chain_fusable(p1, conv_chain_pack(16, 16, 1, 2, 29, true, w.data(), b.data()))) << "2 taps";
+  const ConvChainWeights narrow = conv_chain_pack(16, 1, 2, 2, 26, false, w.data(), b.data());
+  EXPECT_FALSE(conv_chain_fusable(narrow, conv_chain_pack(16, 16, 1, 3, 25, true, w.data(), b.data())))
+      << "conv2's W_out 23 is narrower than a block";
+  const ConvChainWeights p2 = conv_chain_pack(16, 16, 1, 3, 29, true, w.data(), b.data());
+  ASSERT_TRUE(conv_chain_fusable(p1, p2));
+  test::ScopedEnv env("GENER_CPU_DISABLE", "avx512f");
+  EXPECT_FALSE(conv_chain_fusable(p1, p2)) << "AVX-512F hidden";
+  const std::vector<float> x(2 * 30, 1.f);
+  std::vector<float> y(conv_chain_out_floats(p2, 1));
+  test::expect_error(
+      [&] { conv_chain_forward_fused(p1, p2, 1, x.data(), Activation::Relu, Activation::Relu, y.data()); },
+      {"conv_chain_forward_fused", "AVX-512F"});
 }
 
 TEST(ConvChainFp32, RejectsBadShapes) {

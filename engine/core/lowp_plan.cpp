@@ -104,6 +104,13 @@ void LowpPlan::pack(const Graph& g, const float* fparams) {
     const k::LowpKernel kernel = amx ? k::LowpKernel::Best : k::LowpKernel::Avx512;
     if (l.chain) {
       l.chain_w = k::conv_chain_pack(n.conv.c_out, n.conv.c_in, n.conv.kh, n.conv.kw, n.conv.w, l.fed, w, b);
+      if (l.fed) {  // conv1 → conv2 in one kernel where the shapes and the CPU allow (decided with both packed)
+        Layer& a = layers_[static_cast<size_t>(&l - layers_.data()) - 1];
+        const bool fuse = a.chain && a.into == static_cast<int>(&l - layers_.data()) &&
+                          k::conv_chain_fusable(a.chain_w, l.chain_w);
+        a.fused_into = fuse;
+        l.fused_from = fuse ? static_cast<int>(&l - layers_.data()) - 1 : -1;
+      }
     } else if (l.full_height) {
       l.w = k::conv_full_height_pack(n.conv.c_out, n.conv.c_in, n.conv.kh, n.conv.kw, w, b);
     } else if (l.position_major) {  // the conv before writes (W, C)-major: the weights follow
@@ -162,8 +169,25 @@ void LowpPlan::forward(size_t i, int B, const float* x, float* y, LowpScratch& s
     return;
   }
   if (l.chain) {  // fp32: from x or the layer before's position-major output, into the next or into y
+    if (l.fused_into) {  // runs inside the next layer's kernel, on this input
+      scratch.fused_x = x;
+      scratch.fed = -1;
+      return;
+    }
     const float* src = x;
     int out = 0;
+    if (l.fused_from >= 0) {
+      GENER_CHECK(scratch.fused_x, "LowpPlan: node " << i << " runs before the layer fused into it");
+      const Layer& a = layers_[static_cast<size_t>(l.fused_from)];
+      GENER_CHECK(l.into >= 0, "LowpPlan: a fused convolution pair must hand over to the next layer");
+      auto& dst = scratch.acts[0].data;
+      if (dst.size() < chain_out_bytes(l, B)) dst.resize(chain_out_bytes(l, B));  // within reserve: no allocation
+      k::conv_chain_forward_fused(a.chain_w, l.chain_w, B, scratch.fused_x, a.act, l.act,
+                                  reinterpret_cast<float*>(dst.data()));
+      scratch.fused_x = nullptr;
+      scratch.fed = 0;
+      return;
+    }
     if (l.fed) {
       GENER_CHECK(scratch.fed >= 0, "LowpPlan: node " << i << " runs before the layer that writes its input");
       src = reinterpret_cast<const float*>(scratch.acts[scratch.fed].data.data());

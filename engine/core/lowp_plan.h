@@ -9,7 +9,8 @@
 // its output straight into the next layer's input layout (conv1 → conv2 → conv3 → cnn.fc1), so the CNN branch
 // holds no fp32 tensor between the pair gather and fc1's output. fp32 (AVX2 or AVX-512) chains the
 // convolutions the same way in fp32 (kernels/conv_chain_fp32.h: conv1 → conv2 → conv3 position-major, conv3 writing
-// the channel-major tensor fc1 reads), to the same bits as the direct kernels.
+// the channel-major tensor fc1 reads), to the same bits as the direct kernels; on AVX-512 conv1 runs inside conv2's
+// kernel (kernels::conv_chain_forward_fused), its output held block by block in L1.
 #pragma once
 #include <cstddef>
 #include <vector>
@@ -26,6 +27,7 @@ namespace gener::core {
 struct LowpScratch {
   kernels::LowpActs acts[2];
   int fed = -1;  // acts[fed] holds the input of the layer that runs next (written by the one before), or -1
+  const float* fused_x = nullptr;  // fp32: the input of a chain convolution that runs inside the next one
 };
 
 class LowpPlan {
@@ -71,6 +73,8 @@ class LowpPlan {
     bool fed = false;   // this layer's input is written by the layer before it
     bool position_major = false;  // dense over a conv output read (W, C)-major: weights permuted at packing
     bool chain = false;  // fp32: a convolution of kernels/conv_chain_fp32.h (chain_w, not w)
+    int fused_from = -1;  // fp32 chain: the layer before runs inside this one's kernel (conv_chain_forward_fused)
+    bool fused_into = false;  // ... and this is that layer: its forward only hands its input on
     kernels::ConvChainWeights chain_w;
     kernels::LowpWeights w;
     std::vector<float> head_w;  // the head: fp32 (out, in)
