@@ -9,6 +9,7 @@
 #include <omp.h>
 
 #include "engine/core/fold_bn.h"
+#include "engine/core/lane_barrier.h"
 #include "engine/core/lowp_plan.h"
 #include "engine/core/network.h"
 #include "kernels/batchnorm.h"
@@ -191,7 +192,7 @@ class CpuNetwork final : public Network {
       if (nan_fill_) poison(l.arena);
       forward(buf, pairs + 2 * static_cast<size_t>(r0), labels + r0, r1 - r0, /*train=*/true, step);
       backward(buf, labels + r0, r1 - r0, step);
-#pragma omp barrier
+      lane_barrier_.wait(lanes);
       // The weight gradients: lane 0's buffer plus the others' in lane order, each thread a slice of it.
       const size_t np = grads_.size();
       const size_t p0 = np * static_cast<size_t>(t) / lanes, p1 = np * static_cast<size_t>(t + 1) / lanes;
@@ -332,7 +333,7 @@ class CpuNetwork final : public Network {
     else
       k::act_bn_lane_stats_cpu(s, n.act, x, my_mean, my_m2);
     b.lane->run_stats_ready = false;
-#pragma omp barrier
+    lane_barrier_.wait(L);
     double *mean = b.lane->stats.data(), *var = mean + C, *counts = mean + 4 * static_cast<size_t>(max_bn_c_);
     for (int u = 0; u < L; ++u)
       counts[u] = static_cast<double>(lane_row(b.batch, L, u + 1) - lane_row(b.batch, L, u)) * n.bn_s;
@@ -358,7 +359,7 @@ class CpuNetwork final : public Network {
     k::act_bn_dropout_backward_lane_sums_cpu(s, bn_params(b, n, step), n.act, x, saved, b.grad(n.out[0]), dx,
                                              slot_sums(slot, b, C, 0, b.lane_index),
                                              slot_sums(slot, b, C, 1, b.lane_index));
-#pragma omp barrier
+    lane_barrier_.wait(L);
     double *sum_g = b.lane->stats.data(), *sum_gx = sum_g + C;
     for (int c = 0; c < C; ++c) {
       double g = 0, d = 0;
@@ -516,6 +517,7 @@ class CpuNetwork final : public Network {
   std::vector<float> aux_;
   std::vector<TrainLane> train_lanes_;  // training: one lane per thread
   std::vector<double> lane_sums_;       // training: the lanes' batchnorm meeting slots
+  LaneBarrier lane_barrier_;            // training: where the lanes meet (spin briefly, then sleep)
   int max_bn_c_ = 1;
   std::vector<float> expr_;
   std::vector<Lane> lanes_;
