@@ -204,7 +204,7 @@ TEST(ConvChainFp32, FusedConv1Conv2EqualsTheTwoConvolutions) {
     EXPECT_TRUE(all_close(one, two, 0.f, 0.f, "fused against one after the other"));
     EXPECT_TRUE(std::any_of(one.begin(), one.end(), [](float v) { return v < 0.f; })) << "no ReLU: negatives kept";
   }
-  const std::vector<float> w(16 * 16 * 3, 0.1f), b(32, 0.f);
+  const std::vector<float> w(32 * 16 * 3, 0.1f), b(32, 0.f);  // room for the largest shape below (20 x 16 x 3)
   const ConvChainWeights p1 = conv_chain_pack(16, 1, 2, 2, 30, false, w.data(), b.data());
   EXPECT_FALSE(conv_chain_fusable(p1, conv_chain_pack(16, 16, 1, 3, 28, true, w.data(), b.data())))
       << "conv2's W_out 26 after a conv1 of W_out 29: widths differ";
