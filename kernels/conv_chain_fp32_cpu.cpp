@@ -164,53 +164,19 @@ __attribute__((target("avx2,fma"))) void sample_channel_major(const ConvChainWei
 
 // ---- AVX-512: a position's 16 output channels are one zmm vector ----
 
-// R positions p0 .. p0 + R (all inside the sample), output vectors [v0, v0 + V) of 16 channels, input positions PS
-// floats apart: per tap, V weight loads and R broadcasts (FMAs with a memory operand) feed R x V FMAs.
-template <int R, int V, int PS>
-__attribute__((target("avx512f"))) inline void sample_block_512(const ConvChainWeights& cw, const float* xs, int p0,
-                                                                int v0, Activation act, float* ys) {
-  const int taps = static_cast<int>(cw.offset.size());
-  const float* x0 = xs + static_cast<size_t>(p0) * PS;
-  __m512 acc[R][V];
-#pragma GCC unroll 32
-  for (int r = 0; r < R; ++r)
-#pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) acc[r][v] = _mm512_setzero_ps();
-  const float* wt = cw.w.data() + 16 * v0;
-  const int* off = cw.offset.data();
-  for (int t = 0; t < taps; ++t, wt += cw.cs_out) {
-    const float* xt = x0 + off[t];
-    __m512 wv[V];
-#pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) wv[v] = _mm512_load_ps(wt + 16 * v);
-#pragma GCC unroll 32
-    for (int r = 0; r < R; ++r) {
-      const __m512 xb = _mm512_set1_ps(xt[r * PS]);
-#pragma GCC unroll 4
-      for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(xb, wv[v], acc[r][v]);
-    }
-  }
-  const __m512 zero = _mm512_setzero_ps();
-#pragma GCC unroll 4
-  for (int v = 0; v < V; ++v) {
-    const __m512 bias = _mm512_load_ps(cw.bias.data() + 16 * (v0 + v));
-#pragma GCC unroll 32
-    for (int r = 0; r < R; ++r) {
-      __m512 e = _mm512_add_ps(acc[r][v], bias);
-      if (act == Activation::Relu) e = _mm512_max_ps(e, zero);
-      _mm512_storeu_ps(ys + static_cast<size_t>(p0 + r) * cw.cs_out + 16 * (v0 + v), e);
-    }
-  }
+__attribute__((target("avx512f"))) inline __m512 epilogue(__m512 a, __m512 bias, Activation act) {
+  const __m512 e = _mm512_add_ps(a, bias);
+  return act == Activation::Relu ? _mm512_max_ps(e, _mm512_setzero_ps()) : e;
 }
 
-// The same block with KW taps per (channel, row) group whose inputs are PS floats apart (the packing's offsets:
-// tap g * KW + k reads offset[g * KW] + k * PS): one input value broadcast into a register feeds the KW outputs
-// that read it, R + KW - 1 broadcasts for KW x R x V FMAs where the block above loads one per FMA row. Each output
-// still takes its taps in order (group by group, k = 0 .. KW within one: input positions ascending), so the bits
-// are the same.
+// R positions (all inside the sample) x output vectors [v0, v0 + V) of 16 channels, input positions PS floats
+// apart, taps in groups of KW whose inputs are PS floats apart too (the packing's offsets: tap g * KW + k reads
+// offset[g * KW] + k * PS; KW = 1 serves any kernel width). One input value broadcast into a register feeds the KW
+// outputs that read it: R + KW - 1 broadcasts and KW x V weight loads for KW x R x V FMAs. Each output still takes
+// its taps in order (group by group, k = 0 .. KW within one: input positions ascending), so the bits are the same.
 // x0: the block's first input position, y0: its first output position (rows of cs_out floats).
 template <int R, int V, int KW, int PS>
-__attribute__((target("avx512f"))) inline void block_512_reuse(const ConvChainWeights& cw, const float* x0, int v0,
+__attribute__((target("avx512f"))) inline void block_512(const ConvChainWeights& cw, const float* x0, int v0,
                                                                Activation act, float* y0) {
   const int groups = static_cast<int>(cw.offset.size()) / KW;
   __m512 acc[R][V];
@@ -239,28 +205,25 @@ __attribute__((target("avx512f"))) inline void block_512_reuse(const ConvChainWe
       }
     }
   }
-  const __m512 zero = _mm512_setzero_ps();
 #pragma GCC unroll 4
   for (int v = 0; v < V; ++v) {
     const __m512 bias = _mm512_load_ps(cw.bias.data() + 16 * (v0 + v));
 #pragma GCC unroll 32
-    for (int r = 0; r < R; ++r) {
-      __m512 e = _mm512_add_ps(acc[r][v], bias);
-      if (act == Activation::Relu) e = _mm512_max_ps(e, zero);
-      _mm512_storeu_ps(y0 + static_cast<size_t>(r) * cw.cs_out + 16 * (v0 + v), e);
-    }
+    for (int r = 0; r < R; ++r)
+      _mm512_storeu_ps(y0 + static_cast<size_t>(r) * cw.cs_out + 16 * (v0 + v), epilogue(acc[r][v], bias, act));
   }
 }
 
+// Position-major output on AVX-512 (Cs_out a multiple of 16 V, W_out >= R): blocks of R positions, the last one
+// moved back to end at the last position (its overlap recomputes the same values).
 template <int R, int V, int KW, int PS>
-__attribute__((target("avx512f"))) void sample_position_major_512_reuse(const ConvChainWeights& cw, const float* xs,
-                                                                        Activation act, float* ys) {
+__attribute__((target("avx512f"))) void sample_position_major_512(const ConvChainWeights& cw, const float* xs,
+                                                                  Activation act, float* ys) {
   const int wo = cw.w_out(), vecs = cw.cs_out / 16;
   for (int v0 = 0; v0 < vecs; v0 += V)
     for (int q = 0; q < wo; q += R) {
       const int p0 = std::min(q, wo - R);
-      block_512_reuse<R, V, KW, PS>(cw, xs + static_cast<size_t>(p0) * PS, v0, act,
-                                    ys + static_cast<size_t>(p0) * cw.cs_out);
+      block_512<R, V, KW, PS>(cw, xs + static_cast<size_t>(p0) * PS, v0, act, ys + static_cast<size_t>(p0) * cw.cs_out);
     }
 }
 
@@ -276,19 +239,9 @@ __attribute__((target("avx512f"))) void sample_fused12_512(const ConvChainWeight
   const int wo = c2.w_out();
   for (int q = 0; q < wo; q += kFusedR) {
     const int p0 = std::min(q, wo - kFusedR);
-    block_512_reuse<R1, 1, kFusedKw1, 1>(c1, xs + p0, 0, act1, buf);
-    block_512_reuse<kFusedR, 1, kFusedKw2, 16>(c2, buf, 0, act2, ys + static_cast<size_t>(p0) * 16);
+    block_512<R1, 1, kFusedKw1, 1>(c1, xs + p0, 0, act1, buf);
+    block_512<kFusedR, 1, kFusedKw2, 16>(c2, buf, 0, act2, ys + static_cast<size_t>(p0) * 16);
   }
-}
-
-// Position-major output on AVX-512 (Cs_out a multiple of 16, W_out >= R): blocks of R positions, the last one
-// moved back to end at the last position (its overlap recomputes the same values).
-template <int R, int V, int PS>
-__attribute__((target("avx512f"))) void sample_position_major_512(const ConvChainWeights& cw, const float* xs,
-                                                                  Activation act, float* ys) {
-  const int wo = cw.w_out(), vecs = cw.cs_out / 16;
-  for (int v0 = 0; v0 < vecs; v0 += V)
-    for (int p0 = 0; p0 < wo; p0 += R) sample_block_512<R, V, PS>(cw, xs, std::min(p0, wo - R), v0, act, ys);
 }
 
 // Channel-major output on AVX-512 (Cs_out 8, W_out >= 24): 24 positions x 8 channels in 24 of the 32 ymm
@@ -362,7 +315,6 @@ __attribute__((target("avx512f"))) void sample_channel_major_pairs_512(const Con
   const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
   const __m512i dup = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
   const __m512 bias = _mm512_permutexvar_ps(dup, _mm512_zextps256_ps512(_mm256_load_ps(cw.bias.data())));
-  const __m512 zero = _mm512_setzero_ps();
   for (int q = 0; q < wo; q += 2 * R) {
     const int p0 = std::min(q, wo - 2 * R);
 #pragma GCC unroll 24
@@ -388,11 +340,7 @@ __attribute__((target("avx512f"))) void sample_channel_major_pairs_512(const Con
     for (int g = 0; g < R / 8; ++g) {
       __m512d rows[8];
 #pragma GCC unroll 8
-      for (int i = 0; i < 8; ++i) {
-        __m512 e = _mm512_add_ps(acc[8 * g + i], bias);
-        if (act == Activation::Relu) e = _mm512_max_ps(e, zero);
-        rows[i] = _mm512_castps_pd(e);
-      }
+      for (int i = 0; i < 8; ++i) rows[i] = _mm512_castps_pd(epilogue(acc[8 * g + i], bias, act));
       transpose8x64(rows);
       for (int c = 0; c < cw.c_out; ++c)
         _mm512_storeu_ps(ys + static_cast<size_t>(c) * wo + p0 + 16 * g, _mm512_castpd_ps(rows[c]));
@@ -408,18 +356,18 @@ SampleFn position_major_512(const ConvChainWeights& cw) {
   const int ps = cw.in_position_major ? cw.cs_in : 1;
   // 1 x 2 (conv1: a channel-major pair of rows) and 1 x 3 (conv2) kernels reuse each broadcast over their taps.
   if (cw.cs_out % 16 == 0 && cw.cs_out % 32 != 0 && cw.w_out() >= kR1) {
-    if (cw.kw == 2 && ps == 1) return sample_position_major_512_reuse<kR1, 1, 2, 1>;
-    if (cw.kw == 3 && ps == 16) return sample_position_major_512_reuse<kR1, 1, 3, 16>;
-    if (cw.kw == 3 && ps == 32) return sample_position_major_512_reuse<kR1, 1, 3, 32>;
+    if (cw.kw == 2 && ps == 1) return sample_position_major_512<kR1, 1, 2, 1>;
+    if (cw.kw == 3 && ps == 16) return sample_position_major_512<kR1, 1, 3, 16>;
+    if (cw.kw == 3 && ps == 32) return sample_position_major_512<kR1, 1, 3, 32>;
   }
   if (cw.cs_out % 32 == 0 && cw.w_out() >= kR2) {
-    if (ps == 1) return sample_position_major_512<kR2, 2, 1>;
-    if (ps == 16) return sample_position_major_512<kR2, 2, 16>;
-    if (ps == 32) return sample_position_major_512<kR2, 2, 32>;
+    if (ps == 1) return sample_position_major_512<kR2, 2, 1, 1>;
+    if (ps == 16) return sample_position_major_512<kR2, 2, 1, 16>;
+    if (ps == 32) return sample_position_major_512<kR2, 2, 1, 32>;
   } else if (cw.cs_out % 16 == 0 && cw.w_out() >= kR1) {
-    if (ps == 1) return sample_position_major_512<kR1, 1, 1>;
-    if (ps == 16) return sample_position_major_512<kR1, 1, 16>;
-    if (ps == 32) return sample_position_major_512<kR1, 1, 32>;
+    if (ps == 1) return sample_position_major_512<kR1, 1, 1, 1>;
+    if (ps == 16) return sample_position_major_512<kR1, 1, 1, 16>;
+    if (ps == 32) return sample_position_major_512<kR1, 1, 1, 32>;
   }
   return nullptr;
 }
@@ -439,8 +387,9 @@ SampleFn channel_major_512(const ConvChainWeights& cw) {
 
 bool conv_chain_fusable(const ConvChainWeights& first, const ConvChainWeights& second) {
   return fp32_simd() == Fp32Simd::Avx512 && !first.in_position_major && first.cs_out == 16 &&
-         first.kw == kFusedKw1 && second.in_position_major && second.cs_in == 16 && second.c_in == first.c_out && second.kh == 1 &&
-         second.kw == kFusedKw2 && second.cs_out == 16 && second.w_in == first.w_out() && second.w_out() >= kFusedR;
+         first.kw == kFusedKw1 && second.in_position_major && second.cs_in == 16 && second.c_in == first.c_out &&
+         second.kh == 1 && second.kw == kFusedKw2 && second.cs_out == 16 && second.w_in == first.w_out() &&
+         second.w_out() >= kFusedR;
 }
 
 void conv_chain_forward_fused(const ConvChainWeights& first, const ConvChainWeights& second, int n, const float* x,

@@ -1,8 +1,9 @@
 // lane_barrier.h — the meeting point of the CPU training step's lanes: spin briefly, then sleep. With
 // OMP_WAIT_POLICY=PASSIVE (gener's default, for steady rates on shared cores) an OpenMP barrier puts a waiting
 // thread to sleep at once, and waking it costs 50-90 µs on these virtual machines, a dozen times per step. Here a
-// waiter first spins (pause) for at most kSpinLimit, so the short waits of balanced lanes end without a sleep, and
-// then blocks on a condition variable, so a thread whose partner is descheduled gives its core back.
+// waiter first spins (kPauses pauses, then a yield of the core at each check) for at most kSpinLimit, so the short
+// waits of balanced lanes end without a sleep, and then blocks on a condition variable, so a thread whose partner
+// is descheduled gives its core back.
 #pragma once
 #include <atomic>
 #include <chrono>

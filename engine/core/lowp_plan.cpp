@@ -105,11 +105,11 @@ void LowpPlan::pack(const Graph& g, const float* fparams) {
     if (l.chain) {
       l.chain_w = k::conv_chain_pack(n.conv.c_out, n.conv.c_in, n.conv.kh, n.conv.kw, n.conv.w, l.fed, w, b);
       if (l.fed) {  // conv1 → conv2 in one kernel where the shapes and the CPU allow (decided with both packed)
-        Layer& a = layers_[static_cast<size_t>(&l - layers_.data()) - 1];
-        const bool fuse = a.chain && a.into == static_cast<int>(&l - layers_.data()) &&
-                          k::conv_chain_fusable(a.chain_w, l.chain_w);
+        const int me = static_cast<int>(&l - layers_.data());
+        Layer& a = layers_[static_cast<size_t>(me) - 1];
+        const bool fuse = a.chain && a.into == me && k::conv_chain_fusable(a.chain_w, l.chain_w);
         a.fused_into = fuse;
-        l.fused_from = fuse ? static_cast<int>(&l - layers_.data()) - 1 : -1;
+        l.fused_from = fuse ? me - 1 : -1;
       }
     } else if (l.full_height) {
       l.w = k::conv_full_height_pack(n.conv.c_out, n.conv.c_in, n.conv.kh, n.conv.kw, w, b);
@@ -175,20 +175,15 @@ void LowpPlan::forward(size_t i, int B, const float* x, float* y, LowpScratch& s
       return;
     }
     const float* src = x;
+    const Layer* first = nullptr;  // the layer fused into this one, which reads x
     int out = 0;
     if (l.fused_from >= 0) {
       GENER_CHECK(scratch.fused_x, "LowpPlan: node " << i << " runs before the layer fused into it");
-      const Layer& a = layers_[static_cast<size_t>(l.fused_from)];
       GENER_CHECK(l.into >= 0, "LowpPlan: a fused convolution pair must hand over to the next layer");
-      auto& dst = scratch.acts[0].data;
-      if (dst.size() < chain_out_bytes(l, B)) dst.resize(chain_out_bytes(l, B));  // within reserve: no allocation
-      k::conv_chain_forward_fused(a.chain_w, l.chain_w, B, scratch.fused_x, a.act, l.act,
-                                  reinterpret_cast<float*>(dst.data()));
+      first = &layers_[static_cast<size_t>(l.fused_from)];
+      src = scratch.fused_x;
       scratch.fused_x = nullptr;
-      scratch.fed = 0;
-      return;
-    }
-    if (l.fed) {
+    } else if (l.fed) {
       GENER_CHECK(scratch.fed >= 0, "LowpPlan: node " << i << " runs before the layer that writes its input");
       src = reinterpret_cast<const float*>(scratch.acts[scratch.fed].data.data());
       out = 1 - scratch.fed;
@@ -200,7 +195,9 @@ void LowpPlan::forward(size_t i, int B, const float* x, float* y, LowpScratch& s
     }
     auto& dst = scratch.acts[out].data;
     if (dst.size() < chain_out_bytes(l, B)) dst.resize(chain_out_bytes(l, B));  // within reserve: no allocation
-    k::conv_chain_forward(l.chain_w, B, src, l.act, true, reinterpret_cast<float*>(dst.data()));
+    float* yp = reinterpret_cast<float*>(dst.data());
+    if (first) k::conv_chain_forward_fused(first->chain_w, l.chain_w, B, src, first->act, l.act, yp);
+    else k::conv_chain_forward(l.chain_w, B, src, l.act, true, yp);
     scratch.fed = out;
     return;
   }
