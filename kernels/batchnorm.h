@@ -108,6 +108,26 @@ void act_bn_dropout_backward_lane_finish_cpu(const BnShape& s, Activation act, c
                                              const double* sum_g_xhat, double m, float* dx,
                                              double* sum_dx = nullptr);
 
+// ---- one row (sample) of a lane at a time (bn_train_fused_cpu.cpp, S > 1): the halves above for row `row` of the
+// lane's rows alone, so the training step runs them inside the neighbouring convolution's per-sample loop while
+// the sample is in cache. `x` and `g` are the lane's tensors; `dy_row` and `dx_row` one row (C, S) anywhere.
+// Called for rows 0, 1, ... in order (the sums starting at zero), they add per channel in the lane functions'
+// order: the same bits. ----
+// y's row = dropout(act(x) * scale + shift), as act_bn_dropout_apply_cpu.
+void act_bn_dropout_apply_row_cpu(const BnShape& s, const BnDropoutParams& p, Activation act, int row,
+                                  const float* x, const float* gamma, const float* beta, const float* mean,
+                                  const float* invstd, float* y);
+// g's row = dropout'(dy_row), adding the row's sums of g and g * (act(x) - mean) to sum_g and sum_g_dev.
+void act_bn_dropout_backward_row_sums_cpu(const BnShape& s, const BnDropoutParams& p, Activation act, int row,
+                                          const float* x, const float* save_mean, const float* dy_row, float* g,
+                                          double* sum_g, double* sum_g_dev);
+// dx_row from the lane's x and g (rows of the same tensor shape) and the batch's sums, as
+// act_bn_dropout_backward_lane_finish_cpu; with sum_dx, adds the row's per-channel sums of dx to it.
+void act_bn_dropout_backward_row_finish_cpu(const BnShape& s, Activation act, int row, const float* x,
+                                            const float* g, const float* gamma, const float* save_mean,
+                                            const float* save_invstd, const double* sum_g, const double* sum_g_xhat,
+                                            double m, float* dx_row, double* sum_dx = nullptr);
+
 void act_bn_dropout_forward_train_cuda(const BnShape& s, const BnDropoutParams& p, Activation act, const float* x,
                                        const float* gamma, const float* beta, float* running_mean,
                                        float* running_var, float* y, float* save_mean, float* save_invstd,

@@ -484,6 +484,60 @@ void act_bn_dropout_backward_lane_finish_cpu(const BnShape& s, Activation act, c
   }
 }
 
+// ---- one row of a lane at a time ----
+
+void act_bn_dropout_apply_row_cpu(const BnShape& s, const BnDropoutParams& p, Activation act, int row,
+                                  const float* x, const float* gamma, const float* beta, const float* mean,
+                                  const float* invstd, float* y) {
+  GENER_CHECK(s.s > 1 && row >= 0 && row < s.n, "act_bn_dropout_apply_row_cpu: row " << row << " of " << s.n
+                                                                                      << " (S = " << s.s << ")");
+  const DropRun d0 = drop_stream(p);
+  const bool relu = act == Activation::Relu;
+  for (int c = 0; c < s.c; ++c) {
+    float scale, shift;
+    scale_shift(gamma[c], beta[c], mean[c], invstd[c], &scale, &shift);
+    const size_t o = run_offset(s, row, c);
+    for_each_drop_piece(d0, p.index0 + o, s.s, [&](int off, int len, const DropRun& d) {
+      run_forward_out(relu, x + o + off, len, scale, shift, d, y + o + off);
+    });
+  }
+}
+
+void act_bn_dropout_backward_row_sums_cpu(const BnShape& s, const BnDropoutParams& p, Activation act, int row,
+                                          const float* x, const float* save_mean, const float* dy_row, float* g,
+                                          double* sum_g, double* sum_g_dev) {
+  GENER_CHECK(s.s > 1 && row >= 0 && row < s.n, "act_bn_dropout_backward_row_sums_cpu: row "
+                                                    << row << " of " << s.n << " (S = " << s.s << ")");
+  GENER_CHECK(g != x, "act_bn_dropout_backward: dx must not alias x (the activation's mask reads x)");
+  const DropRun d0 = drop_stream(p);
+  const bool relu = act == Activation::Relu;
+  for (int c = 0; c < s.c; ++c) {
+    const size_t o = run_offset(s, row, c);
+    const float* dyc = dy_row + static_cast<size_t>(c) * s.s;
+    for_each_drop_piece(d0, p.index0 + o, s.s, [&](int off, int len, const DropRun& d) {
+      run_drop_grad(dyc + off, len, d, g + o + off);
+    });
+    sum_g[c] += run_grad_sums(relu, x + o, g + o, s.s, save_mean[c], &sum_g_dev[c]);
+  }
+}
+
+void act_bn_dropout_backward_row_finish_cpu(const BnShape& s, Activation act, int row, const float* x,
+                                            const float* g, const float* gamma, const float* save_mean,
+                                            const float* save_invstd, const double* sum_g, const double* sum_g_xhat,
+                                            double m, float* dx_row, double* sum_dx) {
+  GENER_CHECK(s.s > 1 && row >= 0 && row < s.n, "act_bn_dropout_backward_row_finish_cpu: row "
+                                                    << row << " of " << s.n << " (S = " << s.s << ")");
+  const bool relu = act == Activation::Relu;
+  for (int c = 0; c < s.c; ++c) {
+    const float mean = save_mean[c], invstd = save_invstd[c], k_scale = gamma[c] * invstd;
+    const float mean_g = static_cast<float>(sum_g[c] / m), mean_gxhat = static_cast<float>(sum_g_xhat[c] / m);
+    const size_t o = run_offset(s, row, c);
+    float* dxc = dx_row + static_cast<size_t>(c) * s.s;
+    run_backward_finish(relu, x + o, g + o, s.s, mean, invstd, k_scale, mean_g, mean_gxhat, dxc);
+    if (sum_dx) sum_dx[c] += run_act_sum(false, dxc, s.s);
+  }
+}
+
 // ---- the whole batch as one lane ----
 
 void act_bn_dropout_forward_train_fast_cpu(const BnShape& s, const BnDropoutParams& p, Activation act,

@@ -1,6 +1,7 @@
 // conv2d.h — 2-D convolution, valid padding, stride 1, NCHW; CPU reference via im2col + sgemm.
 #pragma once
 #include <cstddef>
+#include <functional>
 #include "kernels/batchnorm.h"
 #include "stream.h"
 
@@ -29,8 +30,19 @@ void conv2d_forward_act_bn_cpu(const Conv2dShape& s, const float* x, const float
 // positions, run_stats (N, C_out, 2) doubles. Returns false, stats unwritten, on the im2col path.
 bool conv2d_forward_stats_cpu(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
                               float* workspace, Activation act, double* run_stats);
+// Per-sample work fused into conv2d_backward_cpu, so that a sample's gradients are made and used while in cache.
+// Each runs on the thread that handles sample n (t: its number in the team, for per-thread scratch); any may be
+// empty. `dy` makes or finds sample n's dy (C_out, H_out, W_out) and returns where it is: the dy argument is not
+// read then, and db must be null. `dx` names where sample n's dx goes instead of the dx tensor; `dx_done` runs
+// once it is written there.
+struct Conv2dBackwardHooks {
+  std::function<const float*(int n, int t)> dy;
+  std::function<float*(int n, int t)> dx;
+  std::function<void(int n, int t, const float* dx_n)> dx_done;
+};
+
 // dw, db are overwritten (not accumulated); dx may be null (first layer).
 void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, const float* dy, float* dx,
-                         float* dw, float* db, float* workspace);
+                         float* dw, float* db, float* workspace, const Conv2dBackwardHooks* hooks = nullptr);
 
 }  // namespace gener::kernels

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/check.h"
 #include "kernels/conv2d.h"
 #include "kernels/conv2d_direct.h"
 #include "kernels/cpu_util.h"
@@ -149,7 +150,10 @@ bool conv2d_forward_stats_cpu(const Conv2dShape& s, const float* x, const float*
 }
 
 void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, const float* dy, float* dx,
-                         float* dw, float* db, float* workspace) {
+                         float* dw, float* db, float* workspace, const Conv2dBackwardHooks* hooks) {
+  const bool dy_hook = hooks && hooks->dy, dx_hook = hooks && hooks->dx;
+  GENER_CHECK(!(dy_hook && db), "conv2d_backward_cpu: the bias gradient needs the whole dy (a dy hook was given)");
+  GENER_CHECK(!dx_hook || dx, "conv2d_backward_cpu: a dx hook without dx (the first layer has no input gradient)");
   const int k = s.c_in * s.kh * s.kw;
   const int p = s.h_out() * s.w_out();
   const size_t x_stride = static_cast<size_t>(s.c_in) * s.h * s.w;
@@ -165,7 +169,11 @@ void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, c
   if (dw) std::memset(dw, 0, static_cast<size_t>(s.c_out) * k * sizeof(float));
   const bool pointwise = is_pointwise(s);
   if (p <= 0 || s.c_out <= 0 || k <= 0) {
-    if (dx) std::memset(dx, 0, s.n * x_stride * sizeof(float));
+    for (int n = 0; dx && n < s.n; ++n) {  // zero input gradient, through the hooks where given
+      float* dxn = dx_hook ? hooks->dx(n, 0) : dx + n * x_stride;
+      std::memset(dxn, 0, x_stride * sizeof(float));
+      if (hooks && hooks->dx_done) hooks->dx_done(n, 0, dxn);
+    }
     return;
   }
   const size_t ws_stride = thread_floats(s);
@@ -187,8 +195,9 @@ void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, c
     if (dw) std::memset(dw_t, 0, ndw * sizeof(float));
 #pragma omp for schedule(static)
     for (int n = 0; n < s.n; ++n) {
-      const float* xn = x + n * x_stride;    // (C_in, H, W)
-      const float* dyn = dy + n * y_stride;  // (C_out, P)
+      const float* xn = x + n * x_stride;                               // (C_in, H, W)
+      const float* dyn = dy_hook ? hooks->dy(n, t) : dy + n * y_stride;  // (C_out, P)
+      float* dxn = dx_hook ? hooks->dx(n, t) : dx ? dx + n * x_stride : nullptr;  // (C_in, H, W)
       if (dw) {
         const float* col = xn;  // (K, P)
         if (!pointwise) {
@@ -199,9 +208,8 @@ void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, c
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s.c_out, k, p, 1.0f, dyn, p, col, p, 1.0f, dw_t, k);
       }
       if (direct_dx) {
-        conv2d_direct_dx_sample(s, dyn, packed_dx, ws, dx + n * x_stride, dx_isa);  // ws: the padded dy
+        conv2d_direct_dx_sample(s, dyn, packed_dx, ws, dxn, dx_isa);  // ws: the padded dy
       } else if (dx) {
-        float* dxn = dx + n * x_stride;  // (C_in, H, W)
         // dcol (K, P) = wᵀ (K, C_out) · dyn (C_out, P); for 1x1 kernels dcol is dxn itself
         float* dcol = pointwise ? dxn : ws;
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, p, s.c_out, 1.0f, w, k, dyn, p, 0.0f, dcol, p);
@@ -210,6 +218,7 @@ void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, c
           col2im_add(s, dcol, dxn);
         }
       }
+      if (dx && hooks && hooks->dx_done) hooks->dx_done(n, t, dxn);
     }
   }
   if (dw) {  // reduce the per-thread accumulators in thread order (deterministic for a fixed thread count)

@@ -158,6 +158,59 @@ TEST(CoreNetwork, TrainingStepAgreesAcrossThreadCounts) {
   omp_set_num_threads(saved_threads);
 }
 
+// Row fusion runs the batchnorm blocks' backward halves row by row inside the convolutions' backward; it adds the
+// same numbers in the same order as the whole-lane passes, so three Adam steps must give identical bits: losses,
+// gradients, parameters and running statistics, on the paper's three convolutions (2x2, 1x3, 1x1), one lane or
+// two, with dropout.
+TEST(CoreNetwork, RowFusionGivesTheLanePassesBits) {
+  const int saved_threads = omp_get_max_threads();
+  ModelConfig c;
+  c.cnn_conv = {{6, 2, 2}, {5, 1, 3}, {3, 1, 1}};
+  c.cnn_dense = {4};
+  c.use_mlp = true;
+  c.mlp_dense = {6, 5};
+  c.dropout = 0.4f;
+  const int L = 29, genes = 31;
+  const Graph g = build_gener_graph(c, L);
+  const std::vector<float> expr = test::random_uniform(static_cast<size_t>(genes) * L, -2.f, 2.f, 5);
+  for (int threads : {1, 2}) {
+    omp_set_num_threads(threads);
+    for (int batch : {9, 1}) {
+      std::vector<int32_t> pairs, labels;
+      for (float v : test::random_ints(2 * static_cast<size_t>(batch), 0, genes - 1, 6))
+        pairs.push_back(static_cast<int32_t>(v));
+      for (int i = 0; i < batch; ++i) labels.push_back(i % 3 == 0 ? 1 : 0);
+      std::vector<float> loss[2], grads[2], params[2], state[2];
+      for (int fused = 0; fused < 2; ++fused) {
+        NetworkOptions o;
+        o.max_batch = 9;
+        o.mode = PlanMode::Training;
+        o.train.seed = 17;
+        o.train.optimizer = "adam";
+        o.row_fusion = fused == 1;
+        std::unique_ptr<Network> net = make_cpu_network(g, o);
+        net->set_expression(expr.data(), genes);
+        for (uint64_t step = 0; step < 3; ++step) {
+          loss[fused].push_back(net->forward_backward(pairs.data(), labels.data(), batch, step));
+          net->apply_update(0.01f, static_cast<long long>(step) + 1);
+        }
+        grads[fused] = net->get_grads();
+        params[fused] = net->get_params();
+        state[fused] = net->get_state();
+      }
+      const std::string t = std::to_string(threads) + " threads, batch " + std::to_string(batch);
+      double norm = 0;
+      for (float v : grads[0]) norm += static_cast<double>(v) * v;
+      EXPECT_GT(norm, 1e-8) << "gradients are all zero, " << t;
+      EXPECT_EQ(loss[1], loss[0]) << t;
+      EXPECT_EQ(grads[1], grads[0]) << t;
+      EXPECT_EQ(params[1], params[0]) << t;
+      EXPECT_EQ(state[1], state[0]) << t;
+    }
+  }
+  omp_set_num_threads(saved_threads);
+}
+
 TEST(CoreNetwork, TrainingUpdatesRunningStatistics) {
   Fixture f = make_fixture(tiny_config(0.f), 12);
   const std::vector<float> s0 = f.net->get_state();

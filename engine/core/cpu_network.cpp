@@ -43,6 +43,11 @@ struct TrainLane {
   int syncs = 0;                                             // batchnorm meetings so far in this step
   std::vector<double> run_stats;  // a conv's per-row, per-channel sums for the batchnorm after it (rows, C, 2)
   bool run_stats_ready = false;   // set by that conv when its kernel wrote them
+  // Row fusion (NetworkOptions::row_fusion): one sample of a conv's output gradient and of its input gradient, which
+  // the batchnorm blocks' backward halves make and use row by row inside the conv's backward; and the meeting slot
+  // a conv's backward filled with the sums of the block before it.
+  std::vector<float> row_dz, row_dy;
+  double* open_slot = nullptr;
 };
 
 constexpr int kMicroBatch = 64;
@@ -53,7 +58,10 @@ constexpr int kChainMicroBatch = 24;
 class CpuNetwork final : public Network {
  public:
   CpuNetwork(const Graph& g, const NetworkOptions& opt)
-      : Network(g, opt.max_batch, opt.mode), train_(opt.train), nan_fill_(debug_nan_fill_requested(opt)) {
+      : Network(g, opt.max_batch, opt.mode),
+        train_(opt.train),
+        nan_fill_(debug_nan_fill_requested(opt)),
+        row_fusion_(opt.row_fusion) {
     const Graph& gr = graph_;
     params_ = init_params(gr, train_.seed);
     state_ = init_state(gr);
@@ -110,12 +118,18 @@ class CpuNetwork final : public Network {
     const int lanes = std::max(1, std::min(omp_get_max_threads(), plan_.max_batch));
     const int rows = (plan_.max_batch + lanes - 1) / lanes;
     int max_c = 1;
-    for (const Node& n : gr.nodes)
+    size_t conv_out = 0, conv_in = 0;  // per sample, the largest
+    for (const Node& n : gr.nodes) {
+      if (n.op == OpKind::Conv2d) {
+        conv_out = std::max<size_t>(conv_out, gr.tensors[n.out[0]].per_sample());
+        conv_in = std::max<size_t>(conv_in, gr.tensors[n.in[0]].per_sample());
+      }
       if (n.op == OpKind::ActBnDropout) {
         max_c = std::max(max_c, n.bn_c);
         GENER_CHECK(n.dropout >= 0.f && n.dropout < 1.f,
                     "layer " << n.name << ": dropout rate must be in [0, 1), got " << n.dropout);
       }
+    }
     train_lanes_.resize(static_cast<size_t>(lanes));
     for (size_t t = 0; t < train_lanes_.size(); ++t) {
       TrainLane& l = train_lanes_[t];
@@ -127,6 +141,8 @@ class CpuNetwork final : public Network {
       if (t > 0) l.grads.assign(gr.n_params, 0.f);
       l.stats.assign(4 * static_cast<size_t>(max_c) + static_cast<size_t>(lanes), 0.0);
       l.run_stats.assign(2 * static_cast<size_t>(rows) * max_c, 0.0);
+      l.row_dz.assign(conv_out, 0.f);
+      l.row_dy.assign(conv_in, 0.f);
     }
     // Two slots (meetings alternate between them), each holding every lane's two sums per channel.
     lane_sums_.assign(2 * 2 * static_cast<size_t>(lanes) * max_c, 0.0);
@@ -348,17 +364,25 @@ class CpuNetwork final : public Network {
 
   // Its backward: each lane's dropped gradient and sums, one meeting, then dx from the batch's sums. Lane 0
   // writes dgamma and dbeta; the other lanes write zeros there, so the final sum over lanes keeps them.
-  void bn_backward_lanes(const Buffers& b, const Node& n, int rows, uint64_t step) {
+  // With row fusion the first half ran inside the backward of the conv after the block, and the second half runs
+  // inside the backward of the conv before it (conv_backward).
+  void bn_backward_lanes(const Buffers& b, size_t j, int rows, uint64_t step) {
+    const Node& n = graph_.nodes[j];
     const int C = n.bn_c, L = b.lanes;
     const k::BnShape s{rows, C, n.bn_s};
-    double* slot = next_sync_slot(b);
-    const double *sg = slot_sums(slot, b, C, 0, 0), *sd = slot_sums(slot, b, C, 1, 0);
     const float* x = b.value(n.in[0]);
     const float* saved = b.aux + n.saved_offset;
     float* dx = b.grad(n.in[0]);
-    k::act_bn_dropout_backward_lane_sums_cpu(s, bn_params(b, n, step), n.act, x, saved, b.grad(n.out[0]), dx,
-                                             slot_sums(slot, b, C, 0, b.lane_index),
-                                             slot_sums(slot, b, C, 1, b.lane_index));
+    double* slot = b.lane->open_slot;
+    if (bn_sums_in_conv(b, j)) {  // the conv after the block wrote g and the lane's sums
+      b.lane->open_slot = nullptr;
+    } else {
+      slot = next_sync_slot(b);
+      k::act_bn_dropout_backward_lane_sums_cpu(s, bn_params(b, n, step), n.act, x, saved, b.grad(n.out[0]), dx,
+                                               slot_sums(slot, b, C, 0, b.lane_index),
+                                               slot_sums(slot, b, C, 1, b.lane_index));
+    }
+    const double *sg = slot_sums(slot, b, C, 0, 0), *sd = slot_sums(slot, b, C, 1, 0);
     lane_barrier_.wait(L);
     double *sum_g = b.lane->stats.data(), *sum_gx = sum_g + C;
     for (int c = 0; c < C; ++c) {
@@ -376,6 +400,7 @@ class CpuNetwork final : public Network {
       dbeta[c] = first ? static_cast<float>(sum_g[c]) : 0.f;
       dgamma[c] = first ? static_cast<float>(sum_gx[c]) : 0.f;
     }
+    if (bn_finish_in_conv(j)) return;  // dx row by row in the conv's backward, from these sums
     // The conv before the block takes its bias gradient from this pass (its backward then skips the sum).
     const int prod = graph_.tensors[n.in[0]].producer;
     const bool conv_bias = prod >= 0 && bias_grad_from_bn(graph_.nodes[static_cast<size_t>(prod)]);
@@ -394,6 +419,83 @@ class CpuNetwork final : public Network {
     const int next = graph_.tensors[conv.out[0]].consumer;
     return next >= 0 && graph_.nodes[static_cast<size_t>(next)].op == OpKind::ActBnDropout;
   }
+  // Row fusion, training: does the act → batchnorm block at node j run its backward's second half (dx from the
+  // batch's sums) row by row inside the backward of the conv that made its input?
+  bool bn_finish_in_conv(size_t j) const {
+    const Node& n = graph_.nodes[j];
+    if (!row_fusion_ || n.op != OpKind::ActBnDropout || n.bn_s <= 1) return false;
+    const int prod = graph_.tensors[n.in[0]].producer;
+    return prod >= 0 && graph_.nodes[static_cast<size_t>(prod)].op == OpKind::Conv2d;
+  }
+  // ... and its first half (the dropped gradient and the lane's sums) inside the backward of the conv it feeds?
+  bool bn_sums_in_conv(const Buffers& b, size_t j) const {
+    const Node& n = graph_.nodes[j];
+    if (!row_fusion_ || n.op != OpKind::ActBnDropout || n.bn_s <= 1) return false;
+    const int next = graph_.tensors[n.out[0]].consumer;
+    return next >= 0 && graph_.nodes[static_cast<size_t>(next)].op == OpKind::Conv2d && b.grad(n.out[0]) &&
+           b.grad(n.in[0]);
+  }
+
+  // A conv's backward over a lane, with the batchnorm blocks around it fused in row by row where row fusion
+  // applies: before each row's weight and input gradients, the row of dz from the block after (its second half);
+  // after, the block before's first half on the row of dy just written. Neither row goes to memory.
+  void conv_backward(const Buffers& b, size_t j, int B, uint64_t step) {
+    const Node& n = graph_.nodes[j];
+    k::Conv2dShape s = n.conv;
+    s.n = B;
+    const int next = graph_.tensors[n.out[0]].consumer, prev = graph_.tensors[n.in[0]].producer;
+    const bool finish = b.lane && next >= 0 && bn_finish_in_conv(static_cast<size_t>(next));
+    const bool sums = b.lane && prev >= 0 && bn_sums_in_conv(b, static_cast<size_t>(prev));
+    const bool bias_from_bn = bias_grad_from_bn(n);
+    k::Conv2dBackwardHooks hooks;
+    double* sum_dz = nullptr;
+    if (finish) {
+      const Node& a = graph_.nodes[static_cast<size_t>(next)];
+      const int C = a.bn_c;
+      const k::BnShape sa{B, C, a.bn_s};
+      const float *x = b.value(a.in[0]), *g = b.grad(a.in[0]), *saved = b.aux + a.saved_offset, *gamma = P(a.p_weight);
+      const double* sum_g = b.lane->stats.data();  // the batch's sums, as bn_backward_lanes left them
+      if (bias_from_bn) {
+        sum_dz = b.lane->stats.data() + 2 * static_cast<size_t>(C);
+        std::fill(sum_dz, sum_dz + C, 0.0);
+      }
+      const double m = static_cast<double>(b.batch) * a.bn_s;
+      float* row = b.lane->row_dz.data();
+      const k::Activation act = a.act;
+      hooks.dy = [=](int r, int) -> const float* {
+        k::act_bn_dropout_backward_row_finish_cpu(sa, act, r, x, g, gamma, saved, saved + C, sum_g, sum_g + C, m,
+                                                  row, sum_dz);
+        return row;
+      };
+    }
+    if (sums) {
+      const Node& q = graph_.nodes[static_cast<size_t>(prev)];
+      const int C = q.bn_c;
+      const k::BnShape sq{B, C, q.bn_s};
+      double* slot = next_sync_slot(b);  // the block's meeting, opened here
+      b.lane->open_slot = slot;
+      double *my_g = slot_sums(slot, b, C, 0, b.lane_index), *my_d = slot_sums(slot, b, C, 1, b.lane_index);
+      std::fill(my_g, my_g + C, 0.0);
+      std::fill(my_d, my_d + C, 0.0);
+      const k::BnDropoutParams p = bn_params(b, q, step);
+      const float *x = b.value(q.in[0]), *saved = b.aux + q.saved_offset;
+      float* g = b.grad(q.in[0]);
+      float* row = b.lane->row_dy.data();
+      const k::Activation act = q.act;
+      hooks.dx = [row](int, int) { return row; };
+      hooks.dx_done = [=](int r, int, const float* dy) {
+        k::act_bn_dropout_backward_row_sums_cpu(sq, p, act, r, x, saved, dy, g, my_g, my_d);
+      };
+    }
+    k::conv2d_backward_cpu(s, b.value(n.in[0]), P(n.p_weight), b.grad(n.out[0]), b.grad(n.in[0]), G(b, n.p_weight),
+                           bias_from_bn ? nullptr : G(b, n.p_bias), b.workspace,
+                           finish || sums ? &hooks : nullptr);
+    if (sum_dz) {
+      float* db = G(b, n.p_bias);
+      for (int c = 0; c < graph_.nodes[static_cast<size_t>(next)].bn_c; ++c) db[c] = static_cast<float>(sum_dz[c]);
+    }
+  }
+
   // Scale of the loss gradient: 1 / rows of the global batch (this batch's B outside data-parallel training).
   float grad_scale(int B) const { return 1.f / static_cast<float>(share_.global_batch > 0 ? share_.global_batch : B); }
 
@@ -476,22 +578,16 @@ class CpuNetwork final : public Network {
   }
 
   void backward(const Buffers& b, const int32_t* labels, int B, uint64_t step) {
-    for (auto it = graph_.nodes.rbegin(); it != graph_.nodes.rend(); ++it) {
-      const Node& n = *it;
+    for (size_t j = graph_.nodes.size(); j-- > 0;) {
+      const Node& n = graph_.nodes[j];
       switch (n.op) {
         case OpKind::PairFeatures: break;  // nothing upstream to train
-        case OpKind::Conv2d: {
-          k::Conv2dShape s = n.conv;
-          s.n = B;
-          k::conv2d_backward_cpu(s, b.value(n.in[0]), P(n.p_weight), b.grad(n.out[0]), b.grad(n.in[0]),
-                                 G(b, n.p_weight), bias_grad_from_bn(n) ? nullptr : G(b, n.p_bias), b.workspace);
-          break;
-        }
+        case OpKind::Conv2d: conv_backward(b, j, B, step); break;
         case OpKind::Dense:
           k::dense_backward_cpu(B, n.dense_in, n.dense_out, b.value(n.in[0]), P(n.p_weight), b.grad(n.out[0]),
                                 b.grad(n.in[0]), G(b, n.p_weight), G(b, n.p_bias));
           break;
-        case OpKind::ActBnDropout: bn_backward_lanes(b, n, B, step); break;
+        case OpKind::ActBnDropout: bn_backward_lanes(b, j, B, step); break;
         case OpKind::Concat: {
           const int n1 = static_cast<int>(graph_.tensors[n.in[0]].per_sample());
           const int n2 = static_cast<int>(graph_.tensors[n.in[1]].per_sample());
@@ -509,6 +605,7 @@ class CpuNetwork final : public Network {
 
   TrainConfig train_;
   bool nan_fill_ = false;                            // debug: NaN-fill the arena before every pass
+  bool row_fusion_ = true;                           // training: batchnorm backward halves inside the convs
   std::vector<float> params_, grads_, state_, opt_;  // one buffer each
   BnFoldPlan fold_;                                  // empty without fold_bn
   std::vector<float> fparams_, fstate_;              // batchnorm-folded copies for inference

@@ -56,13 +56,24 @@ MemoryPlan plan_memory(const Graph& g, int max_batch, PlanMode mode) {
       end = std::max(end, fwd(ti.consumer));
       if (train && backward_reads_input(g.nodes[ti.consumer].op)) end = std::max(end, bwd(ti.consumer));
     }
+    // Training on the CPU runs an act → batchnorm block's backward row by row inside its neighbours' backward:
+    // the second half inside the producer's (which reads the block's input then), the first half inside the
+    // consumer's of the block's output (which writes the block's input gradient then).
+    const bool bn_input = train && ti.consumer >= 0 && g.nodes[ti.consumer].op == OpKind::ActBnDropout;
+    int grad_start = ti.consumer >= 0 ? bwd(ti.consumer) : 0;
+    if (bn_input) {
+      end = std::max(end, bwd(ti.producer));
+      const Node& bn = g.nodes[ti.consumer];
+      const int after = bn.out.empty() ? -1 : g.tensors[bn.out[0]].consumer;
+      if (after >= 0) grad_start = std::min(grad_start, bwd(after));
+    }
     // Softmax's backward reads its own output (the probabilities); outputs are read back after the pass.
     if (static_cast<int>(t) == g.t_probs) end = train ? 2 * N : N;
     items.push_back({size, start, end, &plan.value_offset[t]});
     plan.naive_floats += size;
     if (train && ti.needs_grad && ti.consumer >= 0) {
       // The gradient is written by the consumer's backward and read by the producer's backward.
-      items.push_back({size, bwd(ti.consumer), bwd(ti.producer), &plan.grad_offset[t]});
+      items.push_back({size, grad_start, bwd(ti.producer), &plan.grad_offset[t]});
       plan.naive_floats += size;
     }
   }

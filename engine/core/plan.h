@@ -20,6 +20,8 @@ struct MemoryPlan {
 
 // Timeline: forward of node i at time i; in training, backward of node i at time 2N-1-i. The output of an
 // act → batchnorm node is live from its input's producer on (fused conv epilogues write it there).
+// In training, a batchnorm block's input lives until its producer's backward, and the input's gradient from the
+// backward of the layer after the block (the CPU runs the block's backward halves inside those two).
 // A tensor lives from the step that writes it to the last step that reads it; buffers whose
 // lifetimes do not overlap share memory (greedy first fit, largest first).
 MemoryPlan plan_memory(const Graph& g, int max_batch, PlanMode mode);
