@@ -17,9 +17,16 @@ struct Conv2dShape {
 // Scratch floats the CPU implementation needs (im2col buffer for one sample).
 size_t conv2d_workspace_floats_cpu(const Conv2dShape& s);
 
+// Per-sample work fused into a conv's forward, run on the thread that handles sample n (t: its number in the team):
+// `x` makes or finds sample n's input (C_in, H, W) just before the conv reads it and returns where it is (the x
+// argument is not read then).
+struct Conv2dForwardHooks {
+  std::function<const float*(int n, int t)> x;
+};
+
 // y (N, C_out, H_out, W_out) = conv(x, w) + b.
 void conv2d_forward_cpu(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
-                        float* workspace);
+                        float* workspace, const Conv2dForwardHooks* hooks = nullptr);
 // Inference with the following activation → batchnorm folded in, one pass per sample while it is in cache:
 // y[c] = act(conv(x, w)[c] + b[c]) * scale[c] + shift[c]  (scale = gamma / sqrt(var + eps), shift = beta -
 // mean * scale; see bn_eval_scale_shift). Equals conv2d_forward_cpu then act_bn_dropout_forward_eval_cpu.
@@ -29,7 +36,8 @@ void conv2d_forward_act_bn_cpu(const Conv2dShape& s, const float* x, const float
 // output is in registers: per sample and output channel, the sum and the sum of squares of act(y) over the output
 // positions, run_stats (N, C_out, 2) doubles. Returns false, stats unwritten, on the im2col path.
 bool conv2d_forward_stats_cpu(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
-                              float* workspace, Activation act, double* run_stats);
+                              float* workspace, Activation act, double* run_stats,
+                              const Conv2dForwardHooks* hooks = nullptr);
 // Per-sample work fused into conv2d_backward_cpu, so that a sample's gradients are made and used while in cache.
 // Each runs on the thread that handles sample n (t: its number in the team, for per-thread scratch); any may be
 // empty. `dy` makes or finds sample n's dy (C_out, H_out, W_out) and returns where it is: the dy argument is not

@@ -78,16 +78,19 @@ namespace {
 // `stats`, also each sample's per-channel sums of stats_act(y) (N, C_out, 2).
 bool conv2d_forward_direct(const Conv2dShape& s, const float* x, const float* w, const float* b, Activation act,
                            const float* scale, const float* shift, float* y, float* workspace,
-                           Activation stats_act = Activation::None, double* stats = nullptr) {
+                           Activation stats_act = Activation::None, double* stats = nullptr,
+                           const Conv2dForwardHooks* hooks = nullptr) {
   const Fp32Simd isa = conv2d_direct_isa(s);
   if (isa == Fp32Simd::None) return false;
   const size_t x_stride = static_cast<size_t>(s.c_in) * s.h * s.w;
   const size_t y_stride = static_cast<size_t>(s.c_out) * s.w_out();
   float* packed = workspace + static_cast<size_t>(omp_get_max_threads()) * thread_floats(s);
   conv2d_direct_pack(s, w, packed);
+  const bool x_hook = hooks && hooks->x;
 #pragma omp parallel for schedule(static)
   for (int n = 0; n < s.n; ++n)
-    conv2d_direct_sample(s, x + n * x_stride, packed, b, act, scale, shift, y + n * y_stride, isa, stats_act,
+    conv2d_direct_sample(s, x_hook ? hooks->x(n, omp_get_thread_num()) : x + n * x_stride, packed, b, act, scale,
+                         shift, y + n * y_stride, isa, stats_act,
                          stats ? stats + 2 * static_cast<size_t>(n) * s.c_out : nullptr);
   return true;
 }
@@ -98,19 +101,22 @@ namespace {
 // scale/shift means the plain conv + bias. Direct AVX-512 / AVX2 kernel when it applies, else im2col + sgemm per
 // sample with the epilogue applied while the sample's output is in cache.
 void conv2d_forward_epilogue(const Conv2dShape& s, const float* x, const float* w, const float* b, Activation act,
-                             const float* scale, const float* shift, float* y, float* workspace) {
+                             const float* scale, const float* shift, float* y, float* workspace,
+                             const Conv2dForwardHooks* hooks = nullptr) {
   const int k = s.c_in * s.kh * s.kw;
   const int p = s.h_out() * s.w_out();
   const size_t x_stride = static_cast<size_t>(s.c_in) * s.h * s.w;
   const size_t y_stride = static_cast<size_t>(s.c_out) * p;
   if (p <= 0 || s.c_out <= 0) return;
-  if (k > 0 && conv2d_forward_direct(s, x, w, b, act, scale, shift, y, workspace)) return;
+  if (k > 0 &&
+      conv2d_forward_direct(s, x, w, b, act, scale, shift, y, workspace, Activation::None, nullptr, hooks))
+    return;
   const size_t ws_stride = thread_floats(s);
 #pragma omp parallel for schedule(static)
   for (int n = 0; n < s.n; ++n) {
     float* ws = workspace + static_cast<size_t>(omp_get_thread_num()) * ws_stride;
-    const float* xn = x + n * x_stride;  // (C_in, H, W)
-    float* yn = y + n * y_stride;        // (C_out, H_out, W_out)
+    const float* xn = hooks && hooks->x ? hooks->x(n, omp_get_thread_num()) : x + n * x_stride;  // (C_in, H, W)
+    float* yn = y + n * y_stride;                                                             // (C_out, H_out, W_out)
     if (k <= 0) {                        // no input channels: the output is the epilogue of zero
       std::memset(yn, 0, y_stride * sizeof(float));
     } else {
@@ -131,8 +137,8 @@ void conv2d_forward_epilogue(const Conv2dShape& s, const float* x, const float* 
 }  // namespace
 
 void conv2d_forward_cpu(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
-                        float* workspace) {
-  conv2d_forward_epilogue(s, x, w, b, Activation::None, nullptr, nullptr, y, workspace);
+                        float* workspace, const Conv2dForwardHooks* hooks) {
+  conv2d_forward_epilogue(s, x, w, b, Activation::None, nullptr, nullptr, y, workspace, hooks);
 }
 
 void conv2d_forward_act_bn_cpu(const Conv2dShape& s, const float* x, const float* w, const float* b, Activation act,
@@ -141,11 +147,11 @@ void conv2d_forward_act_bn_cpu(const Conv2dShape& s, const float* x, const float
 }
 
 bool conv2d_forward_stats_cpu(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
-                              float* workspace, Activation act, double* run_stats) {
+                              float* workspace, Activation act, double* run_stats, const Conv2dForwardHooks* hooks) {
   if (s.c_in * s.kh * s.kw > 0 && s.w_out() > 0 &&
-      conv2d_forward_direct(s, x, w, b, Activation::None, nullptr, nullptr, y, workspace, act, run_stats))
+      conv2d_forward_direct(s, x, w, b, Activation::None, nullptr, nullptr, y, workspace, act, run_stats, hooks))
     return true;
-  conv2d_forward_cpu(s, x, w, b, y, workspace);
+  conv2d_forward_cpu(s, x, w, b, y, workspace, hooks);
   return false;
 }
 
@@ -179,12 +185,14 @@ void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, c
   const size_t ws_stride = thread_floats(s);
   const int threads = omp_get_max_threads();
   // dx with the direct kernel where it applies (1.4x sgemm + col2im at the paper's conv2); 1x1 kernels keep the
-  // sgemm straight into dx, and dw stays an sgemm (OpenBLAS's small kernels beat a direct one here).
+  // sgemm straight into dx. dw on AVX-512 is the direct kernel too (no im2col or packing), else an sgemm.
   const Fp32Simd dx_isa = dx && !pointwise ? conv2d_direct_isa(s) : Fp32Simd::None;
   const bool direct_dx = dx_isa != Fp32Simd::None;
   float* packed_dx = workspace + static_cast<size_t>(threads) * ws_stride + conv2d_direct_packed_floats(s);
   if (direct_dx) conv2d_direct_dx_pack(s, w, packed_dx);
   const size_t ndw = dw_floats(s);
+  // dw with the direct AVX-512 kernel where it runs (no im2col; 1.x the sgemm at the paper's shapes).
+  const bool direct_dw = dw && conv2d_direct_dw_available(s);
   int team = 1;  // the team actually run (fewer than asked inside another parallel region)
 #pragma omp parallel num_threads(threads)
   {
@@ -198,7 +206,9 @@ void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, c
       const float* xn = x + n * x_stride;                               // (C_in, H, W)
       const float* dyn = dy_hook ? hooks->dy(n, t) : dy + n * y_stride;  // (C_out, P)
       float* dxn = dx_hook ? hooks->dx(n, t) : dx ? dx + n * x_stride : nullptr;  // (C_in, H, W)
-      if (dw) {
+      if (dw && direct_dw) {
+        conv2d_direct_dw_sample(s, xn, dyn, dw_t);
+      } else if (dw) {
         const float* col = xn;  // (K, P)
         if (!pointwise) {
           im2col(s, xn, ws);

@@ -35,5 +35,10 @@ size_t conv2d_direct_dy_pad_floats(const Conv2dShape& s);
 void conv2d_direct_dx_sample(const Conv2dShape& s, const float* dy, const float* packed, float* pad, float* dx,
                              Fp32Simd isa);
 
+// Backward weights of one sample on AVX-512 (output height 1): dw (C_out, C_in, KH, KW) += dy (C_out, W_out) · the
+// taps of x (C_in, H, W), with no im2col: blocks of 4 output channels x 6 taps in 24 accumulators, 16 positions per
+// step. Whether it runs here: conv2d_direct_dw_available (AVX-512 and an output height of 1).
+bool conv2d_direct_dw_available(const Conv2dShape& s);
+void conv2d_direct_dw_sample(const Conv2dShape& s, const float* x, const float* dy, float* dw);
 
 }  // namespace gener::kernels

@@ -2,12 +2,13 @@
 // x 3 vectors of accumulators) or AVX2 + FMA (8 positions per vector, 4 channels x 3 vectors): weights broadcast from
 // a [tap][channel] packing, fused epilogue. Both compute each output as the same FMA chain over the taps, so they give
 // the same bits. Its backward's dx: the same kernel over dy padded by KW - 1 zeros each side, the kernel flipped and
-// transposed.
+// transposed. Its backward's dw: per sample, dy against each tap's shifted input row, with no im2col.
 #include "kernels/conv2d_direct.h"
 
 // GCC 12 flags its own avx512fintrin.h max/undefined-vector helpers as maybe-uninitialized (a known false
 // positive); the warning is silenced for this file only.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"  // the same in _mm512_reduce_add_ps
 #include <immintrin.h>
 
 #include <algorithm>
@@ -184,6 +185,56 @@ __attribute__((target("avx2,fma"))) void direct_block_avx2(const Conv2dShape& s,
     }
 }
 
+// dw of output channels [o0, o0 + OB) x taps [t0, t0 + TB) for one sample: per 16 positions, OB dy loads and TB
+// shifted x loads feed OB x TB FMAs; each accumulator is reduced once at the end and added to dw.
+template <int OB, int TB>
+__attribute__((target("avx512f"))) void dw_block(const Conv2dShape& s, const float* x, const float* dy, int o0, int t0,
+                                                 float* dw) {
+  const int wo = s.w_out(), taps = s.c_in * s.kh * s.kw;
+  const float* dyo[OB];
+  const float* xt[TB];
+#pragma GCC unroll 4
+  for (int o = 0; o < OB; ++o) dyo[o] = dy + static_cast<size_t>(o0 + o) * wo;
+#pragma GCC unroll 6
+  for (int t = 0; t < TB; ++t) {  // tap (row q, column k) reads x row q from column k (the output height is 1)
+    const int q = (t0 + t) / s.kw, k = (t0 + t) % s.kw;
+    xt[t] = x + static_cast<size_t>(q) * s.w + k;
+  }
+  __m512 acc[OB][TB];
+#pragma GCC unroll 4
+  for (int o = 0; o < OB; ++o)
+#pragma GCC unroll 6
+    for (int t = 0; t < TB; ++t) acc[o][t] = _mm512_setzero_ps();
+  for (int j = 0; j < wo; j += 16) {
+    const __mmask16 m = static_cast<__mmask16>((1u << std::min(16, wo - j)) - 1u);
+    __m512 d[OB];
+#pragma GCC unroll 4
+    for (int o = 0; o < OB; ++o) d[o] = _mm512_maskz_loadu_ps(m, dyo[o] + j);
+#pragma GCC unroll 6
+    for (int t = 0; t < TB; ++t) {
+      const __m512 xv = _mm512_maskz_loadu_ps(m, xt[t] + j);
+#pragma GCC unroll 4
+      for (int o = 0; o < OB; ++o) acc[o][t] = _mm512_fmadd_ps(d[o], xv, acc[o][t]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int o = 0; o < OB; ++o)
+#pragma GCC unroll 6
+    for (int t = 0; t < TB; ++t) dw[static_cast<size_t>(o0 + o) * taps + t0 + t] += _mm512_reduce_add_ps(acc[o][t]);
+}
+
+template <int OB>
+void dw_taps(const Conv2dShape& s, const float* x, const float* dy, int o0, int t0, int tb, float* dw) {
+  switch (tb) {
+    case 1: dw_block<OB, 1>(s, x, dy, o0, t0, dw); break;
+    case 2: dw_block<OB, 2>(s, x, dy, o0, t0, dw); break;
+    case 3: dw_block<OB, 3>(s, x, dy, o0, t0, dw); break;
+    case 4: dw_block<OB, 4>(s, x, dy, o0, t0, dw); break;
+    case 5: dw_block<OB, 5>(s, x, dy, o0, t0, dw); break;
+    default: dw_block<OB, 6>(s, x, dy, o0, t0, dw); break;
+  }
+}
+
 }  // namespace
 
 Conv2dShape conv2d_direct_dx_shape(const Conv2dShape& s) {
@@ -225,6 +276,25 @@ void conv2d_direct_dx_sample(const Conv2dShape& s, const float* dy, const float*
     in = pad;
   }
   conv2d_direct_sample(t, in, packed, nullptr, Activation::None, nullptr, nullptr, dx, isa);
+}
+
+bool conv2d_direct_dw_available(const Conv2dShape& s) {
+  return conv2d_direct_isa(s) == Fp32Simd::Avx512 && s.c_in * s.kh * s.kw > 0;
+}
+
+void conv2d_direct_dw_sample(const Conv2dShape& s, const float* x, const float* dy, float* dw) {
+  constexpr int kOB = 4, kTB = 6;
+  const int taps = s.c_in * s.kh * s.kw;
+  for (int o0 = 0; o0 < s.c_out; o0 += kOB)
+    for (int t0 = 0; t0 < taps; t0 += kTB) {
+      const int tb = std::min(kTB, taps - t0);
+      switch (std::min(kOB, s.c_out - o0)) {
+        case 1: dw_taps<1>(s, x, dy, o0, t0, tb, dw); break;
+        case 2: dw_taps<2>(s, x, dy, o0, t0, tb, dw); break;
+        case 3: dw_taps<3>(s, x, dy, o0, t0, tb, dw); break;
+        default: dw_taps<4>(s, x, dy, o0, t0, tb, dw); break;
+      }
+    }
 }
 
 Fp32Simd conv2d_direct_isa(const Conv2dShape& s) {

@@ -218,7 +218,7 @@ TEST(Conv2dCpu, DirectKernelsAgreeAcrossInstructionSets) {
     const auto b = random_uniform(s.c_out, -0.5f, 0.5f, seed++);
     const auto dy = random_uniform(y_size(s), -1.0f, 1.0f, seed++);
     struct Out {
-      std::vector<float> y, dx;
+      std::vector<float> y, dx, dw;
       std::vector<double> st;
       bool have_stats = false;
     };
@@ -235,8 +235,9 @@ TEST(Conv2dCpu, DirectKernelsAgreeAcrossInstructionSets) {
       o.have_stats = conv2d_forward_stats_cpu(s, x.data(), w.data(), b.data(), y2.data(), ws.data(), Activation::Relu,
                                               o.st.data());
       o.dx.assign(x_size(s), 7.0f);
-      std::vector<float> dw(w_size(s)), db(s.c_out);
-      conv2d_backward_cpu(s, x.data(), w.data(), dy.data(), o.dx.data(), dw.data(), db.data(), ws.data());
+      std::vector<float> db(s.c_out);
+      o.dw.assign(w_size(s), 7.0f);
+      conv2d_backward_cpu(s, x.data(), w.data(), dy.data(), o.dx.data(), o.dw.data(), db.data(), ws.data());
       outs.emplace_back(isa.expect, std::move(o));
       ran.insert(fp32_simd_name(isa.expect));
     }
@@ -252,6 +253,8 @@ TEST(Conv2dCpu, DirectKernelsAgreeAcrossInstructionSets) {
       const std::string tag = std::string(c.name) + (d == avx512 ? " AVX-512" : " AVX2");
       EXPECT_TRUE(all_close(d->y, sgemm->y, 1e-5f, 1e-5f, "conv y vs sgemm, " + tag));
       EXPECT_TRUE(all_close(d->dx, sgemm->dx, 1e-5f, 1e-5f, "conv dx vs sgemm, " + tag));
+      // dw sums W_out products per sample: the AVX-512 direct kernel in another order than the sgemm
+      EXPECT_TRUE(all_close(d->dw, sgemm->dw, 1e-4f, 1e-5f, "conv dw vs sgemm, " + tag));
       EXPECT_TRUE(d->have_stats) << tag;
     }
     if (avx512 && avx2) {

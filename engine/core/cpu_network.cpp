@@ -337,7 +337,9 @@ class CpuNetwork final : public Network {
 
   // Training-mode act → batchnorm → dropout over the lanes: each lane's statistics, one meeting, the merged
   // batch statistics (running statistics updated by lane 0), then the lane's rows.
-  void bn_forward_lanes(const Buffers& b, const Node& n, int rows, uint64_t step) {
+  // With row fusion the last step (y) runs row by row inside the forward of the conv the block feeds.
+  void bn_forward_lanes(const Buffers& b, size_t j, int rows, uint64_t step) {
+    const Node& n = graph_.nodes[j];
     const int C = n.bn_c, L = b.lanes;
     const k::BnShape s{rows, C, n.bn_s};
     double* slot = next_sync_slot(b);
@@ -359,6 +361,7 @@ class CpuNetwork final : public Network {
     const bool first = b.lane_index == 0;
     k::bn_finish_stats(C, p, mean, var, first ? S(n.s_mean) : nullptr, first ? S(n.s_var) : nullptr, saved,
                        saved + C);
+    if (bn_apply_in_conv(j)) return;
     k::act_bn_dropout_apply_cpu(s, p, n.act, x, P(n.p_weight), P(n.p_bias), saved, saved + C, b.value(n.out[0]));
   }
 
@@ -426,6 +429,15 @@ class CpuNetwork final : public Network {
     if (!row_fusion_ || n.op != OpKind::ActBnDropout || n.bn_s <= 1) return false;
     const int prod = graph_.tensors[n.in[0]].producer;
     return prod >= 0 && graph_.nodes[static_cast<size_t>(prod)].op == OpKind::Conv2d;
+  }
+  // ... its forward's last step (y from the batch's statistics) inside the forward of the conv it feeds?
+  bool bn_apply_in_conv(size_t j) const {
+    const Node& n = graph_.nodes[j];
+    if (!row_fusion_ || n.op != OpKind::ActBnDropout || n.bn_s <= 1) return false;
+    const int next = graph_.tensors[n.out[0]].consumer;
+    if (next < 0 || graph_.nodes[static_cast<size_t>(next)].op != OpKind::Conv2d) return false;
+    const k::Conv2dShape& c = graph_.nodes[static_cast<size_t>(next)].conv;
+    return c.h_out() > 0 && c.w_out() > 0 && c.c_out > 0;  // the conv visits every row
   }
   // ... and its first half (the dropped gradient and the lane's sums) inside the backward of the conv it feeds?
   bool bn_sums_in_conv(const Buffers& b, size_t j) const {
@@ -529,11 +541,14 @@ class CpuNetwork final : public Network {
             GENER_CHECK(skip_next, "layer " << n.name << ": its batchnorm must follow it directly");
           } else if (train && b.lane && next >= 0 && graph_.nodes[next].op == OpKind::ActBnDropout) {
             // Training: the batchnorm's per-row sums come from the conv's epilogue, while its output is in registers.
-            b.lane->run_stats_ready =
-                k::conv2d_forward_stats_cpu(s, b.value(n.in[0]), P(n.p_weight), P(n.p_bias), b.value(n.out[0]),
-                                            b.workspace, graph_.nodes[next].act, b.lane->run_stats.data());
+            k::Conv2dForwardHooks hooks;
+            b.lane->run_stats_ready = k::conv2d_forward_stats_cpu(
+                s, b.value(n.in[0]), P(n.p_weight), P(n.p_bias), b.value(n.out[0]), b.workspace,
+                graph_.nodes[next].act, b.lane->run_stats.data(), input_rows(b, n, B, step, &hooks));
           } else {
-            k::conv2d_forward_cpu(s, b.value(n.in[0]), P(n.p_weight), P(n.p_bias), b.value(n.out[0]), b.workspace);
+            k::Conv2dForwardHooks hooks;
+            k::conv2d_forward_cpu(s, b.value(n.in[0]), P(n.p_weight), P(n.p_bias), b.value(n.out[0]), b.workspace,
+                                  train && b.lane ? input_rows(b, n, B, step, &hooks) : nullptr);
           }
           break;
         }
@@ -545,7 +560,7 @@ class CpuNetwork final : public Network {
         case OpKind::ActBnDropout: {
           const k::BnShape s{B, n.bn_c, n.bn_s};
           if (train)
-            bn_forward_lanes(b, n, B, step);
+            bn_forward_lanes(b, i, B, step);
           else
             k::act_bn_dropout_forward_eval_cpu(s, bn_eps(i), n.act, b.value(n.in[0]), P(n.p_weight), P(n.p_bias),
                                                S(n.s_mean), S(n.s_var), b.value(n.out[0]));
@@ -566,6 +581,26 @@ class CpuNetwork final : public Network {
           break;
       }
     }
+  }
+
+  // Training with row fusion: the hook that makes each row of a conv's input from the batchnorm block before it,
+  // just before the conv reads the row (in *hooks; null where the block ran whole).
+  const k::Conv2dForwardHooks* input_rows(const Buffers& b, const Node& conv, int B, uint64_t step,
+                                          k::Conv2dForwardHooks* hooks) {
+    const int prev = graph_.tensors[conv.in[0]].producer;
+    if (prev < 0 || !bn_apply_in_conv(static_cast<size_t>(prev))) return nullptr;
+    const Node& q = graph_.nodes[static_cast<size_t>(prev)];
+    const k::BnShape sq{B, q.bn_c, q.bn_s};
+    const k::BnDropoutParams p = bn_params(b, q, step);
+    const float *x = b.value(q.in[0]), *saved = b.aux + q.saved_offset, *gamma = P(q.p_weight), *beta = P(q.p_bias);
+    float* y = b.value(q.out[0]);
+    const k::Activation act = q.act;
+    const size_t row = static_cast<size_t>(q.bn_c) * q.bn_s;
+    hooks->x = [=](int r, int) -> const float* {
+      k::act_bn_dropout_apply_row_cpu(sq, p, act, r, x, gamma, beta, saved, saved + sq.c, y);
+      return y + r * row;
+    };
+    return hooks;
   }
 
   // Inference through the reduced-precision plan: node i, and its (folded) batchnorm node i + 1 with it.
