@@ -113,10 +113,10 @@ void act_bn_dropout_backward_lane_finish_cpu(const BnShape& s, Activation act, c
 // the sample is in cache. `x` and `g` are the lane's tensors; `dy_row` and `dx_row` one row (C, S) anywhere.
 // Called for rows 0, 1, ... in order (the sums starting at zero), they add per channel in the lane functions'
 // order: the same bits. ----
-// y's row = dropout(act(x) * scale + shift), as act_bn_dropout_apply_cpu.
+// y_row = dropout(act(x's row) * scale + shift), row `row` of act_bn_dropout_apply_cpu's y.
 void act_bn_dropout_apply_row_cpu(const BnShape& s, const BnDropoutParams& p, Activation act, int row,
                                   const float* x, const float* gamma, const float* beta, const float* mean,
-                                  const float* invstd, float* y);
+                                  const float* invstd, float* y_row);
 // g's row = dropout'(dy_row), adding the row's sums of g and g * (act(x) - mean) to sum_g and sum_g_dev.
 void act_bn_dropout_backward_row_sums_cpu(const BnShape& s, const BnDropoutParams& p, Activation act, int row,
                                           const float* x, const float* save_mean, const float* dy_row, float* g,

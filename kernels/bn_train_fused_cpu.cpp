@@ -488,7 +488,7 @@ void act_bn_dropout_backward_lane_finish_cpu(const BnShape& s, Activation act, c
 
 void act_bn_dropout_apply_row_cpu(const BnShape& s, const BnDropoutParams& p, Activation act, int row,
                                   const float* x, const float* gamma, const float* beta, const float* mean,
-                                  const float* invstd, float* y) {
+                                  const float* invstd, float* y_row) {
   GENER_CHECK(s.s > 1 && row >= 0 && row < s.n, "act_bn_dropout_apply_row_cpu: row " << row << " of " << s.n
                                                                                       << " (S = " << s.s << ")");
   const DropRun d0 = drop_stream(p);
@@ -497,8 +497,9 @@ void act_bn_dropout_apply_row_cpu(const BnShape& s, const BnDropoutParams& p, Ac
     float scale, shift;
     scale_shift(gamma[c], beta[c], mean[c], invstd[c], &scale, &shift);
     const size_t o = run_offset(s, row, c);
+    float* yc = y_row + static_cast<size_t>(c) * s.s;
     for_each_drop_piece(d0, p.index0 + o, s.s, [&](int off, int len, const DropRun& d) {
-      run_forward_out(relu, x + o + off, len, scale, shift, d, y + o + off);
+      run_forward_out(relu, x + o + off, len, scale, shift, d, yc + off);
     });
   }
 }

@@ -203,7 +203,7 @@ void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, c
     if (dw) std::memset(dw_t, 0, ndw * sizeof(float));
 #pragma omp for schedule(static)
     for (int n = 0; n < s.n; ++n) {
-      const float* xn = x + n * x_stride;                               // (C_in, H, W)
+      const float* xn = hooks && hooks->x ? hooks->x(n, t) : x + n * x_stride;  // (C_in, H, W)
       const float* dyn = dy_hook ? hooks->dy(n, t) : dy + n * y_stride;  // (C_out, P)
       float* dxn = dx_hook ? hooks->dx(n, t) : dx ? dx + n * x_stride : nullptr;  // (C_in, H, W)
       if (dw && direct_dw) {

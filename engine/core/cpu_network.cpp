@@ -46,7 +46,9 @@ struct TrainLane {
   // Row fusion (NetworkOptions::row_fusion): one sample of a conv's output gradient and of its input gradient, which
   // the batchnorm blocks' backward halves make and use row by row inside the conv's backward; and the meeting slot
   // a conv's backward filled with the sums of the block before it.
-  std::vector<float> row_dz, row_dy;
+  // Also one row of a conv's input, which the block before makes from its own input in the conv's forward and
+  // again in its backward (the block's output is never stored).
+  std::vector<float> row_dz, row_dy, row_x;
   double* open_slot = nullptr;
 };
 
@@ -143,6 +145,7 @@ class CpuNetwork final : public Network {
       l.run_stats.assign(2 * static_cast<size_t>(rows) * max_c, 0.0);
       l.row_dz.assign(conv_out, 0.f);
       l.row_dy.assign(conv_in, 0.f);
+      l.row_x.assign(conv_in, 0.f);
     }
     // Two slots (meetings alternate between them), each holding every lane's two sums per channel.
     lane_sums_.assign(2 * 2 * static_cast<size_t>(lanes) * max_c, 0.0);
@@ -461,6 +464,8 @@ class CpuNetwork final : public Network {
     const bool bias_from_bn = bias_grad_from_bn(n);
     k::Conv2dBackwardHooks hooks;
     double* sum_dz = nullptr;
+    const bool remake_x = b.lane && prev >= 0 && bn_apply_in_conv(static_cast<size_t>(prev));
+    if (remake_x) hooks.x = input_row_maker(b, graph_.nodes[static_cast<size_t>(prev)], B, step);
     if (finish) {
       const Node& a = graph_.nodes[static_cast<size_t>(next)];
       const int C = a.bn_c;
@@ -501,7 +506,7 @@ class CpuNetwork final : public Network {
     }
     k::conv2d_backward_cpu(s, b.value(n.in[0]), P(n.p_weight), b.grad(n.out[0]), b.grad(n.in[0]), G(b, n.p_weight),
                            bias_from_bn ? nullptr : G(b, n.p_bias), b.workspace,
-                           finish || sums ? &hooks : nullptr);
+                           finish || sums || remake_x ? &hooks : nullptr);
     if (sum_dz) {
       float* db = G(b, n.p_bias);
       for (int c = 0; c < graph_.nodes[static_cast<size_t>(next)].bn_c; ++c) db[c] = static_cast<float>(sum_dz[c]);
@@ -590,17 +595,20 @@ class CpuNetwork final : public Network {
     const int prev = graph_.tensors[conv.in[0]].producer;
     if (prev < 0 || !bn_apply_in_conv(static_cast<size_t>(prev))) return nullptr;
     const Node& q = graph_.nodes[static_cast<size_t>(prev)];
+    hooks->x = input_row_maker(b, q, B, step);
+    return hooks;
+  }
+  // Row r of the output of the act → batchnorm block q, made into the lane's row_x from the block's input.
+  std::function<const float*(int, int)> input_row_maker(const Buffers& b, const Node& q, int B, uint64_t step) {
     const k::BnShape sq{B, q.bn_c, q.bn_s};
     const k::BnDropoutParams p = bn_params(b, q, step);
     const float *x = b.value(q.in[0]), *saved = b.aux + q.saved_offset, *gamma = P(q.p_weight), *beta = P(q.p_bias);
-    float* y = b.value(q.out[0]);
     const k::Activation act = q.act;
-    const size_t row = static_cast<size_t>(q.bn_c) * q.bn_s;
-    hooks->x = [=](int r, int) -> const float* {
-      k::act_bn_dropout_apply_row_cpu(sq, p, act, r, x, gamma, beta, saved, saved + sq.c, y);
-      return y + r * row;
+    float* out = b.lane->row_x.data();
+    return [=](int r, int) -> const float* {
+      k::act_bn_dropout_apply_row_cpu(sq, p, act, r, x, gamma, beta, saved, saved + sq.c, out);
+      return out;
     };
-    return hooks;
   }
 
   // Inference through the reduced-precision plan: node i, and its (folded) batchnorm node i + 1 with it.
