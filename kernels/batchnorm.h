@@ -110,7 +110,7 @@ void act_bn_dropout_backward_lane_finish_cpu(const BnShape& s, Activation act, c
 
 // ---- one row (sample) of a lane at a time (bn_train_fused_cpu.cpp, S > 1): the halves above for row `row` of the
 // lane's rows alone, so the training step runs them inside the neighbouring convolution's per-sample loop while
-// the sample is in cache. `x` and `g` are the lane's tensors; `dy_row` and `dx_row` one row (C, S) anywhere.
+// the sample is in cache. `x` and `g` are the lane's tensors; `y_row`, `dy_row` and `dx_row` one row (C, S) anywhere.
 // Called for rows 0, 1, ... in order (the sums starting at zero), they add per channel in the lane functions'
 // order: the same bits. ----
 // y_row = dropout(act(x's row) * scale + shift), row `row` of act_bn_dropout_apply_cpu's y.

@@ -509,7 +509,7 @@ void act_bn_dropout_backward_row_sums_cpu(const BnShape& s, const BnDropoutParam
                                           double* sum_g, double* sum_g_dev) {
   GENER_CHECK(s.s > 1 && row >= 0 && row < s.n, "act_bn_dropout_backward_row_sums_cpu: row "
                                                     << row << " of " << s.n << " (S = " << s.s << ")");
-  GENER_CHECK(g != x, "act_bn_dropout_backward: dx must not alias x (the activation's mask reads x)");
+  GENER_CHECK(g != x, "act_bn_dropout_backward_row_sums_cpu: g must not alias x (the activation's mask reads x)");
   const DropRun d0 = drop_stream(p);
   const bool relu = act == Activation::Relu;
   for (int c = 0; c < s.c; ++c) {

@@ -41,9 +41,9 @@ bool conv2d_forward_stats_cpu(const Conv2dShape& s, const float* x, const float*
 // Per-sample work fused into conv2d_backward_cpu, so that a sample's gradients are made and used while in cache.
 // Each runs on the thread that handles sample n (t: its number in the team, for per-thread scratch); any may be
 // empty. `x` makes or finds sample n's input (C_in, H, W) and returns where it is (the x argument is not read
-// then; the hook runs first, and the row it returns stays valid through `dx_done`). `dy` makes or finds sample n's dy (C_out, H_out, W_out) and returns where it is: the dy argument is not
-// read then, and db must be null. `dx` names where sample n's dx goes instead of the dx tensor; `dx_done` runs
-// once it is written there.
+// then; the hook runs first, and the row it returns stays valid through `dx_done`). `dy` makes or finds sample n's
+// dy (C_out, H_out, W_out) and returns where it is: the dy argument is not read then, and db must be null. `dx`
+// names where sample n's dx goes instead of the dx tensor; `dx_done` runs once it is written there.
 struct Conv2dBackwardHooks {
   std::function<const float*(int n, int t)> x;
   std::function<const float*(int n, int t)> dy;

@@ -191,7 +191,7 @@ void conv2d_backward_cpu(const Conv2dShape& s, const float* x, const float* w, c
   float* packed_dx = workspace + static_cast<size_t>(threads) * ws_stride + conv2d_direct_packed_floats(s);
   if (direct_dx) conv2d_direct_dx_pack(s, w, packed_dx);
   const size_t ndw = dw_floats(s);
-  // dw with the direct AVX-512 kernel where it runs (no im2col; 1.x the sgemm at the paper's shapes).
+  // dw with the direct AVX-512 kernel where it runs (no im2col or sgemm packing).
   const bool direct_dw = dw && conv2d_direct_dw_available(s);
   int team = 1;  // the team actually run (fewer than asked inside another parallel region)
 #pragma omp parallel num_threads(threads)

@@ -43,11 +43,10 @@ struct TrainLane {
   int syncs = 0;                                             // batchnorm meetings so far in this step
   std::vector<double> run_stats;  // a conv's per-row, per-channel sums for the batchnorm after it (rows, C, 2)
   bool run_stats_ready = false;   // set by that conv when its kernel wrote them
-  // Row fusion (NetworkOptions::row_fusion): one sample of a conv's output gradient and of its input gradient, which
-  // the batchnorm blocks' backward halves make and use row by row inside the conv's backward; and the meeting slot
-  // a conv's backward filled with the sums of the block before it.
-  // Also one row of a conv's input, which the block before makes from its own input in the conv's forward and
-  // again in its backward (the block's output is never stored).
+  // Row fusion (NetworkOptions::row_fusion), one sample each: a conv's output gradient and input gradient, which the
+  // batchnorm blocks' backward halves make and use inside the conv's backward; and a conv's input, which the block
+  // before makes from its own input in the conv's forward and again in its backward (the block's output is never
+  // stored). open_slot: the meeting slot a conv's backward filled with the sums of the block before it.
   std::vector<float> row_dz, row_dy, row_x;
   double* open_slot = nullptr;
 };
@@ -425,18 +424,19 @@ class CpuNetwork final : public Network {
     const int next = graph_.tensors[conv.out[0]].consumer;
     return next >= 0 && graph_.nodes[static_cast<size_t>(next)].op == OpKind::ActBnDropout;
   }
-  // Row fusion, training: does the act → batchnorm block at node j run its backward's second half (dx from the
-  // batch's sums) row by row inside the backward of the conv that made its input?
+  // Row fusion, training: may the act → batchnorm block at node j run its work row by row (a conv-shaped block)?
+  bool bn_row_fusable(const Node& n) const { return row_fusion_ && n.op == OpKind::ActBnDropout && n.bn_s > 1; }
+  // ... its backward's second half (dx from the batch's sums) inside the backward of the conv that made its input?
   bool bn_finish_in_conv(size_t j) const {
     const Node& n = graph_.nodes[j];
-    if (!row_fusion_ || n.op != OpKind::ActBnDropout || n.bn_s <= 1) return false;
+    if (!bn_row_fusable(n)) return false;
     const int prod = graph_.tensors[n.in[0]].producer;
     return prod >= 0 && graph_.nodes[static_cast<size_t>(prod)].op == OpKind::Conv2d;
   }
   // ... its forward's last step (y from the batch's statistics) inside the forward of the conv it feeds?
   bool bn_apply_in_conv(size_t j) const {
     const Node& n = graph_.nodes[j];
-    if (!row_fusion_ || n.op != OpKind::ActBnDropout || n.bn_s <= 1) return false;
+    if (!bn_row_fusable(n)) return false;
     const int next = graph_.tensors[n.out[0]].consumer;
     if (next < 0 || graph_.nodes[static_cast<size_t>(next)].op != OpKind::Conv2d) return false;
     const k::Conv2dShape& c = graph_.nodes[static_cast<size_t>(next)].conv;
@@ -445,7 +445,7 @@ class CpuNetwork final : public Network {
   // ... and its first half (the dropped gradient and the lane's sums) inside the backward of the conv it feeds?
   bool bn_sums_in_conv(const Buffers& b, size_t j) const {
     const Node& n = graph_.nodes[j];
-    if (!row_fusion_ || n.op != OpKind::ActBnDropout || n.bn_s <= 1) return false;
+    if (!bn_row_fusable(n)) return false;
     const int next = graph_.tensors[n.out[0]].consumer;
     return next >= 0 && graph_.nodes[static_cast<size_t>(next)].op == OpKind::Conv2d && b.grad(n.out[0]) &&
            b.grad(n.in[0]);
@@ -509,7 +509,7 @@ class CpuNetwork final : public Network {
                            finish || sums || remake_x ? &hooks : nullptr);
     if (sum_dz) {
       float* db = G(b, n.p_bias);
-      for (int c = 0; c < graph_.nodes[static_cast<size_t>(next)].bn_c; ++c) db[c] = static_cast<float>(sum_dz[c]);
+      for (int c = 0; c < s.c_out; ++c) db[c] = static_cast<float>(sum_dz[c]);
     }
   }
 
@@ -648,7 +648,7 @@ class CpuNetwork final : public Network {
 
   TrainConfig train_;
   bool nan_fill_ = false;                            // debug: NaN-fill the arena before every pass
-  bool row_fusion_ = true;                           // training: batchnorm backward halves inside the convs
+  bool row_fusion_ = true;                           // training: batchnorm blocks' rows inside the convs
   std::vector<float> params_, grads_, state_, opt_;  // one buffer each
   BnFoldPlan fold_;                                  // empty without fold_bn
   std::vector<float> fparams_, fstate_;              // batchnorm-folded copies for inference

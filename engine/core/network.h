@@ -120,8 +120,9 @@ struct NetworkOptions {
   // NaN and fails a parity test. Also on when the environment has GENER_DEBUG_NAN_ARENA=1.
   bool debug_nan_fill = false;
   int gpu = 0;        // CUDA device (one GPU per rank: its local rank)
-  // CPU training: the batchnorm blocks' backward halves run row by row inside the neighbouring convolutions'
-  // backward, while each row is in cache. Off: whole-lane passes over memory. The same bits either way.
+  // CPU training: the batchnorm blocks' work runs row by row inside the neighbouring convolutions' per-sample loops,
+  // while each row is in cache (forward, a block's output is made as the next conv reads it and never stored;
+  // backward, both halves). Off: whole-lane passes over memory. The same bits either way.
   bool row_fusion = true;
 };
 bool debug_nan_fill_requested(const NetworkOptions& opt);  // the option or the environment variable
