@@ -113,14 +113,27 @@ void act_bn_dropout_backward_lane_finish_cpu(const BnShape& s, Activation act, c
 // the sample is in cache. `x` and `g` are the lane's tensors; `y_row`, `dy_row` and `dx_row` one row (C, S) anywhere.
 // Called for rows 0, 1, ... in order (the sums starting at zero), they add per channel in the lane functions'
 // order: the same bits. ----
+// Dropout's keep decisions of a lane's rows kept as bits, so that a step hashes each element once (in the forward)
+// instead of three times: run (row, channel) holds bn_keep_words(S) 16-bit words, element k in bit k % 16 of word
+// k / 16 (bits past S zero). `made`: the words hold this step's decisions (the forward's apply_row wrote them);
+// otherwise apply_row writes them. `avx512`: run the AVX-512 kernels (the caller asks fp32_simd() once), else the
+// portable loops. Either way the same bits as the hashing path.
+struct BnKeepBits {
+  uint16_t* words = nullptr;  // null: hash the decisions
+  bool made = false;
+  bool avx512 = false;
+};
+inline int bn_keep_words(int S) { return (S + 15) / 16; }
+
 // y_row = dropout(act(x's row) * scale + shift), row `row` of act_bn_dropout_apply_cpu's y.
 void act_bn_dropout_apply_row_cpu(const BnShape& s, const BnDropoutParams& p, Activation act, int row,
                                   const float* x, const float* gamma, const float* beta, const float* mean,
-                                  const float* invstd, float* y_row);
-// g's row = dropout'(dy_row), adding the row's sums of g and g * (act(x) - mean) to sum_g and sum_g_dev.
+                                  const float* invstd, float* y_row, BnKeepBits keep = {});
+// g's row = dropout'(dy_row), adding the row's sums of g and g * (act(x) - mean) to sum_g and sum_g_dev. With
+// keep.words (made), the decisions come from there.
 void act_bn_dropout_backward_row_sums_cpu(const BnShape& s, const BnDropoutParams& p, Activation act, int row,
                                           const float* x, const float* save_mean, const float* dy_row, float* g,
-                                          double* sum_g, double* sum_g_dev);
+                                          double* sum_g, double* sum_g_dev, BnKeepBits keep = {});
 // dx_row from the lane's x and g (rows of the same tensor shape) and the batch's sums, as
 // act_bn_dropout_backward_lane_finish_cpu; with sum_dx, adds the row's per-channel sums of dx to it.
 void act_bn_dropout_backward_row_finish_cpu(const BnShape& s, Activation act, int row, const float* x,

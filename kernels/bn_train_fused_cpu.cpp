@@ -4,6 +4,12 @@
 // the dropped gradient with its sums and one that finishes dx (backward). The whole-batch entry points are one
 // lane. Same math as the composition in batchnorm_cpu.cpp, which tests hold it to; the composition reads and
 // writes the whole tensor 5 times forward and 8 times backward.
+// GCC 12 flags its own avx512fintrin.h helpers as maybe-uninitialized (a known false positive, as in
+// conv2d_direct_cpu.cpp); the warning is silenced for this file only.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -207,6 +213,98 @@ void for_each_drop_piece(DropRun d, uint64_t first, int S, Fn fn) {
 
 inline size_t run_offset(const BnShape& s, int n, int c) {
   return (static_cast<size_t>(n) * s.c + c) * static_cast<size_t>(s.s);
+}
+
+// ---- dropout's keep decisions as bits (BnKeepBits) ----
+
+// Bits [off, off + len) of a run's words from the hash, element by element (words zeroed by the caller).
+void keep_bits_piece(const DropRun& d, int off, int len, uint16_t* w) {
+  for (int k = 0; k < len; ++k)
+    w[(off + k) >> 4] = static_cast<uint16_t>(w[(off + k) >> 4] | ((keep_mask(d, k) & 1u) << ((off + k) & 15)));
+}
+
+__attribute__((target("avx512f"))) inline __m512i mix32_512(__m512i x) {
+  x = _mm512_xor_si512(x, _mm512_srli_epi32(x, 16));
+  x = _mm512_mullo_epi32(x, _mm512_set1_epi32(0x7feb352d));
+  x = _mm512_xor_si512(x, _mm512_srli_epi32(x, 15));
+  x = _mm512_mullo_epi32(x, _mm512_set1_epi32(static_cast<int>(0x846ca68bU)));
+  return _mm512_xor_si512(x, _mm512_srli_epi32(x, 16));
+}
+
+// keep_bits_piece on AVX-512, 16 decisions per word (dropout_keep_mask lane by lane), for a piece that starts on
+// a word.
+__attribute__((target("avx512f"))) void keep_bits_piece_512(const DropRun& d, int off, int len, uint16_t* w) {
+  const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i prefix = _mm512_set1_epi32(static_cast<int>(d.prefix)), hi = _mm512_set1_epi32(static_cast<int>(d.hi));
+  const __m512i mul = _mm512_set1_epi32(static_cast<int>(0xc2b2ae35U)), thr = _mm512_set1_epi32(d.threshold);
+  for (int k = 0; k < len; k += 16) {
+    const __m512i i = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(d.lo0 + static_cast<uint32_t>(k))), iota);
+    __m512i h = mix32_512(_mm512_xor_si512(prefix, _mm512_mullo_epi32(i, mul)));
+    h = mix32_512(_mm512_xor_si512(h, hi));
+    unsigned m = _mm512_cmpge_epi32_mask(_mm512_srli_epi32(h, 8), thr);
+    if (len - k < 16) m &= (1u << (len - k)) - 1u;
+    w[(off + k) >> 4] = static_cast<uint16_t>(w[(off + k) >> 4] | m);
+  }
+}
+
+// A run's words from the hash: the run of S elements at flat index `first`.
+void keep_bits_run(DropRun d0, uint64_t first, int S, bool avx512, uint16_t* w) {
+  std::fill(w, w + bn_keep_words(S), uint16_t{0});
+  for_each_drop_piece(d0, first, S, [&](int off, int len, const DropRun& d) {
+    if (avx512 && off % 16 == 0)
+      keep_bits_piece_512(d, off, len, w);
+    else
+      keep_bits_piece(d, off, len, w);
+  });
+}
+
+inline uint32_t keep_bit_mask(const uint16_t* w, int k) { return 0u - ((static_cast<uint32_t>(w[k >> 4]) >> (k & 15)) & 1u); }
+
+// forward_out and drop_grad with the decisions from a run's words: portable (SIMD clones of the same expressions,
+// so the same bits as the hashing clones) and AVX-512.
+template <bool kRelu>
+inline void forward_out_bits(const float* x, int n, float scale, float shift, float dscale, const uint16_t* w,
+                             float* y) {
+  for (int k = 0; k < n; ++k) y[k] = masked((act<kRelu>(x[k]) * scale + shift) * dscale, keep_bit_mask(w, k));
+}
+GENER_CPU_CLONES void run_forward_out_bits(bool relu, const float* x, int n, float scale, float shift, float dscale,
+                                           const uint16_t* w, float* y) {
+  if (relu)
+    forward_out_bits<true>(x, n, scale, shift, dscale, w, y);
+  else
+    forward_out_bits<false>(x, n, scale, shift, dscale, w, y);
+}
+GENER_CPU_CLONES void run_drop_grad_bits(const float* dy, int n, float dscale, const uint16_t* w, float* g) {
+  for (int k = 0; k < n; ++k) g[k] = masked(dy[k] * dscale, keep_bit_mask(w, k));
+}
+
+__attribute__((target("avx512f"))) inline __mmask16 tail_mask(int rem) {
+  return rem >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << rem) - 1u);
+}
+// act() on 16 lanes: a float with its sign bit set becomes +0.
+__attribute__((target("avx512f"))) inline __m512 act_512(__m512 v, bool relu) {
+  if (!relu) return v;
+  const __m512i b = _mm512_castps_si512(v);
+  return _mm512_castsi512_ps(_mm512_andnot_si512(_mm512_srai_epi32(b, 31), b));
+}
+// (act(x) * scale + shift) * dscale, each operation rounded, as forward_out (this file is built without FMA
+// contraction).
+__attribute__((target("avx512f"))) void forward_out_bits_512(bool relu, const float* x, int n, float scale,
+                                                             float shift, float dscale, const uint16_t* w, float* y) {
+  const __m512 vs = _mm512_set1_ps(scale), vb = _mm512_set1_ps(shift), vd = _mm512_set1_ps(dscale);
+  for (int k = 0; k < n; k += 16) {
+    const __mmask16 t = tail_mask(n - k), keep = static_cast<__mmask16>(w[k >> 4] & t);
+    const __m512 a = act_512(_mm512_maskz_loadu_ps(t, x + k), relu);
+    _mm512_mask_storeu_ps(y + k, t, _mm512_maskz_mul_ps(keep, _mm512_add_ps(_mm512_mul_ps(a, vs), vb), vd));
+  }
+}
+__attribute__((target("avx512f"))) void drop_grad_bits_512(const float* dy, int n, float dscale, const uint16_t* w,
+                                                           float* g) {
+  const __m512 vd = _mm512_set1_ps(dscale);
+  for (int k = 0; k < n; k += 16) {
+    const __mmask16 t = tail_mask(n - k), keep = static_cast<__mmask16>(w[k >> 4] & t);
+    _mm512_mask_storeu_ps(g + k, t, _mm512_maskz_mul_ps(keep, _mm512_maskz_loadu_ps(t, dy + k), vd));
+  }
 }
 
 // Dense layers (S == 1): a row holds C channels side by side, so these kernels run along a row over a block of
@@ -488,16 +586,26 @@ void act_bn_dropout_backward_lane_finish_cpu(const BnShape& s, Activation act, c
 
 void act_bn_dropout_apply_row_cpu(const BnShape& s, const BnDropoutParams& p, Activation act, int row,
                                   const float* x, const float* gamma, const float* beta, const float* mean,
-                                  const float* invstd, float* y_row) {
+                                  const float* invstd, float* y_row, BnKeepBits keep) {
   GENER_CHECK(s.s > 1 && row >= 0 && row < s.n, "act_bn_dropout_apply_row_cpu: row " << row << " of " << s.n
                                                                                       << " (S = " << s.s << ")");
   const DropRun d0 = drop_stream(p);
   const bool relu = act == Activation::Relu;
+  const int words = bn_keep_words(s.s);
   for (int c = 0; c < s.c; ++c) {
     float scale, shift;
     scale_shift(gamma[c], beta[c], mean[c], invstd[c], &scale, &shift);
     const size_t o = run_offset(s, row, c);
     float* yc = y_row + static_cast<size_t>(c) * s.s;
+    if (keep.words) {
+      uint16_t* w = keep.words + (static_cast<size_t>(row) * s.c + c) * words;
+      if (!keep.made) keep_bits_run(d0, p.index0 + o, s.s, keep.avx512, w);
+      if (keep.avx512)
+        forward_out_bits_512(relu, x + o, s.s, scale, shift, d0.scale, w, yc);
+      else
+        run_forward_out_bits(relu, x + o, s.s, scale, shift, d0.scale, w, yc);
+      continue;
+    }
     for_each_drop_piece(d0, p.index0 + o, s.s, [&](int off, int len, const DropRun& d) {
       run_forward_out(relu, x + o + off, len, scale, shift, d, yc + off);
     });
@@ -506,18 +614,28 @@ void act_bn_dropout_apply_row_cpu(const BnShape& s, const BnDropoutParams& p, Ac
 
 void act_bn_dropout_backward_row_sums_cpu(const BnShape& s, const BnDropoutParams& p, Activation act, int row,
                                           const float* x, const float* save_mean, const float* dy_row, float* g,
-                                          double* sum_g, double* sum_g_dev) {
+                                          double* sum_g, double* sum_g_dev, BnKeepBits keep) {
   GENER_CHECK(s.s > 1 && row >= 0 && row < s.n, "act_bn_dropout_backward_row_sums_cpu: row "
                                                     << row << " of " << s.n << " (S = " << s.s << ")");
   GENER_CHECK(g != x, "act_bn_dropout_backward_row_sums_cpu: g must not alias x (the activation's mask reads x)");
+  GENER_CHECK(!keep.words || keep.made, "act_bn_dropout_backward_row_sums_cpu: keep bits not made for row " << row);
   const DropRun d0 = drop_stream(p);
   const bool relu = act == Activation::Relu;
+  const int words = bn_keep_words(s.s);
   for (int c = 0; c < s.c; ++c) {
     const size_t o = run_offset(s, row, c);
     const float* dyc = dy_row + static_cast<size_t>(c) * s.s;
-    for_each_drop_piece(d0, p.index0 + o, s.s, [&](int off, int len, const DropRun& d) {
-      run_drop_grad(dyc + off, len, d, g + o + off);
-    });
+    if (keep.words) {
+      const uint16_t* w = keep.words + (static_cast<size_t>(row) * s.c + c) * words;
+      if (keep.avx512)
+        drop_grad_bits_512(dyc, s.s, d0.scale, w, g + o);
+      else
+        run_drop_grad_bits(dyc, s.s, d0.scale, w, g + o);
+    } else {
+      for_each_drop_piece(d0, p.index0 + o, s.s, [&](int off, int len, const DropRun& d) {
+        run_drop_grad(dyc + off, len, d, g + o + off);
+      });
+    }
     sum_g[c] += run_grad_sums(relu, x + o, g + o, s.s, save_mean[c], &sum_g_dev[c]);
   }
 }

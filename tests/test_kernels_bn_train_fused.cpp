@@ -6,11 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 
 #include <vector>
 
 #include "kernels/batchnorm.h"
 #include "kernels/check.h"
+#include "kernels/cpu_features.h"
 #include "tests/test_util.h"
 
 namespace gener::kernels {
@@ -233,6 +236,83 @@ TEST(ActBnDropoutLanesCpu, LanesEqualCompositionOverTheWholeBatch) {
           }
     }
   }
+}
+
+// The row functions with the dropout decisions kept as bits (BnKeepBits), as the training step runs them: the
+// forward's apply_row writes the bits, the backward's apply_row and row sums read them. Each against the same row
+// function hashing its decisions, bit for bit, on the AVX-512 kernels (where this CPU has them) and the portable
+// loops, over every case (runs shorter than a word, ragged tails, a run crossing 2^32).
+TEST(ActBnDropoutRowsCpu, KeepBitsGiveTheHashingRowsBits) {
+  uint32_t seed = 990;
+  const bool has512 = fp32_simd() == Fp32Simd::Avx512;
+  if (!has512) std::printf("[ note ] no AVX-512 here: only the portable keep-bit loops are checked\n");
+  for (const Case& k : cases()) {
+    const BnShape& s = k.s;
+    if (s.s == 1) continue;  // the row functions serve conv-shaped blocks
+    const size_t n = static_cast<size_t>(s.count()), row_len = static_cast<size_t>(s.c) * s.s;
+    BnDropoutParams p;
+    p.drop_rate = k.rate;
+    p.seed = 77;
+    p.step = 3;
+    p.index0 = k.index0;
+    const std::vector<float> x = random_uniform(n, -1.0f, 2.0f, seed++), dy = random_uniform(n, -1.0f, 1.0f, seed++);
+    const std::vector<float> gamma = random_uniform(s.c, 0.5f, 1.5f, seed++), beta = random_uniform(s.c, -0.5f, 0.5f, seed++);
+    const std::vector<float> mean = random_uniform(s.c, -0.2f, 0.5f, seed++), invstd = random_uniform(s.c, 0.7f, 1.3f, seed++);
+    for (bool avx512 : {false, true}) {
+      if (avx512 && !has512) continue;
+      const std::string t = tag(k) + (avx512 ? " AVX-512" : " portable");
+      std::vector<uint16_t> words(static_cast<size_t>(s.n) * s.c * bn_keep_words(s.s), 0xffff);
+      std::vector<float> y_ref(row_len), y_made(row_len), y_again(row_len), g_ref(n), g_bits(n);
+      std::vector<double> sg_ref(s.c, 0.0), sd_ref(s.c, 0.0), sg_bits(s.c, 0.0), sd_bits(s.c, 0.0);
+      for (int r = 0; r < s.n; ++r) {
+        act_bn_dropout_apply_row_cpu(s, p, k.act, r, x.data(), gamma.data(), beta.data(), mean.data(), invstd.data(),
+                                     y_ref.data());
+        act_bn_dropout_apply_row_cpu(s, p, k.act, r, x.data(), gamma.data(), beta.data(), mean.data(), invstd.data(),
+                                     y_made.data(), {words.data(), false, avx512});
+        act_bn_dropout_apply_row_cpu(s, p, k.act, r, x.data(), gamma.data(), beta.data(), mean.data(), invstd.data(),
+                                     y_again.data(), {words.data(), true, avx512});
+        for (size_t i = 0; i < row_len; ++i) {
+          if (std::memcmp(&y_made[i], &y_ref[i], sizeof(float)) != 0 ||
+              std::memcmp(&y_again[i], &y_ref[i], sizeof(float)) != 0) {
+            ADD_FAILURE() << "apply_row with keep bits differs at row " << r << " element " << i << ": " << y_made[i]
+                          << " / " << y_again[i] << " vs " << y_ref[i] << t;
+            break;
+          }
+        }
+        const float* dyr = dy.data() + r * row_len;
+        act_bn_dropout_backward_row_sums_cpu(s, p, k.act, r, x.data(), mean.data(), dyr, g_ref.data(), sg_ref.data(),
+                                             sd_ref.data());
+        act_bn_dropout_backward_row_sums_cpu(s, p, k.act, r, x.data(), mean.data(), dyr, g_bits.data(),
+                                             sg_bits.data(), sd_bits.data(), {words.data(), true, avx512});
+      }
+      EXPECT_EQ(0, std::memcmp(g_bits.data(), g_ref.data(), n * sizeof(float))) << "dropped gradient" << t;
+      EXPECT_EQ(sg_bits, sg_ref) << "sum of g" << t;
+      EXPECT_EQ(sd_bits, sd_ref) << "sum of g * (act(x) - mean)" << t;
+      // Bits past each run's end stay zero, and at rate 0 every element is kept.
+      const int words_per_run = bn_keep_words(s.s);
+      for (size_t run = 0; run < static_cast<size_t>(s.n) * s.c; ++run) {
+        const uint16_t last = words[(run + 1) * words_per_run - 1];
+        const int used = s.s - 16 * (words_per_run - 1);
+        if (used < 16) {
+          EXPECT_EQ(0, last >> used) << "bits past the end of run " << run << t;
+        }
+        if (k.rate == 0.0f) {
+          EXPECT_EQ(used < 16 ? (1u << used) - 1u : 0xffffu, last) << "rate 0, run " << run << t;
+        }
+      }
+    }
+  }
+  // A row function asked to read bits that were never made refuses.
+  const BnShape s{2, 1, 20};
+  std::vector<float> x(40, 1.0f), dy(20, 1.0f), g(40);
+  std::vector<double> sg(1), sd(1);
+  std::vector<uint16_t> words(4);
+  const float mean = 0.0f;
+  BnDropoutParams p;
+  test::expect_error([&] {
+    act_bn_dropout_backward_row_sums_cpu(s, p, Activation::Relu, 0, x.data(), &mean, dy.data(), g.data(), sg.data(),
+                                         sd.data(), {words.data(), false, false});
+  }, {"keep bits not made", "row 0"});
 }
 
 // Statistics from per-run sums (what the conv epilogue writes) against the two-pass statistics of the same rows.

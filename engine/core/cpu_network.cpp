@@ -17,6 +17,7 @@
 #include "kernels/concat.h"
 #include "kernels/conv2d.h"
 #include "kernels/dense.h"
+#include "kernels/cpu_features.h"
 #include "kernels/hash.h"
 #include "kernels/optimizer.h"
 #include "kernels/pair_features.h"
@@ -49,6 +50,9 @@ struct TrainLane {
   // stored). open_slot: the meeting slot a conv's backward filled with the sums of the block before it.
   std::vector<float> row_dz, row_dy, row_x;
   double* open_slot = nullptr;
+  // Per node, for a block whose output rows the next conv makes (bn_apply_in_conv): the lane's dropout decisions as
+  // bits (kernels::BnKeepBits), hashed once in the forward and read by the backward. Empty elsewhere.
+  std::vector<std::vector<uint16_t>> keep_bits;
 };
 
 constexpr int kMicroBatch = 64;
@@ -62,7 +66,8 @@ class CpuNetwork final : public Network {
       : Network(g, opt.max_batch, opt.mode),
         train_(opt.train),
         nan_fill_(debug_nan_fill_requested(opt)),
-        row_fusion_(opt.row_fusion) {
+        row_fusion_(opt.row_fusion),
+        keep_bits_avx512_(opt.row_fusion && k::fp32_simd() == k::Fp32Simd::Avx512) {
     const Graph& gr = graph_;
     params_ = init_params(gr, train_.seed);
     state_ = init_state(gr);
@@ -145,6 +150,10 @@ class CpuNetwork final : public Network {
       l.row_dz.assign(conv_out, 0.f);
       l.row_dy.assign(conv_in, 0.f);
       l.row_x.assign(conv_in, 0.f);
+      l.keep_bits.assign(gr.nodes.size(), {});
+      for (size_t j = 0; keep_bits_avx512_ && j < gr.nodes.size(); ++j)
+        if (bn_apply_in_conv(j))
+          l.keep_bits[j].assign(static_cast<size_t>(rows) * gr.nodes[j].bn_c * k::bn_keep_words(gr.nodes[j].bn_s), 0);
     }
     // Two slots (meetings alternate between them), each holding every lane's two sums per channel.
     lane_sums_.assign(2 * 2 * static_cast<size_t>(lanes) * max_c, 0.0);
@@ -465,7 +474,7 @@ class CpuNetwork final : public Network {
     k::Conv2dBackwardHooks hooks;
     double* sum_dz = nullptr;
     const bool remake_x = b.lane && prev >= 0 && bn_apply_in_conv(static_cast<size_t>(prev));
-    if (remake_x) hooks.x = input_row_maker(b, graph_.nodes[static_cast<size_t>(prev)], B, step);
+    if (remake_x) hooks.x = input_row_maker(b, static_cast<size_t>(prev), B, step, true);
     if (finish) {
       const Node& a = graph_.nodes[static_cast<size_t>(next)];
       const int C = a.bn_c;
@@ -500,8 +509,9 @@ class CpuNetwork final : public Network {
       float* row = b.lane->row_dy.data();
       const k::Activation act = q.act;
       hooks.dx = [row](int, int) { return row; };
+      const k::BnKeepBits keep = keep_bits(b, static_cast<size_t>(prev), true);
       hooks.dx_done = [=](int r, int, const float* dy) {
-        k::act_bn_dropout_backward_row_sums_cpu(sq, p, act, r, x, saved, dy, g, my_g, my_d);
+        k::act_bn_dropout_backward_row_sums_cpu(sq, p, act, r, x, saved, dy, g, my_g, my_d, keep);
       };
     }
     k::conv2d_backward_cpu(s, b.value(n.in[0]), P(n.p_weight), b.grad(n.out[0]), b.grad(n.in[0]), G(b, n.p_weight),
@@ -594,19 +604,31 @@ class CpuNetwork final : public Network {
                                           k::Conv2dForwardHooks* hooks) {
     const int prev = graph_.tensors[conv.in[0]].producer;
     if (prev < 0 || !bn_apply_in_conv(static_cast<size_t>(prev))) return nullptr;
-    const Node& q = graph_.nodes[static_cast<size_t>(prev)];
-    hooks->x = input_row_maker(b, q, B, step);
+    hooks->x = input_row_maker(b, static_cast<size_t>(prev), B, step, false);
     return hooks;
   }
-  // Row r of the output of the act → batchnorm block q, made into the lane's row_x from the block's input.
-  std::function<const float*(int, int)> input_row_maker(const Buffers& b, const Node& q, int B, uint64_t step) {
+  // The lane's dropout decisions of block qi as bits, where it keeps them (made: by this step's forward).
+  k::BnKeepBits keep_bits(const Buffers& b, size_t qi, bool made) const {
+    k::BnKeepBits keep;
+    if (!b.lane || b.lane->keep_bits[qi].empty()) return keep;
+    keep.words = b.lane->keep_bits[qi].data();
+    keep.made = made;
+    keep.avx512 = keep_bits_avx512_;
+    return keep;
+  }
+  // Row r of the output of the act → batchnorm block qi, made into the lane's row_x from the block's input: in the
+  // forward (the dropout decisions hashed, and kept where the lane keeps them) or again in the backward (`again`).
+  std::function<const float*(int, int)> input_row_maker(const Buffers& b, size_t qi, int B, uint64_t step,
+                                                        bool again) {
+    const Node& q = graph_.nodes[qi];
     const k::BnShape sq{B, q.bn_c, q.bn_s};
+    const k::BnKeepBits keep = keep_bits(b, qi, again);
     const k::BnDropoutParams p = bn_params(b, q, step);
     const float *x = b.value(q.in[0]), *saved = b.aux + q.saved_offset, *gamma = P(q.p_weight), *beta = P(q.p_bias);
     const k::Activation act = q.act;
     float* out = b.lane->row_x.data();
     return [=](int r, int) -> const float* {
-      k::act_bn_dropout_apply_row_cpu(sq, p, act, r, x, gamma, beta, saved, saved + sq.c, out);
+      k::act_bn_dropout_apply_row_cpu(sq, p, act, r, x, gamma, beta, saved, saved + sq.c, out, keep);
       return out;
     };
   }
@@ -649,6 +671,7 @@ class CpuNetwork final : public Network {
   TrainConfig train_;
   bool nan_fill_ = false;                            // debug: NaN-fill the arena before every pass
   bool row_fusion_ = true;                           // training: batchnorm blocks' rows inside the convs
+  bool keep_bits_avx512_ = false;                    // ... with their dropout decisions kept as bits (AVX-512)
   std::vector<float> params_, grads_, state_, opt_;  // one buffer each
   BnFoldPlan fold_;                                  // empty without fold_bn
   std::vector<float> fparams_, fstate_;              // batchnorm-folded copies for inference
