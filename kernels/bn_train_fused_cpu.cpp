@@ -258,7 +258,10 @@ void keep_bits_run(DropRun d0, uint64_t first, int S, bool avx512, uint16_t* w) 
   });
 }
 
-inline uint32_t keep_bit_mask(const uint16_t* w, int k) { return 0u - ((static_cast<uint32_t>(w[k >> 4]) >> (k & 15)) & 1u); }
+// All-ones when element k of a run's words is kept, else zero (keep_mask's form, from the bits).
+inline uint32_t keep_bit_mask(const uint16_t* w, int k) {
+  return 0u - ((static_cast<uint32_t>(w[k >> 4]) >> (k & 15)) & 1u);
+}
 
 // forward_out and drop_grad with the decisions from a run's words: portable (SIMD clones of the same expressions,
 // so the same bits as the hashing clones) and AVX-512.

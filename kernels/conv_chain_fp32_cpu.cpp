@@ -376,7 +376,7 @@ SampleFn position_major_512(const ConvChainWeights& cw) {
 SampleFn channel_major_512(const ConvChainWeights& cw) {
   const int ps = cw.in_position_major ? cw.cs_in : 1;
   if (cw.cs_out != 8 || cw.w_out() < 24) return nullptr;
-  if (!getenv("NOPAIRS") && ps == 16 && cw.kw == 1 && cw.w_out() >= 48) return sample_channel_major_pairs_512;
+  if (ps == 16 && cw.kw == 1 && cw.w_out() >= 48) return sample_channel_major_pairs_512;  // conv3
   if (ps == 1) return sample_channel_major_512<1>;
   if (ps == 16) return sample_channel_major_512<16>;
   if (ps == 32) return sample_channel_major_512<32>;

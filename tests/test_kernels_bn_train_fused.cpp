@@ -256,8 +256,10 @@ TEST(ActBnDropoutRowsCpu, KeepBitsGiveTheHashingRowsBits) {
     p.step = 3;
     p.index0 = k.index0;
     const std::vector<float> x = random_uniform(n, -1.0f, 2.0f, seed++), dy = random_uniform(n, -1.0f, 1.0f, seed++);
-    const std::vector<float> gamma = random_uniform(s.c, 0.5f, 1.5f, seed++), beta = random_uniform(s.c, -0.5f, 0.5f, seed++);
-    const std::vector<float> mean = random_uniform(s.c, -0.2f, 0.5f, seed++), invstd = random_uniform(s.c, 0.7f, 1.3f, seed++);
+    const std::vector<float> gamma = random_uniform(s.c, 0.5f, 1.5f, seed++);
+    const std::vector<float> beta = random_uniform(s.c, -0.5f, 0.5f, seed++);
+    const std::vector<float> mean = random_uniform(s.c, -0.2f, 0.5f, seed++);
+    const std::vector<float> invstd = random_uniform(s.c, 0.7f, 1.3f, seed++);
     for (bool avx512 : {false, true}) {
       if (avx512 && !has512) continue;
       const std::string t = tag(k) + (avx512 ? " AVX-512" : " portable");
