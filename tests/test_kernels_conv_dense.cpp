@@ -367,5 +367,67 @@ TEST(DenseCpu, GradientMatchesFiniteDifferences) {
   }
 }
 
+// The AVX-512 fast path against the sgemm reference on awkward shapes (rows not a multiple of its 4-row blocks,
+// columns not of its 48-column blocks, k tails under 16), within rounding; exactly the reference where
+// GENER_CPU_DISABLE hides AVX-512; and the same bits whatever rows share its call (a row alone, or the batch).
+TEST(DenseCpu, FastPathMatchesTheReference) {
+  if (fp32_simd() != Fp32Simd::Avx512)
+    GTEST_SKIP() << "no AVX-512 here: dense_*_fast_cpu is the reference itself (checked below with the override)";
+  uint32_t seed = 500;
+  for (const DenseCase& c : {DenseCase{1, 13, 5}, DenseCase{7, 11, 3}, DenseCase{7, 160, 2}, DenseCase{130, 536, 128},
+                             DenseCase{33, 4264, 32}, DenseCase{5, 49, 97}, DenseCase{1000, 17, 1}}) {
+    const std::string tag = "B=" + std::to_string(c.B) + " in=" + std::to_string(c.in) + " out=" + std::to_string(c.out);
+    const auto x = random_uniform(static_cast<size_t>(c.B) * c.in, -1.0f, 1.0f, seed++);
+    const auto w = random_uniform(static_cast<size_t>(c.out) * c.in, -0.5f, 0.5f, seed++);
+    const auto b = random_uniform(c.out, -0.5f, 0.5f, seed++);
+    const auto dy = random_uniform(static_cast<size_t>(c.B) * c.out, -1.0f, 1.0f, seed++);
+    const float tol = 2e-6f * std::sqrt(static_cast<float>(std::max(c.in, std::max(c.B, c.out))));
+    std::vector<float> y(static_cast<size_t>(c.B) * c.out, -99.0f), ry(y.size());
+    dense_forward_fast_cpu(c.B, c.in, c.out, x.data(), w.data(), b.data(), y.data());
+    dense_forward_cpu(c.B, c.in, c.out, x.data(), w.data(), b.data(), ry.data());
+    EXPECT_TRUE(all_close(y, ry, tol, tol, "fast dense y " + tag));
+    std::vector<float> y1(c.out);  // the last row on its own
+    dense_forward_fast_cpu(1, c.in, c.out, x.data() + static_cast<size_t>(c.B - 1) * c.in, w.data(), b.data(),
+                           y1.data());
+    EXPECT_TRUE(all_close(y1, std::vector<float>(y.end() - c.out, y.end()), 0.0f, 0.0f, "fast dense row alone " + tag));
+    std::vector<float> dx(x.size(), 5.0f), dw(w.size(), 5.0f), db(c.out, 5.0f);
+    std::vector<float> rdx(x.size()), rdw(w.size()), rdb(c.out);
+    dense_backward_fast_cpu(c.B, c.in, c.out, x.data(), w.data(), dy.data(), dx.data(), dw.data(), db.data());
+    dense_backward_cpu(c.B, c.in, c.out, x.data(), w.data(), dy.data(), rdx.data(), rdw.data(), rdb.data());
+    EXPECT_TRUE(all_close(dx, rdx, tol, tol, "fast dense dx " + tag));
+    EXPECT_TRUE(all_close(dw, rdw, tol, tol, "fast dense dw " + tag));
+    EXPECT_TRUE(all_close(db, rdb, 0.0f, 0.0f, "fast dense db " + tag));
+    std::vector<float> dw2(w.size(), 5.0f);
+    dense_backward_fast_cpu(c.B, c.in, c.out, x.data(), w.data(), dy.data(), nullptr, dw2.data(), nullptr);
+    EXPECT_TRUE(all_close(dw2, dw, 0.0f, 0.0f, "fast dense dw, dx and db null " + tag));
+    const int threads = omp_get_max_threads();
+    omp_set_num_threads(1);  // one thread: the same bits
+    std::vector<float> dw1(w.size()), y_one(y.size());
+    dense_backward_fast_cpu(c.B, c.in, c.out, x.data(), w.data(), dy.data(), nullptr, dw1.data(), nullptr);
+    dense_forward_fast_cpu(c.B, c.in, c.out, x.data(), w.data(), b.data(), y_one.data());
+    omp_set_num_threads(threads);
+    EXPECT_TRUE(all_close(dw1, dw, 0.0f, 0.0f, "fast dense dw on one thread " + tag));
+    EXPECT_TRUE(all_close(y_one, y, 0.0f, 0.0f, "fast dense y on one thread " + tag));
+  }
+}
+
+TEST(DenseCpu, FastPathFallsBackToTheReference) {
+  test::ScopedEnv env("GENER_CPU_DISABLE", "avx512f");
+  ASSERT_NE(fp32_simd(), Fp32Simd::Avx512);
+  const DenseCase c{9, 70, 33};
+  const auto x = random_uniform(static_cast<size_t>(c.B) * c.in, -1.0f, 1.0f, 600);
+  const auto w = random_uniform(static_cast<size_t>(c.out) * c.in, -0.5f, 0.5f, 601);
+  const auto dy = random_uniform(static_cast<size_t>(c.B) * c.out, -1.0f, 1.0f, 602);
+  std::vector<float> y(static_cast<size_t>(c.B) * c.out), ry(y.size()), dx(x.size()), rdx(x.size()), dw(w.size()),
+      rdw(w.size());
+  dense_forward_fast_cpu(c.B, c.in, c.out, x.data(), w.data(), nullptr, y.data());
+  dense_forward_cpu(c.B, c.in, c.out, x.data(), w.data(), nullptr, ry.data());
+  dense_backward_fast_cpu(c.B, c.in, c.out, x.data(), w.data(), dy.data(), dx.data(), dw.data(), nullptr);
+  dense_backward_cpu(c.B, c.in, c.out, x.data(), w.data(), dy.data(), rdx.data(), rdw.data(), nullptr);
+  EXPECT_TRUE(all_close(y, ry, 0.0f, 0.0f, "fallback y"));
+  EXPECT_TRUE(all_close(dx, rdx, 0.0f, 0.0f, "fallback dx"));
+  EXPECT_TRUE(all_close(dw, rdw, 0.0f, 0.0f, "fallback dw"));
+}
+
 }  // namespace
 }  // namespace gener::kernels

@@ -569,7 +569,7 @@ class CpuNetwork final : public Network {
         }
         case OpKind::Dense:
           if (run_lowp(b, i, B, &skip_next)) break;
-          k::dense_forward_cpu(B, n.dense_in, n.dense_out, b.value(n.in[0]), P(n.p_weight), P(n.p_bias),
+          k::dense_forward_fast_cpu(B, n.dense_in, n.dense_out, b.value(n.in[0]), P(n.p_weight), P(n.p_bias),
                                b.value(n.out[0]));
           break;
         case OpKind::ActBnDropout: {
@@ -649,7 +649,7 @@ class CpuNetwork final : public Network {
         case OpKind::PairFeatures: break;  // nothing upstream to train
         case OpKind::Conv2d: conv_backward(b, j, B, step); break;
         case OpKind::Dense:
-          k::dense_backward_cpu(B, n.dense_in, n.dense_out, b.value(n.in[0]), P(n.p_weight), b.grad(n.out[0]),
+          k::dense_backward_fast_cpu(B, n.dense_in, n.dense_out, b.value(n.in[0]), P(n.p_weight), b.grad(n.out[0]),
                                 b.grad(n.in[0]), G(b, n.p_weight), G(b, n.p_bias));
           break;
         case OpKind::ActBnDropout: bn_backward_lanes(b, j, B, step); break;
