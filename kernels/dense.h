@@ -11,7 +11,8 @@ void dense_backward_cpu(int B, int in, int out, const float* x, const float* w, 
                         float* dw, float* db);
 
 // The same on AVX-512 (dense_train_cpu.cpp; the reference above where the CPU lacks it or GENER_CPU_DISABLE names
-// avx512f): y and dx element by element within rounding of the reference (each output one FMA chain, its own order).
+// avx512f): y, dw and dx element by element within rounding of the reference (each output one FMA chain, its own
+// order); db the reference's own sums.
 void dense_forward_fast_cpu(int B, int in, int out, const float* x, const float* w, const float* b, float* y);
 void dense_backward_fast_cpu(int B, int in, int out, const float* x, const float* w, const float* dy, float* dx,
                              float* dw, float* db);

@@ -1,5 +1,5 @@
 // dense_train_cpu.cpp — the fully connected layer's forward and backward on AVX-512 (dense_forward_fast_cpu,
-// dense_backward_fast_cpu), for training, where OpenBLAS may run narrower kernels than the CPU has (its core type is
+// dense_backward_fast_cpu), for the network's dense layers, where OpenBLAS may run narrower kernels than the CPU has (its core type is
 // picked at load from a table, or pinned by OPENBLAS_CORETYPE). Elsewhere: the sgemm reference (dense_cpu.cpp).
 // Each output element is one fixed chain of FMAs whatever the block it falls in, so results do not depend on the
 // thread count or the batch's split.
@@ -11,7 +11,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "kernels/cpu_features.h"
 #include "kernels/dense.h"
@@ -154,13 +153,7 @@ void dense_forward_fast_cpu(int B, int in, int out, const float* x, const float*
 void dense_backward_fast_cpu(int B, int in, int out, const float* x, const float* w, const float* dy, float* dx,
                              float* dw, float* db) {
   if (!use_512(B, in, out)) return dense_backward_cpu(B, in, out, x, w, dy, dx, dw, db);
-  if (db) {  // column sums of dy (B, out), as the reference
-    std::memset(db, 0, static_cast<size_t>(out) * sizeof(float));
-    for (int r = 0; r < B; ++r) {
-      const float* row = dy + static_cast<size_t>(r) * out;
-      for (int o = 0; o < out; ++o) db[o] += row[o];
-    }
-  }
+  if (db) dense_backward_cpu(B, in, out, x, w, dy, nullptr, nullptr, db);  // the reference's column sums of dy
   // dw (out, in) = dyᵀ (out, B) · x (B, in): a(o, r) = dy[r * out + o]
   if (dw) outer_product(out, in, B, dy, 1, out, x, in, dw, in);
   // dx (B, in) = dy (B, out) · w (out, in)
