@@ -188,6 +188,7 @@ TEST(CoreNetwork, RowFusionGivesTheLanePassesBits) {
         o.train.seed = 17;
         o.train.optimizer = "adam";
         o.row_fusion = fused == 1;
+        o.first_conv_fold = false;  // the fold changes the first conv's rounding: FirstConvFoldIsTheUnfoldedStep
         std::unique_ptr<Network> net = make_cpu_network(g, o);
         net->set_expression(expr.data(), genes);
         for (uint64_t step = 0; step < 3; ++step) {
@@ -206,6 +207,84 @@ TEST(CoreNetwork, RowFusionGivesTheLanePassesBits) {
       EXPECT_EQ(grads[1], grads[0]) << t;
       EXPECT_EQ(params[1], params[0]) << t;
       EXPECT_EQ(state[1], state[0]) << t;
+    }
+  }
+  omp_set_num_threads(saved_threads);
+}
+
+// The first-conv fold (NetworkOptions::first_conv_fold) remakes the first conv's rows instead of storing them and
+// folds its weight gradient into the batchnorm block's backward: the same forward bits (losses, running
+// statistics), the same gradients bit for bit outside the first conv, and the first conv's weight and bias
+// gradients within rounding; after three SGD steps, parameters within rounding too (Adam would scale rounding noise
+// up to whole steps where a gradient is zero: the bias of a conv that feeds batchnorm without an activation). One
+// lane or two, with dropout, a batch of 9 and of 1 (whose dense batchnorm passes no gradient upstream), and
+// without the activation.
+TEST(CoreNetwork, FirstConvFoldIsTheUnfoldedStep) {
+  const int saved_threads = omp_get_max_threads();
+  for (const char* act : {"relu", "none"}) {
+    ModelConfig c;
+    c.cnn_conv = {{6, 2, 2}, {5, 1, 3}, {3, 1, 1}};
+    c.cnn_dense = {4};
+    c.use_mlp = true;
+    c.mlp_dense = {6, 5};
+    c.dropout = 0.4f;
+    c.activation = act;
+    const int L = 29, genes = 31;
+    const Graph g = build_gener_graph(c, L);
+    const ParamInfo *w1 = nullptr, *b1 = nullptr;  // the first conv's
+    for (const ParamInfo& p : g.params) {
+      if (p.name == "cnn.conv1.weight") w1 = &p;
+      if (p.name == "cnn.conv1.bias") b1 = &p;
+    }
+    ASSERT_TRUE(w1 && b1) << "the graph names its first conv's parameters differently";
+    const std::vector<float> expr = test::random_uniform(static_cast<size_t>(genes) * L, -2.f, 2.f, 7);
+    for (int threads : {1, 2}) {
+      omp_set_num_threads(threads);
+      for (int batch : {9, 1}) {
+        std::vector<int32_t> pairs, labels;
+        for (float v : test::random_ints(2 * static_cast<size_t>(batch), 0, genes - 1, 8))
+          pairs.push_back(static_cast<int32_t>(v));
+        for (int i = 0; i < batch; ++i) labels.push_back(i % 3 == 0 ? 1 : 0);
+        std::vector<float> loss[2], grads0[2], params[2], state0[2];
+        for (int fold = 0; fold < 2; ++fold) {
+          NetworkOptions o;
+          o.max_batch = 9;
+          o.mode = PlanMode::Training;
+          o.train.seed = 19;
+          o.train.optimizer = "sgd";
+          o.first_conv_fold = fold == 1;
+          std::unique_ptr<Network> net = make_cpu_network(g, o);
+          net->set_expression(expr.data(), genes);
+          for (uint64_t step = 0; step < 3; ++step) {
+            loss[fold].push_back(net->forward_backward(pairs.data(), labels.data(), batch, step));
+            if (step == 0) {
+              grads0[fold] = net->get_grads();
+              state0[fold] = net->get_state();
+            }
+            net->apply_update(0.1f, static_cast<long long>(step) + 1);
+          }
+          params[fold] = net->get_params();
+        }
+        const std::string t = std::string(act) + ", " +
+                              std::to_string(threads) + " threads, batch " + std::to_string(batch);
+        EXPECT_EQ(loss[1][0], loss[0][0]) << t;
+        EXPECT_EQ(state0[1], state0[0]) << t;
+        float scale = 0;  // the first conv's gradient magnitude
+        for (size_t i = 0; i < grads0[0].size(); ++i) {
+          const bool first = (i >= w1->offset && i < w1->offset + w1->size()) ||
+                             (i >= b1->offset && i < b1->offset + b1->size());
+          if (first)
+            scale = std::max(scale, std::fabs(grads0[0][i]));
+          else
+            ASSERT_EQ(grads0[1][i], grads0[0][i]) << "gradient " << i << " outside the first conv, " << t;
+        }
+        if (batch > 1) {
+          EXPECT_GT(scale, 1e-7f) << "the first conv's gradients are all zero, " << t;
+        }
+        EXPECT_TRUE(all_close(grads0[1], grads0[0], 1e-5f * scale, 1e-4f, "first conv gradients, " + t));
+        EXPECT_TRUE(all_close(loss[1], loss[0], 1e-6f, 1e-5f, "losses, " + t));
+        EXPECT_TRUE(all_close(params[1], params[0], 1e-5f, 1e-4f, "parameters after three steps, " + t));
+      }
     }
   }
   omp_set_num_threads(saved_threads);

@@ -16,6 +16,8 @@
 #include "kernels/check.h"
 #include "kernels/concat.h"
 #include "kernels/conv2d.h"
+#include "kernels/conv2d_direct.h"
+#include "kernels/conv_bn_fold.h"
 #include "kernels/dense.h"
 #include "kernels/cpu_features.h"
 #include "kernels/hash.h"
@@ -53,6 +55,11 @@ struct TrainLane {
   // Per node, for a block whose output rows the next conv makes (bn_apply_in_conv): the lane's dropout decisions as
   // bits (kernels::BnKeepBits), hashed once in the forward and read by the backward. Empty elsewhere.
   std::vector<std::vector<uint16_t>> keep_bits;
+  // First-conv fold (NetworkOptions::first_conv_fold): the conv's output row, remade from its input where it is read;
+  // the block after it's dropped gradient row; the conv's packed weights (packed once per step, in the forward);
+  // the lane's sums for its weight gradient, and their per-row scratch.
+  std::vector<float> fold_y, fold_g, fold_packed, fold_scratch;
+  std::vector<double> fold_sums;
 };
 
 constexpr int kMicroBatch = 64;
@@ -69,6 +76,12 @@ class CpuNetwork final : public Network {
         row_fusion_(opt.row_fusion),
         keep_bits_avx512_(opt.row_fusion && k::fp32_simd() == k::Fp32Simd::Avx512) {
     const Graph& gr = graph_;
+    if (opt.first_conv_fold) fold_conv_ = find_fold_conv();
+    if (fold_conv_ >= 0) {  // asked once: the fold's rows run on these instructions for the network's life
+      k::Conv2dShape s = gr.nodes[static_cast<size_t>(fold_conv_)].conv;
+      s.n = 1;
+      fold_isa_ = k::conv2d_direct_isa(s);
+    }
     params_ = init_params(gr, train_.seed);
     state_ = init_state(gr);
     if (opt.fold_bn) {  // inference runs on batchnorm-folded copies, refreshed when parameters or state change
@@ -151,6 +164,16 @@ class CpuNetwork final : public Network {
       l.row_dy.assign(conv_in, 0.f);
       l.row_x.assign(conv_in, 0.f);
       l.keep_bits.assign(gr.nodes.size(), {});
+      if (fold_conv_ >= 0) {
+        k::Conv2dShape fs = gr.nodes[static_cast<size_t>(fold_conv_)].conv;
+        fs.n = 1;
+        const size_t out_row = static_cast<size_t>(fs.c_out) * fs.w_out();
+        l.fold_y.assign(out_row, 0.f);
+        l.fold_g.assign(out_row, 0.f);
+        l.fold_packed.assign(k::conv2d_direct_packed_floats(fs), 0.f);
+        l.fold_scratch.assign(k::conv_bn_fold_scratch_floats(fs), 0.f);
+        l.fold_sums.assign(k::conv_bn_fold_sums_doubles(fs), 0.0);
+      }
       for (size_t j = 0; keep_bits_avx512_ && j < gr.nodes.size(); ++j)
         if (bn_apply_in_conv(j))
           l.keep_bits[j].assign(static_cast<size_t>(rows) * gr.nodes[j].bn_c * k::bn_keep_words(gr.nodes[j].bn_s), 0);
@@ -464,6 +487,10 @@ class CpuNetwork final : public Network {
   // applies: before each row's weight and input gradients, the row of dz from the block after (its second half);
   // after, the block before's first half on the row of dy just written. Neither row goes to memory.
   void conv_backward(const Buffers& b, size_t j, int B, uint64_t step) {
+    if (b.lane && static_cast<int>(j) == fold_conv_) {
+      fold_backward(b, j);
+      return;
+    }
     const Node& n = graph_.nodes[j];
     k::Conv2dShape s = n.conv;
     s.n = B;
@@ -510,9 +537,24 @@ class CpuNetwork final : public Network {
       const k::Activation act = q.act;
       hooks.dx = [row](int, int) { return row; };
       const k::BnKeepBits keep = keep_bits(b, static_cast<size_t>(prev), true);
-      hooks.dx_done = [=](int r, int, const float* dy) {
-        k::act_bn_dropout_backward_row_sums_cpu(sq, p, act, r, x, saved, dy, g, my_g, my_d, keep);
-      };
+      if (folded_input(q)) {
+        // The block's input row is the fold conv's, remade by hooks.x just before; its dropped gradient goes to the
+        // lane's row and, with that row, into the sums of the fold conv's weight gradient.
+        const FoldRow fr = fold_row(b);
+        TrainLane& l = *b.lane;
+        std::fill(l.fold_sums.begin(), l.fold_sums.end(), 0.0);
+        float *grow = l.fold_g.data(), *scratch = l.fold_scratch.data();
+        double* fsums = l.fold_sums.data();
+        hooks.dx_done = [=](int r, int, const float* dy) {
+          const FoldRow::Block one = fr.block(sq, p, keep, r);
+          k::act_bn_dropout_backward_row_sums_cpu(one.s, one.p, act, 0, fr.y, saved, dy, grow, my_g, my_d, one.keep);
+          k::conv_bn_fold_row_cpu(fr.s, act, fr.x + static_cast<size_t>(r) * fr.in_row, fr.y, grow, scratch, fsums);
+        };
+      } else {
+        hooks.dx_done = [=](int r, int, const float* dy) {
+          k::act_bn_dropout_backward_row_sums_cpu(sq, p, act, r, x, saved, dy, g, my_g, my_d, keep);
+        };
+      }
     }
     k::conv2d_backward_cpu(s, b.value(n.in[0]), P(n.p_weight), b.grad(n.out[0]), b.grad(n.in[0]), G(b, n.p_weight),
                            bias_from_bn ? nullptr : G(b, n.p_bias), b.workspace,
@@ -521,6 +563,96 @@ class CpuNetwork final : public Network {
       float* db = G(b, n.p_bias);
       for (int c = 0; c < s.c_out; ++c) db[c] = static_cast<float>(sum_dz[c]);
     }
+  }
+
+  // ---- first-conv fold (NetworkOptions::first_conv_fold) ----
+
+  // The conv node the step folds, or -1: a conv fed by the pair features (no input gradient) that the direct kernel
+  // runs (its forward gives the block's per-row sums), whose act -> batchnorm block runs row by row on both sides:
+  // its output feeds another conv, which computes an input gradient, so every row of the first conv's output is
+  // read only there and by the block's own backward halves.
+  int find_fold_conv() const {
+    if (plan_.mode != PlanMode::Training || !row_fusion_) return -1;
+    for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+      const Node& n = graph_.nodes[i];
+      if (n.op != OpKind::Conv2d || n.in.empty() || graph_.tensors[n.in[0]].needs_grad) continue;
+      const int q = graph_.tensors[n.out[0]].consumer;
+      if (q < 0 || !bn_apply_in_conv(static_cast<size_t>(q)) || !bn_finish_in_conv(static_cast<size_t>(q))) continue;
+      const Node& bn = graph_.nodes[static_cast<size_t>(q)];
+      if (!graph_.tensors[bn.out[0]].needs_grad) continue;
+      k::Conv2dShape s = n.conv;
+      s.n = 1;
+      if (!k::conv_bn_fold_available(s, bn.act)) continue;
+      if (k::conv2d_direct_isa(s) == k::Fp32Simd::None) continue;
+      return static_cast<int>(i);
+    }
+    return -1;
+  }
+  // Is the batchnorm block q's input the fold conv's output?
+  bool folded_input(const Node& q) const { return fold_conv_ >= 0 && graph_.tensors[q.in[0]].producer == fold_conv_; }
+
+  // Row r of the fold conv's output, made in the lane's fold_y from the conv's input row (the same kernel and packed
+  // weights as its forward, so the same bits each time); and the block after it as a batch of that one row.
+  struct FoldRow {
+    k::Conv2dShape s;  // one sample
+    const float* x;    // the conv's input (the lane's rows)
+    size_t in_row;
+    const float *packed, *bias;
+    float* y;
+    k::Fp32Simd isa;
+    const float* make(int r, k::Activation stats_act = k::Activation::None, double* stats = nullptr) const {
+      k::conv2d_direct_sample(s, x + static_cast<size_t>(r) * in_row, packed, bias, k::Activation::None, nullptr,
+                              nullptr, y, isa, stats_act, stats);
+      return y;
+    }
+    struct Block {
+      k::BnShape s;
+      k::BnDropoutParams p;
+      k::BnKeepBits keep;
+    };
+    // Row r of block shape `sq` alone: its dropout stream and its keep decisions where the whole lane's start.
+    static Block block(const k::BnShape& sq, const k::BnDropoutParams& p, const k::BnKeepBits& keep, int r) {
+      Block one{k::BnShape{1, sq.c, sq.s}, p, keep};
+      one.p.index0 += static_cast<uint64_t>(r) * static_cast<uint64_t>(sq.c) * static_cast<uint64_t>(sq.s);
+      if (one.keep.words) one.keep.words += static_cast<size_t>(r) * sq.c * k::bn_keep_words(sq.s);
+      return one;
+    }
+  };
+  FoldRow fold_row(const Buffers& b) {
+    const Node& n = graph_.nodes[static_cast<size_t>(fold_conv_)];
+    FoldRow fr;
+    fr.s = n.conv;
+    fr.s.n = 1;
+    fr.x = b.value(n.in[0]);
+    fr.in_row = static_cast<size_t>(graph_.tensors[n.in[0]].per_sample());
+    fr.packed = b.lane->fold_packed.data();
+    fr.bias = n.p_bias >= 0 ? P(n.p_bias) : nullptr;
+    fr.y = b.lane->fold_y.data();
+    fr.isa = fold_isa_;
+    return fr;
+  }
+  // Forward: the weights packed for the step, then each row made and dropped with the block's per-row sums.
+  void fold_forward(const Buffers& b, size_t i, int B) {
+    const Node& n = graph_.nodes[i];
+    k::Conv2dShape s = n.conv;
+    s.n = 1;
+    k::conv2d_direct_pack(s, P(n.p_weight), b.lane->fold_packed.data());
+    const FoldRow fr = fold_row(b);
+    const k::Activation act = graph_.nodes[static_cast<size_t>(graph_.tensors[n.out[0]].consumer)].act;
+    for (int r = 0; r < B; ++r) fr.make(r, act, b.lane->run_stats.data() + 2 * static_cast<size_t>(r) * s.c_out);
+    b.lane->run_stats_ready = true;
+  }
+  // Backward: the weight and bias gradients from the lane's sums (gathered in the next conv's backward) and the
+  // block's batch sums (its meeting, in bn_backward_lanes, just before).
+  void fold_backward(const Buffers& b, size_t j) {
+    const Node& n = graph_.nodes[j];
+    const Node& q = graph_.nodes[static_cast<size_t>(graph_.tensors[n.out[0]].consumer)];
+    const int C = q.bn_c;
+    const double* sum_g = b.lane->stats.data();  // sum g, then sum g * xhat, as bn_backward_lanes left them
+    const float* saved = b.aux + q.saved_offset;
+    k::conv_bn_fold_finish_cpu(n.conv, b.lane->fold_sums.data(), P(q.p_weight), saved, saved + C, sum_g, sum_g + C,
+                               static_cast<double>(b.batch) * q.bn_s, G(b, n.p_weight),
+                               n.p_bias >= 0 ? G(b, n.p_bias) : nullptr);
   }
 
   // Scale of the loss gradient: 1 / rows of the global batch (this batch's B outside data-parallel training).
@@ -554,6 +686,8 @@ class CpuNetwork final : public Network {
                                          scale + bn.bn_c, b.value(bn.out[0]), b.workspace);
             skip_next = static_cast<size_t>(next) == i + 1;
             GENER_CHECK(skip_next, "layer " << n.name << ": its batchnorm must follow it directly");
+          } else if (train && b.lane && static_cast<int>(i) == fold_conv_) {
+            fold_forward(b, i, B);
           } else if (train && b.lane && next >= 0 && graph_.nodes[next].op == OpKind::ActBnDropout) {
             // Training: the batchnorm's per-row sums come from the conv's epilogue, while its output is in registers.
             k::Conv2dForwardHooks hooks;
@@ -627,6 +761,15 @@ class CpuNetwork final : public Network {
     const float *x = b.value(q.in[0]), *saved = b.aux + q.saved_offset, *gamma = P(q.p_weight), *beta = P(q.p_bias);
     const k::Activation act = q.act;
     float* out = b.lane->row_x.data();
+    if (folded_input(q)) {  // the block's input row is the fold conv's, remade first; the block runs on it alone
+      const FoldRow fr = fold_row(b);
+      return [=](int r, int) -> const float* {
+        const FoldRow::Block one = fr.block(sq, p, keep, r);
+        k::act_bn_dropout_apply_row_cpu(one.s, one.p, act, 0, fr.make(r), gamma, beta, saved, saved + sq.c, out,
+                                        one.keep);
+        return out;
+      };
+    }
     return [=](int r, int) -> const float* {
       k::act_bn_dropout_apply_row_cpu(sq, p, act, r, x, gamma, beta, saved, saved + sq.c, out, keep);
       return out;
@@ -672,6 +815,8 @@ class CpuNetwork final : public Network {
   bool nan_fill_ = false;                            // debug: NaN-fill the arena before every pass
   bool row_fusion_ = true;                           // training: batchnorm blocks' rows inside the convs
   bool keep_bits_avx512_ = false;                    // ... with their dropout decisions kept as bits (AVX-512)
+  int fold_conv_ = -1;                               // training: the first-conv fold's conv node (-1: none)
+  k::Fp32Simd fold_isa_ = k::Fp32Simd::None;         // ... the direct kernel it runs on
   std::vector<float> params_, grads_, state_, opt_;  // one buffer each
   BnFoldPlan fold_;                                  // empty without fold_bn
   std::vector<float> fparams_, fstate_;              // batchnorm-folded copies for inference

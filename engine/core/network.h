@@ -124,6 +124,12 @@ struct NetworkOptions {
   // while each row is in cache (forward, a block's output is made as the next conv reads it and never stored;
   // backward, both halves). Off: whole-lane passes over memory. The same bits either way.
   bool row_fusion = true;
+  // CPU training with row fusion: the first convolution (fed by the pair features, so no input gradient) is remade
+  // row by row from its input wherever its output is read, and its weight gradient comes from sums the batchnorm
+  // block after it gathers row by row (kernels/conv_bn_fold.h): neither the conv's output nor the block's gradient
+  // is kept, and the conv runs no backward pass. The conv's gradients are within rounding of the unfolded step's
+  // (the same sums added in another order); everything else is the same bits. Off: the first conv runs as the others.
+  bool first_conv_fold = true;
 };
 bool debug_nan_fill_requested(const NetworkOptions& opt);  // the option or the environment variable
 
