@@ -16,5 +16,9 @@ void dense_backward_cpu(int B, int in, int out, const float* x, const float* w, 
 void dense_forward_fast_cpu(int B, int in, int out, const float* x, const float* w, const float* b, float* y);
 void dense_backward_fast_cpu(int B, int in, int out, const float* x, const float* w, const float* dy, float* dx,
                              float* dw, float* db);
+// dw += dyᵀ · x over B rows, for a batch whose rows come in parts: on AVX-512 each element's FMA chain continues
+// from dw's value, so the parts in row order give dense_backward_fast_cpu's dw bit for bit (dw zeroed first); the
+// reference's sgemm (adding to dw, within rounding) elsewhere.
+void dense_dw_accumulate_fast_cpu(int B, int in, int out, const float* x, const float* dy, float* dw);
 
 }  // namespace gener::kernels

@@ -7,6 +7,7 @@
 // known false positives.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
+#include <cblas.h>
 #include <immintrin.h>
 #include <omp.h>
 
@@ -69,14 +70,24 @@ GENER_AVX512 void dot_rows(int K, int out, const float* x, int ldx, const float*
 }
 
 // c[i][j] = sum_k a(i, k) * b[k][j], a(i, k) = a[i * sa_i + k * sa_k], for R rows and the 48 (or fewer: n) columns
-// at c, b: 3 vectors of accumulators per row, the FMA chain over k in order.
-template <int R>
+// at c, b: 3 vectors of accumulators per row, the FMA chain over k in order. Acc: the chain starts from c's values
+// instead of zero, so running K = K1 + K2 as two calls gives one call's bits.
+template <int R, bool Acc = false>
 GENER_AVX512 void outer_block(int K, int n, const float* a, long sa_i, long sa_k, const float* b, long ldb, float* c,
                               long ldc) {
   const __mmask16 m0 = lanes(n), m1 = lanes(n - 16), m2 = lanes(n - 32);
   __m512 acc[R][3];
   _Pragma("GCC unroll 4")
-  for (int i = 0; i < R; ++i) acc[i][0] = acc[i][1] = acc[i][2] = _mm512_setzero_ps();
+  for (int i = 0; i < R; ++i) {
+    if (Acc) {
+      const float* ci = c + i * ldc;
+      acc[i][0] = _mm512_maskz_loadu_ps(m0, ci);
+      acc[i][1] = _mm512_maskz_loadu_ps(m1, ci + 16);
+      acc[i][2] = _mm512_maskz_loadu_ps(m2, ci + 32);
+    } else {
+      acc[i][0] = acc[i][1] = acc[i][2] = _mm512_setzero_ps();
+    }
+  }
   for (int k = 0; k < K; ++k) {
     const float* bk = b + k * ldb;
     const __m512 b0 = _mm512_maskz_loadu_ps(m0, bk), b1 = _mm512_maskz_loadu_ps(m1, bk + 16),
@@ -100,8 +111,9 @@ GENER_AVX512 void outer_block(int K, int n, const float* a, long sa_i, long sa_k
 
 constexpr int kOuterRows = 4, kOuterCols = 48;
 
-// c (M, N) = a (M, K) · b (K, N), a by strides (sa_i, sa_k), b and c row-major (ldb, ldc); blocks of 4 rows x 48
-// columns shared out over the OpenMP team (one thread inside another parallel region).
+// c (M, N) = a (M, K) · b (K, N) (Acc: c += ...), a by strides (sa_i, sa_k), b and c row-major (ldb, ldc); blocks
+// of 4 rows x 48 columns shared out over the OpenMP team (one thread inside another parallel region).
+template <bool Acc = false>
 GENER_AVX512 void outer_product(int M, int N, int K, const float* a, long sa_i, long sa_k, const float* b, long ldb,
                                 float* c, long ldc) {
   const int row_blocks = (M + kOuterRows - 1) / kOuterRows, col_blocks = (N + kOuterCols - 1) / kOuterCols;
@@ -114,10 +126,10 @@ GENER_AVX512 void outer_product(int M, int N, int K, const float* a, long sa_i, 
     const float* bj = b + j0;
     float* cij = c + i0 * ldc + j0;
     switch (rows) {
-      case 4: outer_block<4>(K, n, ai, sa_i, sa_k, bj, ldb, cij, ldc); break;
-      case 3: outer_block<3>(K, n, ai, sa_i, sa_k, bj, ldb, cij, ldc); break;
-      case 2: outer_block<2>(K, n, ai, sa_i, sa_k, bj, ldb, cij, ldc); break;
-      default: outer_block<1>(K, n, ai, sa_i, sa_k, bj, ldb, cij, ldc); break;
+      case 4: outer_block<4, Acc>(K, n, ai, sa_i, sa_k, bj, ldb, cij, ldc); break;
+      case 3: outer_block<3, Acc>(K, n, ai, sa_i, sa_k, bj, ldb, cij, ldc); break;
+      case 2: outer_block<2, Acc>(K, n, ai, sa_i, sa_k, bj, ldb, cij, ldc); break;
+      default: outer_block<1, Acc>(K, n, ai, sa_i, sa_k, bj, ldb, cij, ldc); break;
     }
   }
 }
@@ -158,6 +170,15 @@ void dense_backward_fast_cpu(int B, int in, int out, const float* x, const float
   if (dw) outer_product(out, in, B, dy, 1, out, x, in, dw, in);
   // dx (B, in) = dy (B, out) · w (out, in)
   if (dx) outer_product(B, in, out, dy, out, 1, w, in, dx, in);
+}
+
+void dense_dw_accumulate_fast_cpu(int B, int in, int out, const float* x, const float* dy, float* dw) {
+  if (B <= 0 || in <= 0 || out <= 0) return;
+  if (!use_512(B, in, out)) {  // the reference's sgemm, adding to dw
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, B, 1.0f, dy, out, x, in, 1.0f, dw, in);
+    return;
+  }
+  outer_product<true>(out, in, B, dy, 1, out, x, in, dw, in);
 }
 
 }  // namespace gener::kernels

@@ -158,10 +158,10 @@ TEST(CoreNetwork, TrainingStepAgreesAcrossThreadCounts) {
   omp_set_num_threads(saved_threads);
 }
 
-// Row fusion runs the batchnorm blocks' backward halves row by row inside the convolutions' backward; it adds the
-// same numbers in the same order as the whole-lane passes, so three Adam steps must give identical bits: losses,
-// gradients, parameters and running statistics, on the paper's three convolutions (2x2, 1x3, 1x1), one lane or
-// two, with dropout.
+// Row fusion runs the batchnorm blocks' backward halves row by row inside the convolutions' backward (and the last
+// conv block's rows inside the dense layer after it, a block of rows at a time); it adds the same numbers in the
+// same order as the whole-lane passes, so three Adam steps must give identical bits: losses, gradients, parameters
+// and running statistics, on the paper's three convolutions (2x2, 1x3, 1x1), one lane or two, with dropout.
 TEST(CoreNetwork, RowFusionGivesTheLanePassesBits) {
   const int saved_threads = omp_get_max_threads();
   ModelConfig c;
@@ -175,7 +175,7 @@ TEST(CoreNetwork, RowFusionGivesTheLanePassesBits) {
   const std::vector<float> expr = test::random_uniform(static_cast<size_t>(genes) * L, -2.f, 2.f, 5);
   for (int threads : {1, 2}) {
     omp_set_num_threads(threads);
-    for (int batch : {9, 1}) {
+    for (int batch : {9, 1, 40}) {  // 40: a lane's dense layer runs on blocks of rows (kDenseRows = 16)
       std::vector<int32_t> pairs, labels;
       for (float v : test::random_ints(2 * static_cast<size_t>(batch), 0, genes - 1, 6))
         pairs.push_back(static_cast<int32_t>(v));
@@ -183,7 +183,7 @@ TEST(CoreNetwork, RowFusionGivesTheLanePassesBits) {
       std::vector<float> loss[2], grads[2], params[2], state[2];
       for (int fused = 0; fused < 2; ++fused) {
         NetworkOptions o;
-        o.max_batch = 9;
+        o.max_batch = 40;
         o.mode = PlanMode::Training;
         o.train.seed = 17;
         o.train.optimizer = "adam";

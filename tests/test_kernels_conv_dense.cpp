@@ -411,6 +411,37 @@ TEST(DenseCpu, FastPathMatchesTheReference) {
   }
 }
 
+// dw accumulated over the batch's rows in parts (the training step's row blocks) against one call: bit for bit on
+// AVX-512, within rounding on the reference; parts of 1 row, uneven parts, and the whole batch as one part.
+TEST(DenseCpu, WeightGradientInPartsIsOneCall) {
+  for (const bool portable : {false, true}) {
+    test::ScopedEnv env("GENER_CPU_DISABLE", portable ? "avx512f" : nullptr);
+    const bool exact = fp32_simd() == Fp32Simd::Avx512;
+    for (const DenseCase c : {DenseCase{33, 4264, 32}, DenseCase{7, 17, 5}, DenseCase{1000, 13, 3}}) {
+      const auto x = random_uniform(static_cast<size_t>(c.B) * c.in, -1.0f, 1.0f, 700);
+      const auto w = random_uniform(static_cast<size_t>(c.out) * c.in, -0.5f, 0.5f, 701);
+      const auto dy = random_uniform(static_cast<size_t>(c.B) * c.out, -1.0f, 1.0f, 702);
+      std::vector<float> dw(w.size()), parts(w.size());
+      dense_backward_fast_cpu(c.B, c.in, c.out, x.data(), w.data(), dy.data(), nullptr, dw.data(), nullptr);
+      for (int step : {1, 5, 16, c.B}) {
+        std::fill(parts.begin(), parts.end(), 0.0f);
+        for (int r0 = 0; r0 < c.B; r0 += step) {
+          const int rows = std::min(step, c.B - r0);
+          dense_dw_accumulate_fast_cpu(rows, c.in, c.out, x.data() + static_cast<size_t>(r0) * c.in,
+                                       dy.data() + static_cast<size_t>(r0) * c.out, parts.data());
+        }
+        const std::string t = " (B=" + std::to_string(c.B) + ", in " + std::to_string(c.in) + ", out " +
+                              std::to_string(c.out) + ", parts of " + std::to_string(step) +
+                              (exact ? ", AVX-512)" : ", reference)");
+        if (exact)
+          EXPECT_TRUE(all_close(parts, dw, 0.0f, 0.0f, "dw in parts" + t));
+        else
+          EXPECT_TRUE(all_close(parts, dw, 1e-5f, 1e-4f, "dw in parts" + t));
+      }
+    }
+  }
+}
+
 TEST(DenseCpu, FastPathFallsBackToTheReference) {
   test::ScopedEnv env("GENER_CPU_DISABLE", "avx512f");
   ASSERT_NE(fp32_simd(), Fp32Simd::Avx512);

@@ -60,12 +60,18 @@ struct TrainLane {
   // the lane's sums for its weight gradient, and their per-row scratch.
   std::vector<float> fold_y, fold_g, fold_packed, fold_scratch;
   std::vector<double> fold_sums;
+  // A dense layer fed by a batchnorm block (bn_apply_in_dense), kDenseRows rows at a time: the block's output rows,
+  // and their gradient.
+  std::vector<float> dense_x, dense_dx;
 };
 
 constexpr int kMicroBatch = 64;
 constexpr int kLowpMicroBatch = 16;  // bf16/int8: the fp32 conv activations of 16 pairs stay in L2
 // fp32 (the convolution chain): a whole block of the dense rows' in-place hand-over (24), so no row is copied
 constexpr int kChainMicroBatch = 24;
+// Training: rows per block of a dense layer whose input rows a batchnorm block makes (bn_apply_in_dense): two blocks
+// of the paper's 4,264 inputs are 0.5 MB, in L2.
+constexpr int kDenseRows = 16;
 
 class CpuNetwork final : public Network {
  public:
@@ -174,8 +180,14 @@ class CpuNetwork final : public Network {
         l.fold_scratch.assign(k::conv_bn_fold_scratch_floats(fs), 0.f);
         l.fold_sums.assign(k::conv_bn_fold_sums_doubles(fs), 0.0);
       }
+      size_t dense_in = 0;
+      for (size_t j = 0; j < gr.nodes.size(); ++j)
+        if (bn_apply_in_dense(j))
+          dense_in = std::max<size_t>(dense_in, gr.tensors[gr.nodes[j].out[0]].per_sample());
+      l.dense_x.assign(dense_in * std::min(kDenseRows, rows), 0.f);
+      l.dense_dx.assign(l.dense_x.size(), 0.f);
       for (size_t j = 0; keep_bits_avx512_ && j < gr.nodes.size(); ++j)
-        if (bn_apply_in_conv(j))
+        if (bn_apply_in_conv(j) || bn_apply_in_dense(j))
           l.keep_bits[j].assign(static_cast<size_t>(rows) * gr.nodes[j].bn_c * k::bn_keep_words(gr.nodes[j].bn_s), 0);
     }
     // Two slots (meetings alternate between them), each holding every lane's two sums per channel.
@@ -395,7 +407,7 @@ class CpuNetwork final : public Network {
     const bool first = b.lane_index == 0;
     k::bn_finish_stats(C, p, mean, var, first ? S(n.s_mean) : nullptr, first ? S(n.s_var) : nullptr, saved,
                        saved + C);
-    if (bn_apply_in_conv(j)) return;
+    if (bn_apply_in_conv(j) || bn_apply_in_dense(j)) return;
     k::act_bn_dropout_apply_cpu(s, p, n.act, x, P(n.p_weight), P(n.p_bias), saved, saved + C, b.value(n.out[0]));
   }
 
@@ -411,7 +423,7 @@ class CpuNetwork final : public Network {
     const float* saved = b.aux + n.saved_offset;
     float* dx = b.grad(n.in[0]);
     double* slot = b.lane->open_slot;
-    if (bn_sums_in_conv(b, j)) {  // the conv after the block wrote g and the lane's sums
+    if (bn_sums_in_conv(b, j) || bn_sums_in_dense(b, j)) {  // the layer after the block wrote g and the lane's sums
       b.lane->open_slot = nullptr;
     } else {
       slot = next_sync_slot(b);
@@ -473,6 +485,19 @@ class CpuNetwork final : public Network {
     if (next < 0 || graph_.nodes[static_cast<size_t>(next)].op != OpKind::Conv2d) return false;
     const k::Conv2dShape& c = graph_.nodes[static_cast<size_t>(next)].conv;
     return c.h_out() > 0 && c.w_out() > 0 && c.c_out > 0;  // the conv visits every row
+  }
+  // ... or inside the forward and backward of the dense layer it feeds, kDenseRows rows at a time, and its backward's
+  // first half there too? Where the dense kernels are the AVX-512 ones (whose outputs do not depend on the rows that
+  // share a call, and whose weight gradient continues its chains from part to part) and the keep decisions are bits.
+  bool bn_apply_in_dense(size_t j) const {
+    const Node& n = graph_.nodes[j];
+    if (!bn_row_fusable(n) || !keep_bits_avx512_ || !graph_.tensors[n.out[0]].needs_grad) return false;
+    const int next = graph_.tensors[n.out[0]].consumer;
+    return next >= 0 && graph_.nodes[static_cast<size_t>(next)].op == OpKind::Dense &&
+           graph_.nodes[static_cast<size_t>(next)].dense_in == graph_.tensors[n.out[0]].per_sample();
+  }
+  bool bn_sums_in_dense(const Buffers& b, size_t j) const {
+    return bn_apply_in_dense(j) && b.grad(graph_.nodes[j].in[0]) != nullptr;
   }
   // ... and its first half (the dropped gradient and the lane's sums) inside the backward of the conv it feeds?
   bool bn_sums_in_conv(const Buffers& b, size_t j) const {
@@ -562,6 +587,69 @@ class CpuNetwork final : public Network {
     if (sum_dz) {
       float* db = G(b, n.p_bias);
       for (int c = 0; c < s.c_out; ++c) db[c] = static_cast<float>(sum_dz[c]);
+    }
+  }
+
+  // ---- a dense layer fed by a batchnorm block, kDenseRows rows at a time (bn_apply_in_dense) ----
+
+  // Row r of the block's output (the layer's input row) into dst, from the block's input: its dropout decisions
+  // hashed and kept in the forward, read back in the backward (`again`).
+  struct BlockRows {
+    k::BnShape s;
+    k::BnDropoutParams p;
+    k::Activation act;
+    const float *x, *gamma, *beta, *saved;
+    k::BnKeepBits keep;
+    void make(int r, float* dst) const {
+      k::act_bn_dropout_apply_row_cpu(s, p, act, r, x, gamma, beta, saved, saved + s.c, dst, keep);
+    }
+  };
+  BlockRows block_rows(const Buffers& b, size_t qi, int B, uint64_t step, bool again) {
+    const Node& q = graph_.nodes[qi];
+    return BlockRows{k::BnShape{B, q.bn_c, q.bn_s}, bn_params(b, q, step), q.act, b.value(q.in[0]), P(q.p_weight),
+                     P(q.p_bias), b.aux + q.saved_offset, keep_bits(b, qi, again)};
+  }
+  // Forward: each block of rows made, then the layer over it. Each output is the kernel's one chain whatever rows
+  // share the call: the layer over the whole stored input's bits.
+  void dense_forward_rows(const Buffers& b, size_t i, int B, uint64_t step) {
+    const Node& n = graph_.nodes[i];
+    const BlockRows in = block_rows(b, static_cast<size_t>(graph_.tensors[n.in[0]].producer), B, step, false);
+    float* xs = b.lane->dense_x.data();
+    const size_t w = static_cast<size_t>(n.dense_in);
+    for (int r0 = 0; r0 < B; r0 += kDenseRows) {
+      const int rows = std::min(kDenseRows, B - r0);
+      for (int r = 0; r < rows; ++r) in.make(r0 + r, xs + r * w);
+      k::dense_forward_fast_cpu(rows, n.dense_in, n.dense_out, xs, P(n.p_weight), P(n.p_bias),
+                                b.value(n.out[0]) + static_cast<size_t>(r0) * n.dense_out);
+    }
+  }
+  // Backward: db from the whole dy; per block of rows, its input made again, dw continued over it, its dx, and
+  // the block's first backward half on that dx (the dropped gradient and the lane's sums, the meeting opened here).
+  void dense_backward_rows(const Buffers& b, size_t j, int B, uint64_t step) {
+    const Node& n = graph_.nodes[j];
+    const size_t qi = static_cast<size_t>(graph_.tensors[n.in[0]].producer);
+    const Node& q = graph_.nodes[qi];
+    const BlockRows in = block_rows(b, qi, B, step, true);
+    const int C = q.bn_c, I = n.dense_in, O = n.dense_out;
+    const float *w = P(n.p_weight), *dy = b.grad(n.out[0]);
+    float *dw = G(b, n.p_weight), *db = n.p_bias >= 0 ? G(b, n.p_bias) : nullptr;
+    if (db) k::dense_backward_fast_cpu(B, I, O, nullptr, w, dy, nullptr, nullptr, db);
+    std::fill(dw, dw + static_cast<size_t>(I) * O, 0.f);
+    double* slot = next_sync_slot(b);
+    b.lane->open_slot = slot;
+    double *my_g = slot_sums(slot, b, C, 0, b.lane_index), *my_d = slot_sums(slot, b, C, 1, b.lane_index);
+    std::fill(my_g, my_g + C, 0.0);
+    std::fill(my_d, my_d + C, 0.0);
+    float *xs = b.lane->dense_x.data(), *dxs = b.lane->dense_dx.data(), *g = b.grad(q.in[0]);
+    for (int r0 = 0; r0 < B; r0 += kDenseRows) {
+      const int rows = std::min(kDenseRows, B - r0);
+      const float* dyr = dy + static_cast<size_t>(r0) * O;
+      for (int r = 0; r < rows; ++r) in.make(r0 + r, xs + static_cast<size_t>(r) * I);
+      k::dense_dw_accumulate_fast_cpu(rows, I, O, xs, dyr, dw);
+      k::dense_backward_fast_cpu(rows, I, O, nullptr, w, dyr, dxs, nullptr, nullptr);
+      for (int r = 0; r < rows; ++r)
+        k::act_bn_dropout_backward_row_sums_cpu(in.s, in.p, in.act, r0 + r, in.x, in.saved,
+                                                dxs + static_cast<size_t>(r) * I, g, my_g, my_d, in.keep);
     }
   }
 
@@ -701,11 +789,17 @@ class CpuNetwork final : public Network {
           }
           break;
         }
-        case OpKind::Dense:
+        case OpKind::Dense: {
           if (run_lowp(b, i, B, &skip_next)) break;
+          const int prev = graph_.tensors[n.in[0]].producer;
+          if (train && b.lane && prev >= 0 && bn_apply_in_dense(static_cast<size_t>(prev))) {
+            dense_forward_rows(b, i, B, step);
+            break;
+          }
           k::dense_forward_fast_cpu(B, n.dense_in, n.dense_out, b.value(n.in[0]), P(n.p_weight), P(n.p_bias),
-                               b.value(n.out[0]));
+                                    b.value(n.out[0]));
           break;
+        }
         case OpKind::ActBnDropout: {
           const k::BnShape s{B, n.bn_c, n.bn_s};
           if (train)
@@ -791,10 +885,16 @@ class CpuNetwork final : public Network {
       switch (n.op) {
         case OpKind::PairFeatures: break;  // nothing upstream to train
         case OpKind::Conv2d: conv_backward(b, j, B, step); break;
-        case OpKind::Dense:
+        case OpKind::Dense: {
+          const int prev = graph_.tensors[n.in[0]].producer;
+          if (b.lane && prev >= 0 && bn_sums_in_dense(b, static_cast<size_t>(prev))) {
+            dense_backward_rows(b, j, B, step);
+            break;
+          }
           k::dense_backward_fast_cpu(B, n.dense_in, n.dense_out, b.value(n.in[0]), P(n.p_weight), b.grad(n.out[0]),
-                                b.grad(n.in[0]), G(b, n.p_weight), G(b, n.p_bias));
+                                     b.grad(n.in[0]), G(b, n.p_weight), G(b, n.p_bias));
           break;
+        }
         case OpKind::ActBnDropout: bn_backward_lanes(b, j, B, step); break;
         case OpKind::Concat: {
           const int n1 = static_cast<int>(graph_.tensors[n.in[0]].per_sample());
