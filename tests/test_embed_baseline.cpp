@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <string>
@@ -91,8 +92,10 @@ TEST(EmbedBaseline, OneThreadIsBitIdenticalAcrossRuns) {
 TEST(EmbedBaseline, TwoThreadsAgreeWithinTolerance) {
   // With two threads the updates race (Hogwild), so runs differ. On a 2,000-gene graph of ~36,000 edges (test
   // AUROC about 0.83 for LINE, 0.965 for node2vec) pairs of runs with one seed differ by at most 0.0012 (LINE) and
-  // 0.0022 (node2vec) on a loaded machine; with a weaker signal (between-community p 0.012, AUROC 0.54-0.58) the
-  // difference reached 0.0065 under load, as seeds differ there.
+  // 0.0022 (node2vec) on an otherwise idle machine; with two such tests at once on 2 cores (as ctest -j2 runs
+  // suites), 16 pairs differed by up to 0.0019 (LINE) and 0.0078 (node2vec), whose threads then take turns in
+  // longer slices. With a weaker signal (between-community p 0.012, AUROC 0.54-0.58) the difference reached 0.0065
+  // under load, as seeds differ there. Both runs must also keep the signal: a race that lost updates would not.
   static const gener::data::DatasetCache ds = gener::embedtest::planted_partition(1000, 0.03, 0.006, 6, 3);
   EmbedOptions o;
   o.line.dim = 32;
@@ -104,7 +107,9 @@ TEST(EmbedBaseline, TwoThreadsAgreeWithinTolerance) {
   for (Method m : {Method::Line, Method::Node2vec}) {
     const double a = run_baseline({m, false}, o, ds).metrics["auroc"].get<double>();
     const double b = run_baseline({m, false}, o, ds).metrics["auroc"].get<double>();
-    EXPECT_NEAR(a, b, 0.005) << method_name(m);
+    const bool line = m == Method::Line;
+    EXPECT_NEAR(a, b, line ? 0.005 : 0.015) << method_name(m);
+    EXPECT_GT(std::min(a, b), line ? 0.80 : 0.93) << method_name(m) << ": the signal was lost";
   }
 }
 
