@@ -20,9 +20,11 @@ void conv2d_direct_pack(const Conv2dShape& s, const float* w, float* packed);
 // One sample: y (C_out, W_out) = epilogue(conv(x (C_in, H, W), packed) + b) where the epilogue is
 // act(v) * scale[c] + shift[c]; scale/shift null means identity (plain conv + bias). `isa`: conv2d_direct_isa(s),
 // not None. With `stats` (C_out x 2 doubles), also per channel the sum and the sum of squares of stats_act(y).
+// next_y: where the next sample's y goes, asked for (to be written, into L2) line by line as this y is stored: a
+// batch's outputs too big for the caches then find their lines at hand (AVX-512 only; null: none).
 void conv2d_direct_sample(const Conv2dShape& s, const float* x, const float* packed, const float* b, Activation act,
                           const float* scale, const float* shift, float* y, Fp32Simd isa,
-                          Activation stats_act = Activation::None, double* stats = nullptr);
+                          Activation stats_act = Activation::None, double* stats = nullptr, float* next_y = nullptr);
 
 // Backward data (same availability). dx of one sample is the direct convolution of dy, padded by KW - 1 zeros on each
 // side, with the kernel flipped along W and transposed (C_out in, C_in * KH out): conv2d_direct_dx_shape.

@@ -30,7 +30,7 @@ int padded_channels(int c_out) { return (c_out + kNB - 1) / kNB * kNB; }
 __attribute__((target("avx512f"))) void direct_block(const Conv2dShape& s, const float* x, const float* packed, int o0,
                                                      const float* b, Activation act, const float* scale,
                                                      const float* shift, float* y, Activation stats_act,
-                                                     double* stats) {
+                                                     double* stats, float* next_y) {
   const int wo = s.w_out(), kw = s.kw, rows = s.c_in * s.kh, pc = padded_channels(s.c_out);
   const int n_out = std::min(kNB, s.c_out - o0);
   const __m512 zero = _mm512_setzero_ps();
@@ -76,6 +76,7 @@ __attribute__((target("avx512f"))) void direct_block(const Conv2dShape& s, const
         if (act == Activation::Relu) e = _mm512_max_ps(e, zero);
         if (scale) e = _mm512_fmadd_ps(e, _mm512_set1_ps(scale[co]), _mm512_set1_ps(shift[co]));
         _mm512_mask_storeu_ps(y + static_cast<size_t>(co) * wo + j + 16 * v, m[v], e);
+        if (next_y) __builtin_prefetch(next_y + static_cast<size_t>(co) * wo + j + 16 * v, 1, 2);
         if (stats) {  // lanes past the row's end count as zero
           __m512 a = _mm512_maskz_mov_ps(m[v], stats_act == Activation::Relu ? _mm512_max_ps(e, zero) : e);
           const __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(a));
@@ -322,9 +323,10 @@ void conv2d_direct_pack(const Conv2dShape& s, const float* w, float* packed) {
 
 void conv2d_direct_sample(const Conv2dShape& s, const float* x, const float* packed, const float* b, Activation act,
                           const float* scale, const float* shift, float* y, Fp32Simd isa, Activation stats_act,
-                          double* stats) {
+                          double* stats, float* next_y) {
   if (isa == Fp32Simd::Avx512)
-    for (int o0 = 0; o0 < s.c_out; o0 += kNB) direct_block(s, x, packed, o0, b, act, scale, shift, y, stats_act, stats);
+    for (int o0 = 0; o0 < s.c_out; o0 += kNB)
+      direct_block(s, x, packed, o0, b, act, scale, shift, y, stats_act, stats, next_y);
   else
     for (int o0 = 0; o0 < s.c_out; o0 += kNB2)
       direct_block_avx2(s, x, packed, o0, b, act, scale, shift, y, stats_act, stats);
