@@ -70,16 +70,20 @@ inline F8 load8(const float* p) {
   return v;
 }
 
+// act() lane by lane on the bits (I: the integer vector of V's width): a float with its sign bit set becomes +0.
+template <class I, class V>
+inline V relu_lanes(V v) {
+  I bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  bits &= ~(bits >> 31);
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
+}
+
 template <bool kRelu>
 inline D8 act8(const float* x) {
-  F8 v = load8(x);
-  if (kRelu) {
-    I8 bits;
-    std::memcpy(&bits, &v, sizeof bits);
-    bits &= ~(bits >> 31);  // act(): a float with its sign bit set becomes +0
-    std::memcpy(&v, &bits, sizeof v);
-  }
-  return __builtin_convertvector(v, D8);
+  const F8 v = load8(x);
+  return __builtin_convertvector(kRelu ? relu_lanes<I8>(v) : v, D8);
 }
 
 // Sixteen lanes of float, and their bits (grad_sums).
@@ -92,14 +96,8 @@ inline F16 load16(const float* p) {
 }
 template <bool kRelu>
 inline F16 act16(const float* x) {
-  F16 v = load16(x);
-  if (kRelu) {
-    I16 bits;
-    std::memcpy(&bits, &v, sizeof bits);
-    bits &= ~(bits >> 31);  // act(): a float with its sign bit set becomes +0
-    std::memcpy(&v, &bits, sizeof v);
-  }
-  return v;
+  const F16 v = load16(x);
+  return kRelu ? relu_lanes<I16>(v) : v;
 }
 // The 16 lanes summed in double in a fixed tree: lane j with lane j + 8, then as lane_sum.
 inline double lane_sum16(const F16& a) {
@@ -320,8 +318,6 @@ __attribute__((target("avx512f"))) inline __m512 act_512(__m512 v, bool relu) {
   const __m512i b = _mm512_castps_si512(v);
   return _mm512_castsi512_ps(_mm512_andnot_si512(_mm512_srai_epi32(b, 31), b));
 }
-// (act(x) * scale + shift) * dscale, each operation rounded, as forward_out (this file is built without FMA
-// contraction).
 // Row passes over a lane tensor too big for the caches (a block's input, 4.4 MB a lane at batch 256) read each row
 // in a burst between long stretches of convolution, and the hardware prefetcher, idle in between, starts each row
 // cold: those reads ran at about a third of the memory's rate. So a row pass asks for the same place in the next
@@ -332,7 +328,8 @@ inline void prefetch_next(const float* p, int n) {
   for (int k = 0; k < n; k += 16) __builtin_prefetch(p + k, 0, 2);
 }
 
-// pf: the same run of the next row, asked for line by line as this run is read (null: none).
+// (act(x) * scale + shift) * dscale, each operation rounded, as forward_out (this file is built without FMA
+// contraction). pf: the same run of the next row, asked for line by line as this run is read (null: none).
 __attribute__((target("avx512f"))) void forward_out_bits_512(bool relu, const float* x, int n, float scale,
                                                              float shift, float dscale, const uint16_t* w, float* y,
                                                              const float* pf = nullptr) {

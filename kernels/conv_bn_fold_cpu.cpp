@@ -160,9 +160,10 @@ void conv_bn_fold_row_cpu(const Conv2dShape& s, Activation act, const float* x, 
     for (int i = 0; i < s.kh; ++i)
       for (int j = 0; j < s.kw; ++j, ++t) xt[t] = x + (static_cast<size_t>(ci) * s.h + i) * s.w + j;
   const bool avx512 = fp32_simd() == Fp32Simd::Avx512;
+  auto* const channel = avx512 ? fold_channel_512 : fold_channel;
   for (int c = 0; c < s.c_out; ++c)
-    (avx512 ? fold_channel_512 : fold_channel)(act == Activation::Relu, xt, taps, wo, y + static_cast<size_t>(c) * wo,
-                 g + static_cast<size_t>(c) * wo, scratch, sums + c * per_c);
+    channel(act == Activation::Relu, xt, taps, wo, y + static_cast<size_t>(c) * wo, g + static_cast<size_t>(c) * wo,
+            scratch, sums + c * per_c);
 }
 
 void conv_bn_fold_finish_cpu(const Conv2dShape& s, const double* sums, const float* gamma, const float* save_mean,

@@ -30,6 +30,25 @@ ModelConfig tiny_config(float dropout) {
   return c;
 }
 
+// The paper's three convolution kinds (2x2, 1x3, 1x1), a dense layer after them and the MLP branch, small, with dropout.
+ModelConfig three_conv_config(const std::string& activation = "relu") {
+  ModelConfig c;
+  c.cnn_conv = {{6, 2, 2}, {5, 1, 3}, {3, 1, 1}};
+  c.cnn_dense = {4};
+  c.use_mlp = true;
+  c.mlp_dense = {6, 5};
+  c.dropout = 0.4f;
+  c.activation = activation;
+  return c;
+}
+
+// A batch of random pairs over `genes` genes, every third one positive.
+void random_batch(int batch, int genes, uint32_t seed, std::vector<int32_t>* pairs, std::vector<int32_t>* labels) {
+  for (float v : test::random_ints(2 * static_cast<size_t>(batch), 0, genes - 1, seed))
+    pairs->push_back(static_cast<int32_t>(v));
+  for (int i = 0; i < batch; ++i) labels->push_back(i % 3 == 0 ? 1 : 0);
+}
+
 struct Fixture {
   Graph g;
   std::unique_ptr<Network> net;
@@ -164,22 +183,14 @@ TEST(CoreNetwork, TrainingStepAgreesAcrossThreadCounts) {
 // and running statistics, on the paper's three convolutions (2x2, 1x3, 1x1), one lane or two, with dropout.
 TEST(CoreNetwork, RowFusionGivesTheLanePassesBits) {
   const int saved_threads = omp_get_max_threads();
-  ModelConfig c;
-  c.cnn_conv = {{6, 2, 2}, {5, 1, 3}, {3, 1, 1}};
-  c.cnn_dense = {4};
-  c.use_mlp = true;
-  c.mlp_dense = {6, 5};
-  c.dropout = 0.4f;
   const int L = 29, genes = 31;
-  const Graph g = build_gener_graph(c, L);
+  const Graph g = build_gener_graph(three_conv_config(), L);
   const std::vector<float> expr = test::random_uniform(static_cast<size_t>(genes) * L, -2.f, 2.f, 5);
   for (int threads : {1, 2}) {
     omp_set_num_threads(threads);
     for (int batch : {9, 1, 40}) {  // 40: a lane's dense layer runs on blocks of rows (kDenseRows = 16)
       std::vector<int32_t> pairs, labels;
-      for (float v : test::random_ints(2 * static_cast<size_t>(batch), 0, genes - 1, 6))
-        pairs.push_back(static_cast<int32_t>(v));
-      for (int i = 0; i < batch; ++i) labels.push_back(i % 3 == 0 ? 1 : 0);
+      random_batch(batch, genes, 6, &pairs, &labels);
       std::vector<float> loss[2], grads[2], params[2], state[2];
       for (int fused = 0; fused < 2; ++fused) {
         NetworkOptions o;
@@ -222,15 +233,8 @@ TEST(CoreNetwork, RowFusionGivesTheLanePassesBits) {
 TEST(CoreNetwork, FirstConvFoldIsTheUnfoldedStep) {
   const int saved_threads = omp_get_max_threads();
   for (const char* act : {"relu", "none"}) {
-    ModelConfig c;
-    c.cnn_conv = {{6, 2, 2}, {5, 1, 3}, {3, 1, 1}};
-    c.cnn_dense = {4};
-    c.use_mlp = true;
-    c.mlp_dense = {6, 5};
-    c.dropout = 0.4f;
-    c.activation = act;
     const int L = 29, genes = 31;
-    const Graph g = build_gener_graph(c, L);
+    const Graph g = build_gener_graph(three_conv_config(act), L);
     const ParamInfo *w1 = nullptr, *b1 = nullptr;  // the first conv's
     for (const ParamInfo& p : g.params) {
       if (p.name == "cnn.conv1.weight") w1 = &p;
@@ -242,9 +246,7 @@ TEST(CoreNetwork, FirstConvFoldIsTheUnfoldedStep) {
       omp_set_num_threads(threads);
       for (int batch : {9, 1}) {
         std::vector<int32_t> pairs, labels;
-        for (float v : test::random_ints(2 * static_cast<size_t>(batch), 0, genes - 1, 8))
-          pairs.push_back(static_cast<int32_t>(v));
-        for (int i = 0; i < batch; ++i) labels.push_back(i % 3 == 0 ? 1 : 0);
+        random_batch(batch, genes, 8, &pairs, &labels);
         std::vector<float> loss[2], grads0[2], params[2], state0[2];
         for (int fold = 0; fold < 2; ++fold) {
           NetworkOptions o;

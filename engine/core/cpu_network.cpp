@@ -556,19 +556,15 @@ class CpuNetwork final : public Network {
     if (sums) {
       const Node& q = graph_.nodes[static_cast<size_t>(prev)];
       const int C = q.bn_c;
-      const k::BnShape sq{B, C, q.bn_s};
       double* slot = next_sync_slot(b);  // the block's meeting, opened here
       b.lane->open_slot = slot;
       double *my_g = slot_sums(slot, b, C, 0, b.lane_index), *my_d = slot_sums(slot, b, C, 1, b.lane_index);
       std::fill(my_g, my_g + C, 0.0);
       std::fill(my_d, my_d + C, 0.0);
-      const k::BnDropoutParams p = bn_params(b, q, step);
-      const float *x = b.value(q.in[0]), *saved = b.aux + q.saved_offset;
+      const BlockRows in = block_rows(b, static_cast<size_t>(prev), B, step, true);
       float* g = b.grad(q.in[0]);
       float* row = b.lane->row_dy.data();
-      const k::Activation act = q.act;
       hooks.dx = [row](int, int) { return row; };
-      const k::BnKeepBits keep = keep_bits(b, static_cast<size_t>(prev), true);
       if (folded_input(q)) {
         // The block's input row is the fold conv's, remade by hooks.x just before; its dropped gradient goes to the
         // lane's row and, with that row, into the sums of the fold conv's weight gradient.
@@ -578,14 +574,12 @@ class CpuNetwork final : public Network {
         float *grow = l.fold_g.data(), *scratch = l.fold_scratch.data();
         double* fsums = l.fold_sums.data();
         hooks.dx_done = [=](int r, int, const float* dy) {
-          const FoldRow::Block one = fr.block(sq, p, keep, r);
-          k::act_bn_dropout_backward_row_sums_cpu(one.s, one.p, act, 0, fr.y, saved, dy, grow, my_g, my_d, one.keep);
-          k::conv_bn_fold_row_cpu(fr.s, act, fr.x + static_cast<size_t>(r) * fr.in_row, fr.y, grow, scratch, fsums);
+          in.alone(r, fr.y).sums(0, dy, grow, my_g, my_d);
+          k::conv_bn_fold_row_cpu(fr.s, in.act, fr.x + static_cast<size_t>(r) * fr.in_row, fr.y, grow, scratch,
+                                  fsums);
         };
       } else {
-        hooks.dx_done = [=](int r, int, const float* dy) {
-          k::act_bn_dropout_backward_row_sums_cpu(sq, p, act, r, x, saved, dy, g, my_g, my_d, keep);
-        };
+        hooks.dx_done = [=](int r, int, const float* dy) { in.sums(r, dy, g, my_g, my_d); };
       }
     }
     k::conv2d_backward_cpu(s, b.value(n.in[0]), P(n.p_weight), b.grad(n.out[0]), b.grad(n.in[0]), G(b, n.p_weight),
@@ -599,8 +593,9 @@ class CpuNetwork final : public Network {
 
   // ---- a dense layer fed by a batchnorm block, kDenseRows rows at a time (bn_apply_in_dense) ----
 
-  // Row r of the block's output (the layer's input row) into dst, from the block's input: its dropout decisions
-  // hashed and kept in the forward, read back in the backward (`again`).
+  // A batchnorm block's rows, one at a time: row r of its output made into dst from its input (its dropout
+  // decisions hashed and kept in the forward, read back in the backward: `again`), and its backward's first half on
+  // row r of the gradient of its output.
   struct BlockRows {
     k::BnShape s;
     k::BnDropoutParams p;
@@ -609,6 +604,20 @@ class CpuNetwork final : public Network {
     k::BnKeepBits keep;
     void make(int r, float* dst) const {
       k::act_bn_dropout_apply_row_cpu(s, p, act, r, x, gamma, beta, saved, saved + s.c, dst, keep);
+    }
+    // g's row r = dropout'(dy_row), its sums added to sum_g and sum_dev.
+    void sums(int r, const float* dy_row, float* g, double* sum_g, double* sum_dev) const {
+      k::act_bn_dropout_backward_row_sums_cpu(s, p, act, r, x, saved, dy_row, g, sum_g, sum_dev, keep);
+    }
+    // Row r alone, its input at x_row (made elsewhere): a batch of that one row, with row r's dropout stream and
+    // keep decisions.
+    BlockRows alone(int r, const float* x_row) const {
+      BlockRows one = *this;
+      one.s.n = 1;
+      one.x = x_row;
+      one.p.index0 += static_cast<uint64_t>(r) * static_cast<uint64_t>(s.c) * static_cast<uint64_t>(s.s);
+      if (one.keep.words) one.keep.words += static_cast<size_t>(r) * s.c * k::bn_keep_words(s.s);
+      return one;
     }
   };
   BlockRows block_rows(const Buffers& b, size_t qi, int B, uint64_t step, bool again) {
@@ -622,10 +631,10 @@ class CpuNetwork final : public Network {
     const Node& n = graph_.nodes[i];
     const BlockRows in = block_rows(b, static_cast<size_t>(graph_.tensors[n.in[0]].producer), B, step, false);
     float* xs = b.lane->dense_x.data();
-    const size_t w = static_cast<size_t>(n.dense_in);
+    const size_t I = static_cast<size_t>(n.dense_in);
     for (int r0 = 0; r0 < B; r0 += kDenseRows) {
       const int rows = std::min(kDenseRows, B - r0);
-      for (int r = 0; r < rows; ++r) in.make(r0 + r, xs + r * w);
+      for (int r = 0; r < rows; ++r) in.make(r0 + r, xs + r * I);
       k::dense_forward_fast_cpu(rows, n.dense_in, n.dense_out, xs, P(n.p_weight), P(n.p_bias),
                                 b.value(n.out[0]) + static_cast<size_t>(r0) * n.dense_out);
     }
@@ -654,9 +663,7 @@ class CpuNetwork final : public Network {
       for (int r = 0; r < rows; ++r) in.make(r0 + r, xs + static_cast<size_t>(r) * I);
       k::dense_dw_accumulate_fast_cpu(rows, I, O, xs, dyr, dw);
       k::dense_backward_fast_cpu(rows, I, O, nullptr, w, dyr, dxs, nullptr, nullptr);
-      for (int r = 0; r < rows; ++r)
-        k::act_bn_dropout_backward_row_sums_cpu(in.s, in.p, in.act, r0 + r, in.x, in.saved,
-                                                dxs + static_cast<size_t>(r) * I, g, my_g, my_d, in.keep);
+      for (int r = 0; r < rows; ++r) in.sums(r0 + r, dxs + static_cast<size_t>(r) * I, g, my_g, my_d);
     }
   }
 
@@ -687,7 +694,7 @@ class CpuNetwork final : public Network {
   bool folded_input(const Node& q) const { return fold_conv_ >= 0 && graph_.tensors[q.in[0]].producer == fold_conv_; }
 
   // Row r of the fold conv's output, made in the lane's fold_y from the conv's input row (the same kernel and packed
-  // weights as its forward, so the same bits each time); and the block after it as a batch of that one row.
+  // weights as its forward, so the same bits each time).
   struct FoldRow {
     k::Conv2dShape s;  // one sample
     const float* x;    // the conv's input (the lane's rows)
@@ -699,18 +706,6 @@ class CpuNetwork final : public Network {
       k::conv2d_direct_sample(s, x + static_cast<size_t>(r) * in_row, packed, bias, k::Activation::None, nullptr,
                               nullptr, y, isa, stats_act, stats);
       return y;
-    }
-    struct Block {
-      k::BnShape s;
-      k::BnDropoutParams p;
-      k::BnKeepBits keep;
-    };
-    // Row r of block shape `sq` alone: its dropout stream and its keep decisions where the whole lane's start.
-    static Block block(const k::BnShape& sq, const k::BnDropoutParams& p, const k::BnKeepBits& keep, int r) {
-      Block one{k::BnShape{1, sq.c, sq.s}, p, keep};
-      one.p.index0 += static_cast<uint64_t>(r) * static_cast<uint64_t>(sq.c) * static_cast<uint64_t>(sq.s);
-      if (one.keep.words) one.keep.words += static_cast<size_t>(r) * sq.c * k::bn_keep_words(sq.s);
-      return one;
     }
   };
   FoldRow fold_row(const Buffers& b) {
@@ -729,12 +724,10 @@ class CpuNetwork final : public Network {
   // Forward: the weights packed for the step, then each row made and dropped with the block's per-row sums.
   void fold_forward(const Buffers& b, size_t i, int B) {
     const Node& n = graph_.nodes[i];
-    k::Conv2dShape s = n.conv;
-    s.n = 1;
-    k::conv2d_direct_pack(s, P(n.p_weight), b.lane->fold_packed.data());
     const FoldRow fr = fold_row(b);
+    k::conv2d_direct_pack(fr.s, P(n.p_weight), b.lane->fold_packed.data());
     const k::Activation act = graph_.nodes[static_cast<size_t>(graph_.tensors[n.out[0]].consumer)].act;
-    for (int r = 0; r < B; ++r) fr.make(r, act, b.lane->run_stats.data() + 2 * static_cast<size_t>(r) * s.c_out);
+    for (int r = 0; r < B; ++r) fr.make(r, act, b.lane->run_stats.data() + 2 * static_cast<size_t>(r) * fr.s.c_out);
     b.lane->run_stats_ready = true;
   }
   // Backward: the weight and bias gradients from the lane's sums (gathered in the next conv's backward) and the
@@ -855,24 +848,17 @@ class CpuNetwork final : public Network {
   // forward (the dropout decisions hashed, and kept where the lane keeps them) or again in the backward (`again`).
   std::function<const float*(int, int)> input_row_maker(const Buffers& b, size_t qi, int B, uint64_t step,
                                                         bool again) {
-    const Node& q = graph_.nodes[qi];
-    const k::BnShape sq{B, q.bn_c, q.bn_s};
-    const k::BnKeepBits keep = keep_bits(b, qi, again);
-    const k::BnDropoutParams p = bn_params(b, q, step);
-    const float *x = b.value(q.in[0]), *saved = b.aux + q.saved_offset, *gamma = P(q.p_weight), *beta = P(q.p_bias);
-    const k::Activation act = q.act;
+    const BlockRows in = block_rows(b, qi, B, step, again);
     float* out = b.lane->row_x.data();
-    if (folded_input(q)) {  // the block's input row is the fold conv's, remade first; the block runs on it alone
+    if (folded_input(graph_.nodes[qi])) {  // the block's input row is the fold conv's, remade first
       const FoldRow fr = fold_row(b);
       return [=](int r, int) -> const float* {
-        const FoldRow::Block one = fr.block(sq, p, keep, r);
-        k::act_bn_dropout_apply_row_cpu(one.s, one.p, act, 0, fr.make(r), gamma, beta, saved, saved + sq.c, out,
-                                        one.keep);
+        in.alone(r, fr.make(r)).make(0, out);
         return out;
       };
     }
     return [=](int r, int) -> const float* {
-      k::act_bn_dropout_apply_row_cpu(sq, p, act, r, x, gamma, beta, saved, saved + sq.c, out, keep);
+      in.make(r, out);
       return out;
     };
   }
